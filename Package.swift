@@ -1,0 +1,34 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Cotangent",
+    products: [
+        .library(name: "Cotangent", targets: ["Cotangent"]),
+        .executable(name: "cotangent", targets: ["cotangent"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Hot loops in C, with run-time CPU dispatch; no unsafe flags.
+        .target(name: "CCotangentKernels"),
+        .target(
+            name: "Cotangent",
+            dependencies: ["CCotangentKernels"]
+        ),
+        .executableTarget(
+            name: "cotangent",
+            dependencies: [
+                "Cotangent",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(name: "CotangentTestSupport", dependencies: ["Cotangent"]),
+        .testTarget(
+            name: "CotangentTests",
+            dependencies: ["Cotangent", "CotangentTestSupport", "CCotangentKernels"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

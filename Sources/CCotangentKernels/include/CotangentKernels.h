@@ -1,0 +1,116 @@
+// Cotangent's CPU kernels: the only place where loops over elements run.
+//
+// Every kernel takes element strides (not byte strides) and an N-dimensional
+// iteration space given as `ndim` sizes plus one stride array per operand.
+// Swift coalesces dimensions before the call, so `ndim` is usually 1 or 2; a
+// stride of 0 is a broadcast operand. Kernels pick fast paths (contiguous,
+// scalar, row/column broadcast), vector instructions and threads themselves.
+#ifndef COTANGENT_KERNELS_H
+#define COTANGENT_KERNELS_H
+
+#include <stdint.h>
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    CT_BOOL = 0,  // uint8_t holding 0 or 1
+    CT_I32 = 1,
+    CT_I64 = 2,
+    CT_F32 = 3,
+    CT_F64 = 4,
+} ct_dtype;
+
+// MARK: Elementwise
+
+/// Unary operations. Transcendental ones are defined for floating dtypes only;
+/// NEG, ABS, SIGN, SQUARE and NOT (bool) also accept integers.
+typedef enum {
+    CT_NEG, CT_ABS, CT_SIGN, CT_SQUARE,
+    CT_EXP, CT_LOG, CT_LOG1P, CT_EXPM1, CT_SQRT, CT_RSQRT,
+    CT_SIN, CT_COS, CT_TAN, CT_TANH, CT_SIGMOID, CT_RELU,
+    CT_FLOOR, CT_CEIL, CT_ROUND, CT_TRUNC, CT_RECIPROCAL,
+    CT_NOT,
+    CT_ISNAN,      // output is bool
+} ct_unary_op;
+
+void ct_unary(ct_unary_op op, ct_dtype dtype, int32_t ndim, const int64_t *shape,
+              const void *x, const int64_t *sx, void *out, const int64_t *so);
+
+/// Binary operations on two operands of the same dtype. Comparisons write bool.
+/// DIV on integers is not provided (Swift promotes to float first); FLOORDIV and
+/// REM follow Python's sign rules.
+typedef enum {
+    CT_ADD, CT_SUB, CT_MUL, CT_DIV, CT_POW, CT_MAXIMUM, CT_MINIMUM,
+    CT_FLOORDIV, CT_REM, CT_ATAN2,
+    CT_EQ, CT_NE, CT_LT, CT_LE, CT_GT, CT_GE,
+    CT_AND, CT_OR, CT_XOR,
+} ct_binary_op;
+
+void ct_binary(ct_binary_op op, ct_dtype dtype, int32_t ndim, const int64_t *shape,
+               const void *a, const int64_t *sa, const void *b, const int64_t *sb,
+               void *out, const int64_t *so);
+
+/// out = cond ? a : b, with `cond` bool and a, b, out of `dtype`.
+void ct_where(ct_dtype dtype, int32_t ndim, const int64_t *shape,
+              const uint8_t *cond, const int64_t *sc, const void *a, const int64_t *sa,
+              const void *b, const int64_t *sb, void *out, const int64_t *so);
+
+/// Converts (or, when from == to, copies) between dtypes; float to int truncates.
+void ct_cast(ct_dtype from, ct_dtype to, int32_t ndim, const int64_t *shape,
+             const void *x, const int64_t *sx, void *out, const int64_t *so);
+
+/// Fills with a value; integers use `ivalue`, floats and bool use `fvalue`.
+void ct_fill(ct_dtype dtype, int32_t ndim, const int64_t *shape,
+             void *out, const int64_t *so, double fvalue, int64_t ivalue);
+
+/// Clamps floating or integer values to [lo, hi]; a bound is ignored unless its
+/// flag is set. NaN stays NaN.
+void ct_clamp(ct_dtype dtype, int32_t ndim, const int64_t *shape,
+              const void *x, const int64_t *sx, void *out, const int64_t *so,
+              double lo, bool has_lo, double hi, bool has_hi);
+
+// MARK: Reductions
+
+typedef enum { CT_SUM, CT_PROD, CT_MAX, CT_MIN, CT_ALL, CT_ANY } ct_reduce_op;
+
+/// Reduces a 2-D view: `m` outputs, each over `n` elements.
+/// Input element (i, j) is at x[i * x_outer + j * x_inner]; output i at out[i * so].
+/// SUM, PROD, MAX, MIN keep the dtype (MAX/MIN propagate NaN); ALL/ANY need bool.
+/// With n == 0: SUM 0, PROD 1, ALL true, ANY false (MAX/MIN must not be called).
+void ct_reduce(ct_reduce_op op, ct_dtype dtype, int64_t m, int64_t n,
+               const void *x, int64_t x_outer, int64_t x_inner, void *out, int64_t so);
+
+/// Like ct_reduce for MAX (is_max) or MIN, also writing the index of the first
+/// extreme element (the first NaN, if any) to `indices`. `values` may be NULL.
+void ct_argreduce(bool is_max, ct_dtype dtype, int64_t m, int64_t n,
+                  const void *x, int64_t x_outer, int64_t x_inner,
+                  void *values, int64_t *indices, int64_t so);
+
+/// Inclusive prefix sum along the inner axis of a 2-D view.
+void ct_cumsum(ct_dtype dtype, int64_t m, int64_t n,
+               const void *x, int64_t x_outer, int64_t x_inner,
+               void *out, int64_t o_outer, int64_t o_inner);
+
+// MARK: Matrix multiplication
+
+/// C = alpha * A @ B + beta * C for an M x K matrix A and a K x N matrix B, each
+/// given by row and column strides (so transposes need no copy). With beta == 0
+/// C is not read. All dtypes except bool.
+void ct_gemm(ct_dtype dtype, int64_t M, int64_t N, int64_t K, double alpha,
+             const void *A, int64_t rsa, int64_t csa,
+             const void *B, int64_t rsb, int64_t csb, double beta,
+             void *C, int64_t rsc, int64_t csc);
+
+// MARK: Threads
+
+/// Sets the number of threads kernels may use (1 = no threading).
+void ct_set_num_threads(int32_t n);
+int32_t ct_get_num_threads(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,143 @@
+import CCotangentKernels
+
+/// An n-dimensional array of numbers that records the operations applied to it,
+/// so gradients can flow back through them (PyTorch's `torch.Tensor`).
+///
+/// `Tensor` is a class: assigning one to another variable shares it, as in
+/// PyTorch. Views (``reshaped(_:)-(Int...)``, ``transposed(_:_:)``, slicing) share
+/// storage with their base, and writing through a view is seen by the base.
+///
+/// A tensor is not thread-safe: like a PyTorch tensor, use it from one task at
+/// a time, and hand results across tasks only once no one mutates them.
+public final class Tensor {
+    /// The element type.
+    public let dtype: DType
+    /// The size of each dimension.
+    public let shape: [Int]
+    /// The distance, in elements, between neighbours along each dimension.
+    public let strides: [Int]
+    /// The element offset of the first element in ``storage``.
+    let storageOffset: Int
+    let storage: Storage
+
+    // MARK: Autograd state (see Autograd/)
+
+    /// Set by the user on leaves only; non-leaves require grad through `gradFn`.
+    var leafRequiresGrad: Bool = false
+    /// The node that produced this tensor, or nil for a leaf.
+    var gradNode: Node?
+    /// The accumulated gradient (leaves, or non-leaves after `retainGrad()`).
+    var gradStorage: Tensor?
+    var retainsGradFlag = false
+    /// The tensor this one is a view of, if it was made by a view op.
+    let viewBase: Tensor?
+    /// Cached AccumulateGrad node, for `gradFn.nextFunctions` (weak: the node holds the leaf).
+    weak var accumulatorNode: Node?
+
+    init(storage: Storage, shape: [Int], strides: [Int], offset: Int, dtype: DType, viewOf base: Tensor? = nil) {
+        self.storage = storage
+        self.shape = shape
+        self.strides = strides
+        self.storageOffset = offset
+        self.dtype = dtype
+        self.viewBase = base.map { $0.viewBase ?? $0 }
+    }
+
+    /// A new contiguous tensor whose elements are not initialised.
+    init(uninitializedShape shape: [Int], dtype: DType) {
+        let count = Shape.count(shape)
+        self.storage = Storage(byteCount: count * dtype.byteSize)
+        self.shape = shape
+        self.strides = Shape.contiguousStrides(shape)
+        self.storageOffset = 0
+        self.dtype = dtype
+        self.viewBase = nil
+    }
+
+    // MARK: Geometry
+
+    /// The number of dimensions.
+    public var rank: Int { shape.count }
+
+    /// The number of elements (PyTorch's `numel()`).
+    public var count: Int { Shape.count(shape) }
+
+    /// Whether elements are laid out row-major with no gaps, so the tensor can
+    /// be viewed with any shape of the same count.
+    public var isContiguous: Bool {
+        var expected = 1
+        for i in stride(from: rank - 1, through: 0, by: -1) where shape[i] != 1 {
+            if strides[i] != expected { return false }
+            expected *= shape[i]
+        }
+        return true
+    }
+
+    /// The size of one dimension; negative dims count from the end.
+    public func size(_ dim: Int) -> Int { shape[Shape.normalize(dim: dim, rank: rank, op: "size")] }
+
+    /// A pointer to the first element.
+    var baseAddress: UnsafeMutableRawPointer { storage.data + storageOffset * dtype.byteSize }
+
+    /// Reads the elements row-major as `T`, which must match ``dtype``.
+    func withElements<T, R>(_ type: T.Type, _ body: (UnsafeBufferPointer<T>) throws -> R) rethrows -> R {
+        let c = contiguous()
+        return try withExtendedLifetime(c) {
+            try body(UnsafeBufferPointer(start: c.baseAddress.assumingMemoryBound(to: T.self), count: c.count))
+        }
+    }
+
+    // MARK: Reading values out
+
+    /// The elements in row-major order, converted to `T` as ``to(_:)`` converts.
+    public func scalars<T: TensorScalar>(as type: T.Type) -> [T] {
+        let converted = T.dtype == dtype ? contiguous() : to(T.dtype)
+        return converted.withElements(T.self) { Array($0) }
+    }
+
+    /// The value of a one-element tensor as a `Double` (PyTorch's `item()`).
+    public func item() -> Double {
+        check(count == 1, "item", "a Tensor with \(count) elements cannot be converted to Scalar")
+        return elementAsDouble(0)
+    }
+
+    /// The value of a one-element tensor as `T`.
+    public func item<T: TensorScalar>(as type: T.Type) -> T {
+        check(count == 1, "item", "a Tensor with \(count) elements cannot be converted to Scalar")
+        return scalars(as: T.self)[0]
+    }
+
+    /// The element at a row-major flat index, widened to `Double` (for printing and tests).
+    func elementAsDouble(_ flatIndex: Int) -> Double {
+        let p = baseAddress + offsetOfFlatIndex(flatIndex) * dtype.byteSize
+        switch dtype {
+        case .float32: return Double(p.load(as: Float.self))
+        case .float64: return p.load(as: Double.self)
+        case .int32: return Double(p.load(as: Int32.self))
+        case .int64: return Double(p.load(as: Int64.self))
+        case .bool: return p.load(as: UInt8.self) != 0 ? 1 : 0
+        }
+    }
+
+    /// The element at a row-major flat index as `Int64` (exact for integer dtypes).
+    func elementAsInt64(_ flatIndex: Int) -> Int64 {
+        let p = baseAddress + offsetOfFlatIndex(flatIndex) * dtype.byteSize
+        switch dtype {
+        case .int32: return Int64(p.load(as: Int32.self))
+        case .int64: return p.load(as: Int64.self)
+        case .bool: return Int64(p.load(as: UInt8.self))
+        case .float32: return Int64(p.load(as: Float.self))
+        case .float64: return Int64(p.load(as: Double.self))
+        }
+    }
+
+    /// The storage offset (relative to ``baseAddress``) of a row-major flat index.
+    func offsetOfFlatIndex(_ flatIndex: Int) -> Int {
+        var rest = flatIndex, offset = 0
+        for d in stride(from: rank - 1, through: 0, by: -1) {
+            offset += (rest % shape[d]) * strides[d]
+            rest /= shape[d]
+        }
+        return offset
+    }
+}
