@@ -31,6 +31,9 @@ public final class Tensor {
     var retainsGradFlag = false
     /// The tensor this one is a view of, if it was made by a view op.
     let viewBase: Tensor?
+    /// Whether this 0-d tensor stands for a Swift number in an expression like
+    /// `2 * x`; such operands never widen a tensor's dtype within its category.
+    var isWrappedNumber = false
     /// Cached AccumulateGrad node, for `gradFn.nextFunctions` (weak: the node holds the leaf).
     weak var accumulatorNode: Node?
 

@@ -1,0 +1,124 @@
+import Synchronization
+
+/// Runs backward passes over the graph that `Node`s form.
+///
+/// The whole algorithm: collect the nodes reachable from the roots, visit them
+/// in decreasing creation order (a node is always created after the nodes of
+/// its inputs, so this is a topological order), sum the gradients arriving at
+/// each, call its rule, undo broadcasting and type promotion for each input,
+/// and pass the results on: to the next node, or into a leaf's `.grad`.
+enum Engine {
+    private static let passCounter = Atomic<Int>(0)
+
+    /// Backpropagates `grads` from `roots`. With `targets`, returns the gradients
+    /// of those tensors instead of accumulating into `.grad` (autograd.grad).
+    static func run(roots: [Tensor], grads: [Tensor], targets: [Tensor]?,
+                    retainGraph: Bool, createGraph: Bool, allowUnused: Bool = false) -> [Tensor?] {
+        let mark = passCounter.add(1, ordering: .relaxed).newValue
+        var nodes: [Node] = []
+        var stack = roots.compactMap(\.gradNode)
+        while let node = stack.popLast() {
+            guard node.visitMark != mark else { continue }
+            node.visitMark = mark
+            nodes.append(node)
+            for case .node(let next)? in node.edges where next.visitMark != mark { stack.append(next) }
+        }
+        nodes.sort { $0.sequenceNumber > $1.sequenceNumber }
+
+        // With targets, only nodes on a path to a target run.
+        var targetIndex: [ObjectIdentifier: Int] = [:]
+        for (i, t) in (targets ?? []).enumerated() {
+            targetIndex[ObjectIdentifier(t.gradNode ?? t)] = i
+        }
+        var captured = [Tensor?](repeating: nil, count: targets?.count ?? 0)
+        for node in nodes.reversed() {
+            node.needed = targets == nil || targetIndex[ObjectIdentifier(node)] != nil || node.edges.contains { edge in
+                switch edge {
+                case .node(let next)?: next.needed
+                case .leaf(let leaf)?: targetIndex[ObjectIdentifier(leaf)] != nil
+                case nil: false
+                }
+            }
+        }
+
+        GradMode.$isEnabled.withValue(createGraph) {
+            func deliver(_ grad: Tensor, to edge: Edge) {
+                switch edge {
+                case .node(let next) where next.needed:
+                    next.pendingGrad = next.pendingGrad.map { $0 + grad } ?? grad
+                case .node:
+                    break
+                case .leaf(let leaf):
+                    if targets != nil {
+                        if let i = targetIndex[ObjectIdentifier(leaf)] { captured[i] = captured[i].map { $0 + grad } ?? grad }
+                    } else {
+                        leaf.accumulateGrad(grad, createGraph: createGraph)
+                    }
+                }
+            }
+            for (root, grad) in zip(roots, grads) {
+                if let edge = root.gradientEdge { deliver(grad, to: edge) }
+            }
+            for node in nodes where node.needed {
+                guard let grad = node.pendingGrad else { continue }
+                node.pendingGrad = nil
+                if let output = node.output, output.retainsGradFlag {
+                    output.accumulateGrad(grad, createGraph: createGraph)
+                }
+                if let i = targetIndex[ObjectIdentifier(node)] { captured[i] = grad }
+                guard let rule = node.rule else { continue }
+                let inputGrads = rule(grad, node.saved ?? SavedValues([], result: nil))
+                for (i, edge) in node.edges.enumerated() {
+                    guard let edge, i < inputGrads.count, let g = inputGrads[i] else { continue }
+                    deliver(g.reduced(toShape: node.inputShapes[i], dtype: node.inputDTypes[i]), to: edge)
+                }
+                if !retainGraph { node.saved?.release() }
+            }
+        }
+        if let targets, !allowUnused {
+            for (i, t) in targets.enumerated() where captured[i] == nil && !isReachable(t, nodes: nodes) {
+                fail("grad", "One of the differentiated Tensors appears to not have been used in the graph. Set allowUnused: true if this is the desired behavior.")
+            }
+        }
+        return captured
+    }
+
+    private static func isReachable(_ t: Tensor, nodes: [Node]) -> Bool {
+        if let node = t.gradNode { return nodes.contains { $0 === node } }
+        return nodes.contains { $0.edges.contains { if case .leaf(let l)? = $0 { l === t } else { false } } }
+    }
+}
+
+extension Tensor {
+    /// Sums a gradient over broadcast dimensions and converts it to an input's
+    /// dtype: the one place where broadcasting and type promotion are undone.
+    func reduced(toShape target: [Int], dtype target_dtype: DType) -> Tensor {
+        var g = self
+        if g.shape != target { g = g.sumToShape(target) }
+        if g.dtype != target_dtype { g = g.to(target_dtype) }
+        return g
+    }
+
+    /// Sums over the dimensions that broadcasting from `target` expanded.
+    func sumToShape(_ target: [Int]) -> Tensor {
+        let lead = rank - target.count
+        var dims = Array(0..<lead)
+        for i in target.indices where target[i] == 1 && shape[lead + i] != 1 { dims.append(lead + i) }
+        let summed = dims.isEmpty ? self : sum(dim: dims, keepDim: true)
+        return summed.shape == target ? summed : summed.reshaped(target)
+    }
+
+    /// Adds an incoming gradient into `.grad` (PyTorch's AccumulateGrad).
+    func accumulateGrad(_ g: Tensor, createGraph: Bool) {
+        if let existing = gradStorage {
+            if createGraph || existing.gradNode != nil {
+                gradStorage = existing + g
+            } else {
+                withNoGrad { existing.addInPlaceUnchecked(g) }
+            }
+        } else {
+            // A fresh copy, so .grad never aliases a tensor the caller still holds.
+            gradStorage = createGraph ? g.contiguous(copy: true) : withNoGrad { g.contiguous(copy: true) }
+        }
+    }
+}

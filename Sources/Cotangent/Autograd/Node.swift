@@ -1,0 +1,168 @@
+import Synchronization
+
+/// A backward rule: maps the gradient of a primitive's output to the gradients
+/// of its inputs (nil where an input needs none). Rules are written in tensor
+/// ops, so with `createGraph: true` they are recorded and differentiable again.
+typealias BackwardRule = (_ grad: Tensor, _ saved: SavedValues) -> [Tensor?]
+
+/// One recorded operation in the autograd graph (PyTorch's `grad_fn`).
+///
+/// A node belongs to the tensor it produced. It holds edges to the nodes of its
+/// inputs, the values its backward rule needs, and the rule itself.
+public final class Node: CustomStringConvertible {
+    /// PyTorch's name for the node, e.g. `MulBackward0`.
+    public let name: String
+    /// Where each input's gradient goes; nil for inputs that need no gradient.
+    let edges: [Edge?]
+    /// Shape and dtype of each input, so the engine can undo broadcasting and
+    /// type promotion in one place.
+    let inputShapes: [[Int]]
+    let inputDTypes: [DType]
+    let rule: BackwardRule?
+    /// Values saved for backward; nil once released.
+    var saved: SavedValues?
+    /// The tensor this node produced, for `retainGrad()` (weak: the tensor owns the node).
+    weak var output: Tensor?
+    /// Creation order; a node always comes after the nodes of its inputs.
+    let sequenceNumber: Int
+    /// The leaf a gradient accumulator writes to (only for `AccumulateGrad`).
+    public let variable: Tensor?
+
+    // Scratch state of the engine during one backward pass.
+    var pendingGrad: Tensor?
+    var visitMark = 0
+    var needed = false
+
+    private static let counter = Atomic<Int>(0)
+
+    init(name: String, edges: [Edge?], inputs: [Tensor], saved: SavedValues?, rule: BackwardRule?) {
+        self.name = name
+        self.edges = edges
+        self.inputShapes = inputs.map(\.shape)
+        self.inputDTypes = inputs.map(\.dtype)
+        self.saved = saved
+        self.rule = rule
+        self.variable = nil
+        self.sequenceNumber = Node.counter.add(1, ordering: .relaxed).newValue
+    }
+
+    /// An `AccumulateGrad` node standing for a leaf in `nextFunctions`.
+    init(accumulatorFor leaf: Tensor) {
+        name = "AccumulateGrad"
+        edges = []
+        inputShapes = []
+        inputDTypes = []
+        rule = nil
+        variable = leaf
+        sequenceNumber = Int.max
+    }
+
+    /// The nodes this node sends gradients to, one per input, as PyTorch's
+    /// `grad_fn.next_functions`: `(node, 0)`, with leaves shown as their
+    /// `AccumulateGrad` node and inputs that need no gradient as `(nil, 0)`.
+    public var nextFunctions: [(node: Node?, index: Int)] {
+        edges.map { edge in
+            switch edge {
+            case .none: (nil, 0)
+            case .node(let node): (node, 0)
+            case .leaf(let leaf): (leaf.gradAccumulator, 0)
+            }
+        }
+    }
+
+    public var description: String { "<\(name)>" }
+}
+
+/// Where a gradient flows: into another node, or into a leaf's `.grad`.
+enum Edge {
+    case node(Node)
+    case leaf(Tensor)
+}
+
+extension Tensor {
+    /// The `AccumulateGrad` node of a leaf that requires grad, cached weakly.
+    var gradAccumulator: Node {
+        if let node = accumulatorNode { return node }
+        let node = Node(accumulatorFor: self)
+        accumulatorNode = node
+        return node
+    }
+
+    /// The edge a consumer of this tensor records, or nil if it needs no gradient.
+    var gradientEdge: Edge? {
+        if let node = gradNode { return .node(node) }
+        return leafRequiresGrad ? .leaf(self) : nil
+    }
+}
+
+/// The tensors a primitive saved for its backward rule, checked when read.
+///
+/// Reading a value that was modified in place since it was saved, or after the
+/// graph was freed by a backward pass, stops with PyTorch's message.
+final class SavedValues {
+    private var values: [Tensor]
+    private let versions: [Int]
+    /// The saved output, kept without its `gradFn` to avoid a reference cycle.
+    private var resultData: Tensor?
+    private let resultVersion: Int
+    private var isReleased = false
+    /// The node that owns these values (set when the node is created).
+    weak var node: Node?
+
+    init(_ values: [Tensor], result: Tensor?) {
+        self.values = values
+        self.versions = values.map(\.storage.version)
+        self.resultData = result.map { $0.aliasWithoutHistory() }
+        self.resultVersion = result?.storage.version ?? 0
+    }
+
+    /// Frees the saved tensors; reading them afterwards is an error.
+    func release() {
+        isReleased = true
+        values = []
+        resultData = nil
+    }
+
+    private func checkNotReleased() {
+        if isReleased {
+            fail("backward", "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call backward() or grad(of:wrt:). Specify retainGraph: true if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.")
+        }
+    }
+
+    /// The i-th saved input.
+    subscript(_ i: Int) -> Tensor {
+        checkNotReleased()
+        let value = values[i]
+        checkVersion(value, expected: versions[i], outputOf: value.gradNode?.name)
+        return value
+    }
+
+    /// The saved output; while recording a backward (`createGraph`), it is
+    /// connected to this node so the rule stays differentiable.
+    var result: Tensor {
+        checkNotReleased()
+        guard let data = resultData else { fatalError("Cotangent internal error: result was not saved") }
+        checkVersion(data, expected: resultVersion, outputOf: node?.name)
+        if GradMode.isEnabled, let node {
+            return data.aliasWithoutHistory(gradNode: node)
+        }
+        return data
+    }
+
+    private func checkVersion(_ t: Tensor, expected: Int, outputOf name: String?) {
+        let version = t.storage.version
+        if version != expected {
+            let which = name.map { ", which is output 0 of \($0)," } ?? ""
+            fail("backward", "one of the variables needed for gradient computation has been modified by an inplace operation: [\(t.dtype.legacyTypeName) \(shapeText(t.shape))]\(which) is at version \(version); expected version \(expected) instead. Hint: the tensor was changed in place (for example with +=, zero() or a subscript assignment) after it was used; use an out-of-place op (x = x + y) or clone it before changing it.")
+        }
+    }
+}
+
+extension Tensor {
+    /// A tensor sharing this one's storage and geometry, with no autograd history.
+    func aliasWithoutHistory(gradNode node: Node? = nil) -> Tensor {
+        let t = Tensor(storage: storage, shape: shape, strides: strides, offset: storageOffset, dtype: dtype)
+        t.gradNode = node
+        return t
+    }
+}

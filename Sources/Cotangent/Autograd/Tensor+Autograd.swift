@@ -1,0 +1,143 @@
+extension Tensor {
+    /// Whether gradients are computed for this tensor.
+    ///
+    /// Set it on leaves (tensors you created) to start recording; results of
+    /// operations on such tensors require grad automatically. Only floating-point
+    /// tensors can require gradients.
+    public var requiresGrad: Bool {
+        get { leafRequiresGrad || gradNode != nil }
+        set {
+            if gradNode != nil {
+                check(newValue, "requiresGrad", "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use detached().")
+                return
+            }
+            check(!newValue || dtype.isFloatingPoint, "requiresGrad",
+                  "only Tensors of floating point dtype can require gradients (got \(dtype))")
+            leafRequiresGrad = newValue
+        }
+    }
+
+    /// Whether this tensor is a leaf of the graph: created by the user rather
+    /// than by an operation on tensors that require grad.
+    public var isLeaf: Bool { gradNode == nil }
+
+    /// The node that created this tensor, or nil for a leaf (PyTorch's `grad_fn`).
+    public var gradFn: Node? { gradNode }
+
+    /// The gradient accumulated by backward passes: nil until a backward reaches
+    /// this leaf, then summed over passes until you call `grad!.zero()` or set it to nil.
+    /// Non-leaves keep a gradient only after ``retainGrad()``.
+    public var grad: Tensor? {
+        get { gradStorage }
+        set {
+            if let g = newValue {
+                check(g.shape == shape, "grad", "assigned grad has data of a different size: expected \(shapeText(shape)), got \(shapeText(g.shape))")
+                check(g.dtype == dtype, "grad", "assigned grad has data of a different type: expected \(dtype), got \(g.dtype)")
+            }
+            gradStorage = newValue
+        }
+    }
+
+    /// Keeps this non-leaf's gradient in ``grad`` during backward passes.
+    public func retainGrad() {
+        check(requiresGrad, "retainGrad", "can't retain_grad on Tensor that has requires_grad=False")
+        if gradNode != nil { retainsGradFlag = true }
+    }
+
+    /// Whether ``retainGrad()`` was called (leaves that require grad always keep theirs).
+    public var retainsGrad: Bool { retainsGradFlag }
+
+    /// A tensor that shares this one's storage but is cut from the graph: it is
+    /// a leaf that does not require grad (PyTorch's `detach()`).
+    ///
+    /// Writing to either is seen by both.
+    public func detached() -> Tensor {
+        Tensor(storage: storage, shape: shape, strides: strides, offset: storageOffset, dtype: dtype, viewOf: self)
+    }
+
+    /// Computes the gradient of this tensor with respect to the graph's leaves
+    /// and adds it into their ``grad``.
+    ///
+    /// - Parameters:
+    ///   - gradient: The gradient of some final result with respect to this
+    ///     tensor; it may be omitted only when this tensor holds one element.
+    ///   - retainGraph: Keeps the values saved for backward, so you can call
+    ///     backward through this graph again.
+    ///   - createGraph: Records the backward pass itself, so the gradients
+    ///     have a `gradFn` and can be differentiated again.
+    public func backward(gradient: Tensor? = nil, retainGraph: Bool? = nil, createGraph: Bool = false) {
+        let seed = rootGradient(gradient, op: "backward")
+        _ = Engine.run(roots: [self], grads: [seed], targets: nil,
+                       retainGraph: retainGraph ?? createGraph, createGraph: createGraph)
+    }
+
+    func rootGradient(_ gradient: Tensor?, op: String) -> Tensor {
+        check(requiresGrad, op, "element 0 of tensors does not require grad and does not have a grad_fn")
+        guard let gradient else {
+            check(count == 1, op, "grad can be implicitly created only for scalar outputs")
+            return Tensor.ones(like: self)
+        }
+        check(gradient.shape == shape, op, "Mismatch in shape: grad_output[0] has a shape of \(shapeText(gradient.shape)) and output[0] has a shape of \(shapeText(shape)).")
+        return gradient
+    }
+}
+
+/// Computes and returns the gradients of `output` with respect to `inputs`,
+/// without touching any ``Tensor/grad`` (PyTorch's `torch.autograd.grad`).
+///
+/// - Parameters:
+///   - output: The tensor to differentiate.
+///   - inputs: The tensors to differentiate with respect to.
+///   - gradient: The gradient with respect to `output`; required unless it has one element.
+///   - retainGraph: Keeps saved values for another backward pass (defaults to `createGraph`).
+///   - createGraph: Records the computation, so the results can be differentiated again.
+///   - allowUnused: Returns nil for inputs the output does not depend on, instead of stopping.
+/// - Returns: One gradient per input (nil only for unused inputs with `allowUnused`).
+public func grad(of output: Tensor, wrt inputs: [Tensor], gradient: Tensor? = nil,
+                 retainGraph: Bool? = nil, createGraph: Bool = false, allowUnused: Bool = false) -> [Tensor?] {
+    for input in inputs {
+        check(input.requiresGrad, "grad", "One of the differentiated Tensors does not require grad")
+    }
+    let seed = output.rootGradient(gradient, op: "grad")
+    return Engine.run(roots: [output], grads: [seed], targets: inputs,
+                      retainGraph: retainGraph ?? createGraph, createGraph: createGraph, allowUnused: allowUnused)
+}
+
+// MARK: Recording primitives
+
+extension Tensor {
+    /// Makes `result` the output of a differentiable primitive when recording is
+    /// on and some input requires grad; otherwise returns it untouched.
+    ///
+    /// - Parameters:
+    ///   - name: PyTorch's node name, e.g. `MulBackward0`.
+    ///   - inputs: The primitive's differentiable inputs, in the order `rule` returns gradients.
+    ///   - saving: Tensors the rule reads as `saved[i]`, checked for in-place changes.
+    ///   - savingResult: Whether the rule reads `saved.result`.
+    ///   - rule: The backward rule, written in tensor ops.
+    @discardableResult
+    static func record(_ name: String, inputs: [Tensor], result: Tensor, saving: [Tensor] = [],
+                       savingResult: Bool = false, rule: @escaping BackwardRule) -> Tensor {
+        guard result.dtype.isFloatingPoint, GradMode.isEnabled else { return result }
+        var edges: [Edge?] = []
+        edges.reserveCapacity(inputs.count)
+        var anyEdge = false
+        for input in inputs {
+            let edge = input.gradientEdge
+            anyEdge = anyEdge || edge != nil
+            edges.append(edge)
+        }
+        guard anyEdge else { return result }
+        let saved = saving.isEmpty && !savingResult ? nil : SavedValues(saving, result: savingResult ? result : nil)
+        let node = Node(name: name, edges: edges, inputs: inputs, saved: saved, rule: rule)
+        saved?.node = node
+        node.output = result
+        result.gradNode = node
+        return result
+    }
+
+    /// Whether an op on these inputs would be recorded.
+    static func isRecording(_ inputs: Tensor...) -> Bool {
+        GradMode.isEnabled && inputs.contains { $0.requiresGrad }
+    }
+}

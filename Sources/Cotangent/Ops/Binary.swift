@@ -1,0 +1,168 @@
+import CCotangentKernels
+
+// Elementwise binary primitives. Each declaration holds the forward (a kernel
+// over broadcast operands) and, beside it, the backward rule in tensor ops.
+// The engine undoes broadcasting and type promotion of the gradients.
+
+extension Tensor {
+    /// Runs a binary kernel after promoting both operands to `computeDType`.
+    static func binaryKernel(_ kernel: ct_binary_op, _ a: Tensor, _ b: Tensor, op: String,
+                             computeDType: DType, outDType: DType? = nil) -> Tensor {
+        let shape = Shape.broadcast(a.shape, b.shape, op: op)
+        let out = Tensor(uninitializedShape: shape, dtype: outDType ?? computeDType)
+        Kernels.binary(kernel, a.ensuring(computeDType), b.ensuring(computeDType), into: out)
+        return out
+    }
+
+    /// Arithmetic in the promoted dtype of the operands.
+    static func arithmetic(_ kernel: ct_binary_op, _ a: Tensor, _ b: Tensor, op: String) -> Tensor {
+        binaryKernel(kernel, a, b, op: op, computeDType: .resultType([a, b]))
+    }
+
+    /// Arithmetic that always produces floating point (true division, pow with a float exponent).
+    static func floatArithmetic(_ kernel: ct_binary_op, _ a: Tensor, _ b: Tensor, op: String) -> Tensor {
+        let type = DType.resultType([a, b])
+        return binaryKernel(kernel, a, b, op: op, computeDType: type.isFloatingPoint ? type : .defaultFloat)
+    }
+
+    // MARK: Arithmetic primitives
+
+    /// Adds elementwise, broadcasting the operands.
+    public static func + (a: Tensor, b: Tensor) -> Tensor {
+        record("AddBackward0", inputs: [a, b], result: arithmetic(CT_ADD, a, b, op: "add")) { grad, _ in
+            [grad, grad]
+        }
+    }
+
+    /// Subtracts elementwise, broadcasting the operands.
+    public static func - (a: Tensor, b: Tensor) -> Tensor {
+        check(a.dtype != .bool && b.dtype != .bool, "sub",
+              "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `.^` operator or `logicalXor` instead.")
+        return record("SubBackward0", inputs: [a, b], result: arithmetic(CT_SUB, a, b, op: "sub")) { grad, _ in
+            [grad, -grad]
+        }
+    }
+
+    /// `number - tensor`, recorded as PyTorch's reverse subtraction.
+    static func reverseSubtract(_ a: Tensor, from number: Tensor) -> Tensor {
+        record("RsubBackward1", inputs: [a], result: arithmetic(CT_SUB, number, a, op: "rsub")) { grad, _ in
+            [-grad]
+        }
+    }
+
+    /// Multiplies elementwise, broadcasting the operands.
+    public static func * (a: Tensor, b: Tensor) -> Tensor {
+        record("MulBackward0", inputs: [a, b], result: arithmetic(CT_MUL, a, b, op: "mul"), saving: [a, b]) { grad, saved in
+            [grad * saved[1], grad * saved[0]]
+        }
+    }
+
+    /// Divides elementwise (true division: integers give the default float dtype).
+    public static func / (a: Tensor, b: Tensor) -> Tensor {
+        record("DivBackward0", inputs: [a, b], result: floatArithmetic(CT_DIV, a, b, op: "div"), saving: [a, b]) { grad, saved in
+            let (a, b) = (saved[0], saved[1])
+            return [grad / b, -grad * a / (b * b)]
+        }
+    }
+
+    /// Raises each element to the power of the matching element of `exponent`.
+    ///
+    /// For float results, the gradient with respect to the exponent is
+    /// `result * log(self)`, taken as 0 where `self` is 0 and the exponent is non-negative.
+    public func pow(_ exponent: Tensor) -> Tensor {
+        let base = self
+        let result = Tensor.arithmetic(CT_POW, base, exponent, op: "pow")
+        if exponent.isWrappedNumber {
+            let e = exponent.item()
+            return Tensor.record("PowBackward0", inputs: [base], result: result, saving: [base]) { grad, saved in
+                e == 0 ? [Tensor.zeros(like: grad)] : [grad * (saved[0].pow(e - 1) * e)]
+            }
+        }
+        let name = base.isWrappedNumber ? "PowBackward2" : "PowBackward1"
+        return Tensor.record(name, inputs: [base, exponent], result: result, saving: [base, exponent], savingResult: true) { grad, saved in
+            let (base, exponent, result) = (saved[0], saved[1], saved.result)
+            let zeroMask = (base .== 0.0) .&& (exponent .>= 0.0)
+            let dBase = grad * exponent * base.pow(exponent - 1.0)
+            let dExponent = grad * Tensor.where(zeroMask, Tensor.zeros(like: result), result * base.log())
+            return [dBase, dExponent]
+        }
+    }
+
+    /// Raises each element to a power (`x.pow(2)`); integer tensors stay integer
+    /// for integer exponents.
+    public func pow(_ exponent: Double) -> Tensor {
+        if exponent == exponent.rounded(), dtype.isInteger || dtype == .bool, let e = Int(exactly: exponent) {
+            check(e >= 0, "pow", "Integers to negative integer powers are not allowed.")
+            return pow(Tensor(wrapping: e))
+        }
+        return pow(Tensor(wrapping: exponent))
+    }
+
+    /// The larger of two elements, propagating NaN (`torch.maximum`); ties share the gradient.
+    public static func maximum(_ a: Tensor, _ b: Tensor) -> Tensor {
+        record("MaximumBackward0", inputs: [a, b], result: arithmetic(CT_MAXIMUM, a, b, op: "maximum"), saving: [a, b]) { grad, saved in
+            let (a, b) = (saved[0], saved[1])
+            let shared = Tensor.where(a .== b, grad / 2.0, grad)
+            return [Tensor.where(a .< b, Tensor.zeros(like: shared), shared),
+                    Tensor.where(a .> b, Tensor.zeros(like: shared), shared)]
+        }
+    }
+
+    /// The smaller of two elements, propagating NaN (`torch.minimum`); ties share the gradient.
+    public static func minimum(_ a: Tensor, _ b: Tensor) -> Tensor {
+        record("MinimumBackward0", inputs: [a, b], result: arithmetic(CT_MINIMUM, a, b, op: "minimum"), saving: [a, b]) { grad, saved in
+            let (a, b) = (saved[0], saved[1])
+            let shared = Tensor.where(a .== b, grad / 2.0, grad)
+            return [Tensor.where(a .> b, Tensor.zeros(like: shared), shared),
+                    Tensor.where(a .< b, Tensor.zeros(like: shared), shared)]
+        }
+    }
+
+    /// The angle of (other, self) in radians, elementwise (`torch.atan2(self, other)`).
+    public func atan2(_ other: Tensor) -> Tensor {
+        Tensor.record("Atan2Backward0", inputs: [self, other], result: Tensor.floatArithmetic(CT_ATAN2, self, other, op: "atan2"),
+                      saving: [self, other]) { grad, saved in
+            let (y, x) = (saved[0], saved[1])
+            let denominator = y * y + x * x
+            return [grad * x / denominator, grad * -y / denominator]
+        }
+    }
+
+    /// Division rounded toward negative infinity, as Python's `//` (not differentiable).
+    public func floorDivide(_ other: Tensor) -> Tensor {
+        Tensor.arithmetic(CT_FLOORDIV, self, other, op: "floor_divide")
+    }
+
+    /// The remainder with the sign of the divisor, as Python's `%` (`torch.remainder`).
+    public func remainder(_ other: Tensor) -> Tensor {
+        let result = Tensor.arithmetic(CT_REM, self, other, op: "remainder")
+        return Tensor.record("RemainderBackward0", inputs: [self, other], result: result, saving: [self, other]) { grad, saved in
+            [grad, -grad * saved[0].floorDivide(saved[1])]
+        }
+    }
+
+    // MARK: Swift numbers on either side
+
+    public static func + (a: Tensor, b: Double) -> Tensor { a + Tensor(wrapping: b) }
+    public static func + (a: Double, b: Tensor) -> Tensor { Tensor(wrapping: a) + b }
+    public static func + (a: Tensor, b: Int) -> Tensor { a + Tensor(wrapping: b) }
+    public static func + (a: Int, b: Tensor) -> Tensor { Tensor(wrapping: a) + b }
+    public static func - (a: Tensor, b: Double) -> Tensor { a - Tensor(wrapping: b) }
+    public static func - (a: Double, b: Tensor) -> Tensor { reverseSubtract(b, from: Tensor(wrapping: a)) }
+    public static func - (a: Tensor, b: Int) -> Tensor { a - Tensor(wrapping: b) }
+    public static func - (a: Int, b: Tensor) -> Tensor { reverseSubtract(b, from: Tensor(wrapping: a)) }
+    public static func * (a: Tensor, b: Double) -> Tensor { a * Tensor(wrapping: b) }
+    public static func * (a: Double, b: Tensor) -> Tensor { Tensor(wrapping: a) * b }
+    public static func * (a: Tensor, b: Int) -> Tensor { a * Tensor(wrapping: b) }
+    public static func * (a: Int, b: Tensor) -> Tensor { Tensor(wrapping: a) * b }
+    public static func / (a: Tensor, b: Double) -> Tensor { a / Tensor(wrapping: b) }
+    public static func / (a: Tensor, b: Int) -> Tensor { a / Tensor(wrapping: b) }
+    /// `number / tensor`, computed as PyTorch does: `tensor.reciprocal() * number`.
+    public static func / (a: Double, b: Tensor) -> Tensor { b.reciprocal() * a }
+    public static func / (a: Int, b: Tensor) -> Tensor { b.reciprocal() * a }
+
+    /// `number ** tensor` (`torch.pow(2, x)`).
+    public static func pow(_ base: Double, _ exponent: Tensor) -> Tensor { Tensor(wrapping: base).pow(exponent) }
+    public static func maximum(_ a: Tensor, _ b: Double) -> Tensor { maximum(a, Tensor(wrapping: b)) }
+    public static func minimum(_ a: Tensor, _ b: Double) -> Tensor { minimum(a, Tensor(wrapping: b)) }
+}

@@ -1,0 +1,35 @@
+// Operations built from primitives. Some carry a named rule of their own
+// because PyTorch shows that name in `gradFn` (SoftmaxBackward0) and because
+// one fused rule is cheaper and more stable than differentiating the parts.
+
+extension Tensor {
+    /// `exp(x) / sum(exp(x))` along `dim`, computed stably (`torch.softmax`).
+    public func softmax(dim: Int) -> Tensor {
+        let d = Shape.normalize(dim: dim, rank: rank, op: "softmax")
+        let source = dtype.isFloatingPoint ? self : to(.defaultFloat)
+        let result: Tensor = withNoGrad {
+            let shifted = (source - source.amax(dim: [d], keepDim: true)).exp()
+            return shifted / shifted.sum(dim: d, keepDim: true)
+        }
+        return Tensor.record("SoftmaxBackward0", inputs: [self], result: result, savingResult: true) { grad, saved in
+            let y = saved.result
+            return [y * (grad - (grad * y).sum(dim: d, keepDim: true))]
+        }
+    }
+
+    /// `log(softmax(x))` along `dim`, computed stably (`torch.log_softmax`).
+    public func logSoftmax(dim: Int) -> Tensor {
+        let d = Shape.normalize(dim: dim, rank: rank, op: "log_softmax")
+        let source = dtype.isFloatingPoint ? self : to(.defaultFloat)
+        let result: Tensor = withNoGrad {
+            let shifted = source - source.amax(dim: [d], keepDim: true)
+            return shifted - shifted.exp().sum(dim: d, keepDim: true).log()
+        }
+        return Tensor.record("LogSoftmaxBackward0", inputs: [self], result: result, savingResult: true) { grad, saved in
+            [grad - saved.result.exp() * grad.sum(dim: d, keepDim: true)]
+        }
+    }
+
+    /// Each element squared (`torch.square`, recorded as `pow(2)`).
+    public func square() -> Tensor { pow(2.0) }
+}

@@ -1,0 +1,114 @@
+import CCotangentKernels
+
+// In-place updates (`+=`, `zero()`, `fill`, `copy(from:)`, subscript assignment).
+// They write through to every view of the same storage and bump its version
+// counter, so autograd can refuse to use values that changed after being saved.
+
+extension Tensor {
+    /// Refuses in-place changes that would corrupt gradients, as PyTorch does.
+    func checkInPlace(_ op: String) {
+        guard GradMode.isEnabled else { return }
+        check(!(gradNode == nil && leafRequiresGrad), op,
+              "a leaf Variable that requires grad is being used in an in-place operation. Wrap the update in withNoGrad { } (as optimizers do) or work on a detached() copy.")
+        if let base = viewBase {
+            check(!(base.gradNode == nil && base.leafRequiresGrad), op,
+                  "a view of a leaf Variable that requires grad is being used in an in-place operation. Wrap the update in withNoGrad { }.")
+        }
+    }
+
+    /// Overwrites this tensor with `compute(old value)` and, when recording,
+    /// makes this tensor the output of the recorded computation (PyTorch
+    /// "rebases" its history the same way).
+    ///
+    /// `fastPath` writes the result directly when no history needs recording.
+    func updateInPlace(_ op: String, involving other: Tensor? = nil, fastPath: (() -> Void)? = nil,
+                       _ compute: (Tensor) -> Tensor) {
+        checkInPlace(op)
+        let recording = GradMode.isEnabled && (requiresGrad || other?.requiresGrad == true)
+        if recording {
+            check(viewBase == nil || viewBase?.requiresGrad != true, op,
+                  "in-place operations on a view of a tensor that requires grad are not supported; use an out-of-place op (y = y + x) or work on cloned() data")
+            let result = compute(cloned())
+            check(result.shape == shape, op, "output with shape \(shapeText(shape)) doesn't match the broadcast shape \(shapeText(result.shape))")
+            withNoGrad { Kernels.copy(result, into: self) }
+            storage.version += 1
+            if let node = result.gradNode {
+                node.output = self
+                gradNode = node
+            }
+            return
+        }
+        if let fastPath {
+            fastPath()
+        } else {
+            let result = withNoGrad { compute(self) }
+            check(result.shape == shape || Shape.count(result.shape) == 1, op,
+                  "output with shape \(shapeText(shape)) doesn't match the broadcast shape \(shapeText(result.shape))")
+            Kernels.copy(result, into: self)
+        }
+        storage.version += 1
+    }
+
+    /// An in-place arithmetic update `self = self op other`.
+    private func arithmeticInPlace(_ kernel: ct_binary_op, _ other: Tensor, op: String,
+                                   trueDivision: Bool = false, _ compute: (Tensor, Tensor) -> Tensor) {
+        var type = DType.resultType([self, other])
+        if trueDivision && !type.isFloatingPoint { type = .defaultFloat }
+        check(type.canCast(to: dtype), op, "result type \(type) can't be cast to the desired output type \(dtype)")
+        let broadcast = Shape.broadcast(shape, other.shape, op: op)
+        check(broadcast == shape, op, "output with shape \(shapeText(shape)) doesn't match the broadcast shape \(shapeText(broadcast))")
+        let overlaps = other.storage === storage && (other.strides != strides || other.storageOffset != storageOffset)
+        let direct = type == dtype && !overlaps
+        updateInPlace(op, involving: other, fastPath: direct ? {
+            Kernels.binary(kernel, self, other.ensuring(self.dtype), into: self)
+        } : nil) { compute($0, other) }
+    }
+
+    /// Adds `b` into `a` in place (broadcasting `b`).
+    public static func += (a: Tensor, b: Tensor) { a.arithmeticInPlace(CT_ADD, b, op: "add_") { $0 + $1 } }
+    /// Subtracts `b` from `a` in place.
+    public static func -= (a: Tensor, b: Tensor) { a.arithmeticInPlace(CT_SUB, b, op: "sub_") { $0 - $1 } }
+    /// Multiplies `a` by `b` in place.
+    public static func *= (a: Tensor, b: Tensor) { a.arithmeticInPlace(CT_MUL, b, op: "mul_") { $0 * $1 } }
+    /// Divides `a` by `b` in place (floating-point tensors only).
+    public static func /= (a: Tensor, b: Tensor) {
+        a.arithmeticInPlace(CT_DIV, b, op: "div_", trueDivision: true) { $0 / $1 }
+    }
+
+    public static func += (a: Tensor, b: Double) { a += Tensor(wrapping: b) }
+    public static func -= (a: Tensor, b: Double) { a -= Tensor(wrapping: b) }
+    public static func *= (a: Tensor, b: Double) { a *= Tensor(wrapping: b) }
+    public static func /= (a: Tensor, b: Double) { a /= Tensor(wrapping: b) }
+    public static func += (a: Tensor, b: Int) { a += Tensor(wrapping: b) }
+    public static func -= (a: Tensor, b: Int) { a -= Tensor(wrapping: b) }
+    public static func *= (a: Tensor, b: Int) { a *= Tensor(wrapping: b) }
+    public static func /= (a: Tensor, b: Int) { a /= Tensor(wrapping: b) }
+
+    /// Adds a gradient into this tensor (used by gradient accumulation; no checks).
+    func addInPlaceUnchecked(_ other: Tensor) {
+        Kernels.binary(CT_ADD, self, other.ensuring(dtype), into: self)
+        storage.version += 1
+    }
+
+    /// Sets every element to zero, in place (PyTorch's `zero_()`).
+    public func zero() { fill(0) }
+
+    /// Sets every element to `value`, in place (PyTorch's `fill_()`).
+    public func fill(_ value: Double) {
+        updateInPlace("fill_", fastPath: { Kernels.fill(self, with: value) }) { old in
+            Tensor.where(Tensor.full(like: old, 1, dtype: .bool), Tensor(wrapping: value), old)
+        }
+    }
+
+    /// Copies `source` (broadcast to this shape, converted to this dtype) into
+    /// this tensor, in place (PyTorch's `copy_()`).
+    public func copy(from source: Tensor) {
+        let broadcast = Shape.broadcast(shape, source.shape, op: "copy_")
+        check(broadcast == shape, "copy_", "output with shape \(shapeText(shape)) doesn't match the broadcast shape \(shapeText(broadcast))")
+        let overlaps = source.storage === storage
+        updateInPlace("copy_", involving: source, fastPath: overlaps ? nil : { Kernels.copy(source, into: self) }) { old in
+            // All-true mask: the old value gets a zero gradient, the source all of it.
+            Tensor.where(Tensor.full(like: old, 1, dtype: .bool), source.to(old.dtype), old)
+        }
+    }
+}
