@@ -22,8 +22,14 @@ let package = Package(
             dependencies: [
                 "Cotangent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            exclude: ["Tour/Tour.swift"],
+            plugins: ["TourPlugin"]
         ),
+        // Build-time helper: wraps the verbatim seed tour into a function.
+        .executableTarget(name: "TourWrapper"),
+        .plugin(name: "TourPlugin", capability: .buildTool(), dependencies: ["TourWrapper"]),
+        // Shared checkers for the tests (not a product).
         .target(name: "CotangentTestSupport", dependencies: ["Cotangent"]),
         .testTarget(
             name: "CotangentTests",

@@ -7,10 +7,20 @@ struct CotangentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cotangent",
         abstract: "Tensors and PyTorch-style automatic differentiation for Swift.",
-        subcommands: []
+        discussion: "With no subcommand, runs the tour of the seed notebook.",
+        subcommands: [TourCommand.self],
+        defaultSubcommand: TourCommand.self
+    )
+}
+
+/// Runs `Tour/Tour.swift`, the seed notebook translated cell by cell.
+struct TourCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tour",
+        abstract: "Run the seed notebook (derivatives, gradients, detach, control flow, MSE) in Swift."
     )
 
     func run() throws {
-        print(CotangentCommand.helpMessage())
+        runTour()
     }
 }
