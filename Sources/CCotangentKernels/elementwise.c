@@ -1,111 +1,213 @@
-// Portable elementwise kernels. Each public entry point switches once on
-// (op, dtype) and then runs a tight loop over rows of the iteration space,
-// with a unit-stride path the compiler can vectorise.
-#include "CotangentKernels.h"
+// Elementwise kernels. Each entry point describes its operands as an N-d
+// iteration space (ct_nd) and a "span" function that processes one run of the
+// innermost dimension. ct_nd_run splits the flat index space into chunks for
+// the thread pool (above a grain size) and walks rows; span functions try the
+// vectorised kernel (contiguous or broadcast operands, float32/float64) and
+// otherwise run a portable loop the compiler can still vectorise.
+#include "internal.h"
 #include "loops.h"
 #include <math.h>
 #include <string.h>
 
 typedef uint8_t ct_bool;
 
-// Runs BODY for every element; `v` is the input, the result goes to the output.
-#define CT_UNARY_LOOP(T, OT, EXPR)                                                   \
+// Elements per chunk below which work stays on the calling thread. Cheap ops
+// are memory-bound, so only large arrays gain from a second core.
+#define CT_GRAIN_CHEAP (1 << 15)
+#define CT_GRAIN_MATH (1 << 13)
+
+// MARK: N-d driver
+
+#define CT_MAX_OPS 4
+
+typedef void (*ct_span_fn)(const void *ctx, int64_t n, char *const *p, const int64_t *inner);
+
+typedef struct {
+    int32_t ndim;
+    const int64_t *shape;
+    int32_t nops;  // inputs first, output last
+    char *base[CT_MAX_OPS];
+    const int64_t *strides[CT_MAX_OPS];
+    int64_t esize[CT_MAX_OPS];
+    ct_span_fn span;
+    const void *ctx;
+} ct_nd;
+
+static void ct_nd_range(void *arg, int64_t begin, int64_t end, int32_t chunk) {
+    (void)chunk;
+    const ct_nd *it = (const ct_nd *)arg;
+    const int32_t nd = it->ndim;
+    const int64_t n = it->shape[nd - 1];
+    int64_t inner[CT_MAX_OPS];
+    for (int32_t k = 0; k < it->nops; k++) inner[k] = it->strides[k][nd - 1];
+    int64_t r = begin / n, c = begin % n;
+    while (begin < end) {
+        int64_t len = n - c < end - begin ? n - c : end - begin;
+        char *p[CT_MAX_OPS];
+        for (int32_t k = 0; k < it->nops; k++) {
+            int64_t off = ct_row_offset(r, nd, it->shape, it->strides[k]) + c * inner[k];
+            p[k] = it->base[k] + off * it->esize[k];
+        }
+        it->span(it->ctx, len, p, inner);
+        begin += len;
+        r++;
+        c = 0;
+    }
+}
+
+static void ct_nd_run(ct_nd *it, int64_t grain) {
+    if (it->ndim <= 0) {  // a 0-d tensor: one element
+        static const int64_t one = 1, zero = 0;
+        it->ndim = 1;
+        it->shape = &one;
+        for (int32_t k = 0; k < it->nops; k++) it->strides[k] = &zero;
+    }
+    int64_t total = 1;
+    for (int32_t d = 0; d < it->ndim; d++) total *= it->shape[d];
+    if (total <= 0) return;
+    if (total < 2 * grain) ct_nd_range(it, 0, total, 0);
+    else ct_parallel_for(total, grain, ct_nd_range, it);
+}
+
+static size_t ct_dtype_size(ct_dtype t) {
+    switch (t) {
+    case CT_BOOL: return 1;
+    case CT_I32: case CT_F32: return 4;
+    default: return 8;
+    }
+}
+
+// Loops over one run: `v` is the input element, EXPR the output value.
+#define CT_UNARY_SEG(T, OT, EXPR)                                                    \
     do {                                                                             \
-        const int64_t n = shape[ndim - 1], rows = ct_rows(ndim, shape);             \
-        const int64_t ix = sx[ndim - 1], io = so[ndim - 1];                          \
-        for (int64_t r = 0; r < rows; r++) {                                         \
-            const T *xp = (const T *)x + ct_row_offset(r, ndim, shape, sx);          \
-            OT *op = (OT *)out + ct_row_offset(r, ndim, shape, so);                  \
-            if (ix == 1 && io == 1) {                                                \
-                for (int64_t i = 0; i < n; i++) { T v = xp[i]; op[i] = (OT)(EXPR); } \
-            } else {                                                                 \
-                for (int64_t i = 0; i < n; i++) {                                    \
-                    T v = xp[i * ix];                                                \
-                    op[i * io] = (OT)(EXPR);                                         \
-                }                                                                    \
-            }                                                                        \
+        const T *xp = (const T *)p[0];                                               \
+        OT *op = (OT *)p[1];                                                         \
+        const int64_t ix = inner[0], io = inner[1];                                  \
+        if (ix == 1 && io == 1) {                                                    \
+            for (int64_t i = 0; i < n; i++) { T v = xp[i]; op[i] = (OT)(EXPR); }     \
+        } else {                                                                     \
+            for (int64_t i = 0; i < n; i++) { T v = xp[i * ix]; op[i * io] = (OT)(EXPR); } \
         }                                                                            \
     } while (0)
 
-#define CT_BINARY_LOOP(T, OT, EXPR)                                                  \
+#define CT_BINARY_SEG(T, OT, EXPR)                                                   \
     do {                                                                             \
-        const int64_t n = shape[ndim - 1], rows = ct_rows(ndim, shape);             \
-        const int64_t ia = sa[ndim - 1], ib = sb[ndim - 1], io = so[ndim - 1];       \
-        for (int64_t r = 0; r < rows; r++) {                                         \
-            const T *ap = (const T *)a + ct_row_offset(r, ndim, shape, sa);          \
-            const T *bp = (const T *)b + ct_row_offset(r, ndim, shape, sb);          \
-            OT *op = (OT *)out + ct_row_offset(r, ndim, shape, so);                  \
-            if (ia == 1 && ib == 1 && io == 1) {                                     \
-                for (int64_t i = 0; i < n; i++) {                                    \
-                    T x = ap[i], y = bp[i]; op[i] = (OT)(EXPR);                      \
-                }                                                                    \
-            } else if (ia == 1 && ib == 0 && io == 1) {                              \
-                const T y = bp[0];                                                   \
-                for (int64_t i = 0; i < n; i++) { T x = ap[i]; op[i] = (OT)(EXPR); } \
-            } else if (ia == 0 && ib == 1 && io == 1) {                              \
-                const T x = ap[0];                                                   \
-                for (int64_t i = 0; i < n; i++) { T y = bp[i]; op[i] = (OT)(EXPR); } \
-            } else {                                                                 \
-                for (int64_t i = 0; i < n; i++) {                                    \
-                    T x = ap[i * ia], y = bp[i * ib];                                \
-                    op[i * io] = (OT)(EXPR);                                         \
-                }                                                                    \
+        const T *ap = (const T *)p[0], *bp = (const T *)p[1];                        \
+        OT *op = (OT *)p[2];                                                         \
+        const int64_t ia = inner[0], ib = inner[1], io = inner[2];                   \
+        if (ia == 1 && ib == 1 && io == 1) {                                         \
+            for (int64_t i = 0; i < n; i++) { T x = ap[i], y = bp[i]; op[i] = (OT)(EXPR); } \
+        } else if (ia == 1 && ib == 0 && io == 1) {                                  \
+            const T y = bp[0];                                                       \
+            for (int64_t i = 0; i < n; i++) { T x = ap[i]; op[i] = (OT)(EXPR); }     \
+        } else if (ia == 0 && ib == 1 && io == 1) {                                  \
+            const T x = ap[0];                                                       \
+            for (int64_t i = 0; i < n; i++) { T y = bp[i]; op[i] = (OT)(EXPR); }     \
+        } else {                                                                     \
+            for (int64_t i = 0; i < n; i++) {                                        \
+                T x = ap[i * ia], y = bp[i * ib];                                    \
+                op[i * io] = (OT)(EXPR);                                             \
             }                                                                        \
         }                                                                            \
     } while (0)
 
 // MARK: Unary
 
+// e^x/(1+e^x) for x < 0 so that tiny results underflow gradually instead of
+// 1/(1+inf) = 0; float32 goes through double (one rounding at the end).
+static inline double ct_sigmoid_scalar(double v) {
+    if (v >= 0) return 1 / (1 + exp(-v));
+    double e = exp(v);
+    return e / (1 + e);
+}
+
+typedef struct { ct_unary_op op; ct_dtype dtype; } ct_unary_ctx;
+
 #define CT_FLOAT_UNARY(T, F)                                                         \
     switch (op) {                                                                    \
-    case CT_NEG: CT_UNARY_LOOP(T, T, -v); break;                                     \
-    case CT_ABS: CT_UNARY_LOOP(T, T, fabs##F(v)); break;                             \
-    case CT_SIGN: CT_UNARY_LOOP(T, T, isnan(v) ? v : (T)((v > 0) - (v < 0))); break; \
-    case CT_SQUARE: CT_UNARY_LOOP(T, T, v * v); break;                               \
-    case CT_EXP: CT_UNARY_LOOP(T, T, exp##F(v)); break;                              \
-    case CT_LOG: CT_UNARY_LOOP(T, T, log##F(v)); break;                              \
-    case CT_LOG1P: CT_UNARY_LOOP(T, T, log1p##F(v)); break;                          \
-    case CT_EXPM1: CT_UNARY_LOOP(T, T, expm1##F(v)); break;                          \
-    case CT_SQRT: CT_UNARY_LOOP(T, T, sqrt##F(v)); break;                            \
-    case CT_RSQRT: CT_UNARY_LOOP(T, T, (T)1 / sqrt##F(v)); break;                    \
-    case CT_SIN: CT_UNARY_LOOP(T, T, sin##F(v)); break;                              \
-    case CT_COS: CT_UNARY_LOOP(T, T, cos##F(v)); break;                              \
-    case CT_TAN: CT_UNARY_LOOP(T, T, tan##F(v)); break;                              \
-    case CT_TANH: CT_UNARY_LOOP(T, T, tanh##F(v)); break;                            \
-    case CT_SIGMOID: CT_UNARY_LOOP(T, T, (T)1 / ((T)1 + exp##F(-v))); break;         \
-    case CT_RELU: CT_UNARY_LOOP(T, T, (v > 0 || isnan(v)) ? v : (T)0); break;        \
-    case CT_FLOOR: CT_UNARY_LOOP(T, T, floor##F(v)); break;                          \
-    case CT_CEIL: CT_UNARY_LOOP(T, T, ceil##F(v)); break;                            \
-    case CT_ROUND: CT_UNARY_LOOP(T, T, nearbyint##F(v)); break;                      \
-    case CT_TRUNC: CT_UNARY_LOOP(T, T, trunc##F(v)); break;                          \
-    case CT_RECIPROCAL: CT_UNARY_LOOP(T, T, (T)1 / v); break;                        \
-    case CT_NOT: CT_UNARY_LOOP(T, ct_bool, v == 0); break;                           \
-    case CT_ISNAN: CT_UNARY_LOOP(T, ct_bool, isnan(v)); break;                       \
+    case CT_NEG: CT_UNARY_SEG(T, T, -v); break;                                      \
+    case CT_ABS: CT_UNARY_SEG(T, T, fabs##F(v)); break;                              \
+    case CT_SIGN: CT_UNARY_SEG(T, T, isnan(v) ? v : (T)((v > 0) - (v < 0))); break;  \
+    case CT_SQUARE: CT_UNARY_SEG(T, T, v * v); break;                                \
+    case CT_EXP: CT_UNARY_SEG(T, T, exp##F(v)); break;                               \
+    case CT_LOG: CT_UNARY_SEG(T, T, log##F(v)); break;                               \
+    case CT_LOG1P: CT_UNARY_SEG(T, T, log1p##F(v)); break;                           \
+    case CT_EXPM1: CT_UNARY_SEG(T, T, expm1##F(v)); break;                           \
+    case CT_SQRT: CT_UNARY_SEG(T, T, sqrt##F(v)); break;                             \
+    case CT_RSQRT: CT_UNARY_SEG(T, T, (T)1 / sqrt##F(v)); break;                     \
+    case CT_SIN: CT_UNARY_SEG(T, T, sin##F(v)); break;                               \
+    case CT_COS: CT_UNARY_SEG(T, T, cos##F(v)); break;                               \
+    case CT_TAN: CT_UNARY_SEG(T, T, tan##F(v)); break;                               \
+    case CT_TANH: CT_UNARY_SEG(T, T, tanh##F(v)); break;                             \
+    case CT_SIGMOID: CT_UNARY_SEG(T, T, ct_sigmoid_scalar(v)); break;                \
+    case CT_RELU: CT_UNARY_SEG(T, T, (v > 0 || isnan(v)) ? v : (T)0); break;         \
+    case CT_FLOOR: CT_UNARY_SEG(T, T, floor##F(v)); break;                           \
+    case CT_CEIL: CT_UNARY_SEG(T, T, ceil##F(v)); break;                             \
+    case CT_ROUND: CT_UNARY_SEG(T, T, nearbyint##F(v)); break;                       \
+    case CT_TRUNC: CT_UNARY_SEG(T, T, trunc##F(v)); break;                           \
+    case CT_RECIPROCAL: CT_UNARY_SEG(T, T, (T)1 / v); break;                         \
+    case CT_NOT: CT_UNARY_SEG(T, ct_bool, v == 0); break;                            \
+    case CT_ISNAN: CT_UNARY_SEG(T, ct_bool, isnan(v)); break;                        \
     }
 
 #define CT_INT_UNARY(T)                                                              \
     switch (op) {                                                                    \
-    case CT_NEG: CT_UNARY_LOOP(T, T, -v); break;                                     \
-    case CT_ABS: CT_UNARY_LOOP(T, T, v < 0 ? -v : v); break;                         \
-    case CT_SIGN: CT_UNARY_LOOP(T, T, (v > 0) - (v < 0)); break;                     \
-    case CT_SQUARE: CT_UNARY_LOOP(T, T, v * v); break;                               \
-    case CT_RELU: CT_UNARY_LOOP(T, T, v > 0 ? v : 0); break;                         \
+    case CT_NEG: CT_UNARY_SEG(T, T, -v); break;                                      \
+    case CT_ABS: CT_UNARY_SEG(T, T, v < 0 ? -v : v); break;                          \
+    case CT_SIGN: CT_UNARY_SEG(T, T, (v > 0) - (v < 0)); break;                      \
+    case CT_SQUARE: CT_UNARY_SEG(T, T, v * v); break;                                \
+    case CT_RELU: CT_UNARY_SEG(T, T, v > 0 ? v : 0); break;                          \
     case CT_FLOOR: case CT_CEIL: case CT_ROUND: case CT_TRUNC:                       \
-        CT_UNARY_LOOP(T, T, v); break;                                               \
-    case CT_NOT: CT_UNARY_LOOP(T, ct_bool, v == 0); break;                           \
-    case CT_ISNAN: CT_UNARY_LOOP(T, ct_bool, 0); break;                              \
+        CT_UNARY_SEG(T, T, v); break;                                                \
+    case CT_NOT: CT_UNARY_SEG(T, ct_bool, v == 0); break;                            \
+    case CT_ISNAN: CT_UNARY_SEG(T, ct_bool, ((void)v, 0)); break;                           \
     default: break;                                                                  \
     }
 
-void ct_unary(ct_unary_op op, ct_dtype dtype, int32_t ndim, const int64_t *shape,
-              const void *x, const int64_t *sx, void *out, const int64_t *so) {
-    switch (dtype) {
-    case CT_F32: CT_FLOAT_UNARY(float, f); break;
-    case CT_F64: CT_FLOAT_UNARY(double, ); break;
+static void ct_unary_span(const void *vctx, int64_t n, char *const *p, const int64_t *inner) {
+    const ct_unary_ctx *ctx = (const ct_unary_ctx *)vctx;
+    const ct_unary_op op = ctx->op;
+    const bool contiguous = inner[0] == 1 && inner[1] == 1;
+    switch (ctx->dtype) {
+    case CT_F32: {
+        const ct_kernel_table *K = ct_kernels();
+        if (contiguous && K->unary_f32 && K->unary_f32(op, n, (const float *)p[0], (float *)p[1])) return;
+        CT_FLOAT_UNARY(float, f);
+        break;
+    }
+    case CT_F64: {
+        const ct_kernel_table *K = ct_kernels();
+        if (contiguous && K->unary_f64 && K->unary_f64(op, n, (const double *)p[0], (double *)p[1])) return;
+        CT_FLOAT_UNARY(double, );
+        break;
+    }
     case CT_I32: CT_INT_UNARY(int32_t); break;
     case CT_I64: CT_INT_UNARY(int64_t); break;
     case CT_BOOL: CT_INT_UNARY(ct_bool); break;
     }
+}
+
+static bool ct_unary_is_math(ct_unary_op op) {
+    switch (op) {
+    case CT_EXP: case CT_LOG: case CT_LOG1P: case CT_EXPM1: case CT_SIN: case CT_COS:
+    case CT_TAN: case CT_TANH: case CT_SIGMOID:
+        return true;
+    default:
+        return false;
+    }
+}
+
+void ct_unary(ct_unary_op op, ct_dtype dtype, int32_t ndim, const int64_t *shape,
+              const void *x, const int64_t *sx, void *out, const int64_t *so) {
+    const ct_unary_ctx ctx = {op, dtype};
+    const bool to_bool = op == CT_NOT || op == CT_ISNAN;
+    ct_nd it = {
+        .ndim = ndim, .shape = shape, .nops = 2,
+        .base = {(char *)x, (char *)out}, .strides = {sx, so},
+        .esize = {(int64_t)ct_dtype_size(dtype), to_bool ? 1 : (int64_t)ct_dtype_size(dtype)},
+        .span = ct_unary_span, .ctx = &ctx,
+    };
+    ct_nd_run(&it, ct_unary_is_math(op) ? CT_GRAIN_MATH : CT_GRAIN_CHEAP);
 }
 
 // MARK: Binary
@@ -143,109 +245,159 @@ static inline int64_t ct_irem(int64_t a, int64_t b) {
 }
 
 #define CT_COMPARISONS(T)                                                            \
-    case CT_EQ: CT_BINARY_LOOP(T, ct_bool, x == y); break;                           \
-    case CT_NE: CT_BINARY_LOOP(T, ct_bool, x != y); break;                           \
-    case CT_LT: CT_BINARY_LOOP(T, ct_bool, x < y); break;                            \
-    case CT_LE: CT_BINARY_LOOP(T, ct_bool, x <= y); break;                           \
-    case CT_GT: CT_BINARY_LOOP(T, ct_bool, x > y); break;                            \
-    case CT_GE: CT_BINARY_LOOP(T, ct_bool, x >= y); break;                           \
-    case CT_AND: CT_BINARY_LOOP(T, ct_bool, (x != 0) && (y != 0)); break;            \
-    case CT_OR: CT_BINARY_LOOP(T, ct_bool, (x != 0) || (y != 0)); break;             \
-    case CT_XOR: CT_BINARY_LOOP(T, ct_bool, (x != 0) != (y != 0)); break;
+    case CT_EQ: CT_BINARY_SEG(T, ct_bool, x == y); break;                            \
+    case CT_NE: CT_BINARY_SEG(T, ct_bool, x != y); break;                            \
+    case CT_LT: CT_BINARY_SEG(T, ct_bool, x < y); break;                             \
+    case CT_LE: CT_BINARY_SEG(T, ct_bool, x <= y); break;                            \
+    case CT_GT: CT_BINARY_SEG(T, ct_bool, x > y); break;                             \
+    case CT_GE: CT_BINARY_SEG(T, ct_bool, x >= y); break;                            \
+    case CT_AND: CT_BINARY_SEG(T, ct_bool, (x != 0) && (y != 0)); break;             \
+    case CT_OR: CT_BINARY_SEG(T, ct_bool, (x != 0) || (y != 0)); break;              \
+    case CT_XOR: CT_BINARY_SEG(T, ct_bool, (x != 0) != (y != 0)); break;
 
 #define CT_FLOAT_BINARY(T, F)                                                        \
     switch (op) {                                                                    \
-    case CT_ADD: CT_BINARY_LOOP(T, T, x + y); break;                                 \
-    case CT_SUB: CT_BINARY_LOOP(T, T, x - y); break;                                 \
-    case CT_MUL: CT_BINARY_LOOP(T, T, x * y); break;                                 \
-    case CT_DIV: CT_BINARY_LOOP(T, T, x / y); break;                                 \
-    case CT_POW: CT_BINARY_LOOP(T, T, pow##F(x, y)); break;                          \
-    case CT_MAXIMUM: CT_BINARY_LOOP(T, T, (isnan(x) || isnan(y)) ? (x + y) : (x > y ? x : y)); break; \
-    case CT_MINIMUM: CT_BINARY_LOOP(T, T, (isnan(x) || isnan(y)) ? (x + y) : (x < y ? x : y)); break; \
-    case CT_FLOORDIV: CT_BINARY_LOOP(T, T, (T)ct_floordiv_f64(x, y)); break;         \
-    case CT_REM: CT_BINARY_LOOP(T, T, (T)ct_rem_f64(x, y)); break;                   \
-    case CT_ATAN2: CT_BINARY_LOOP(T, T, atan2##F(x, y)); break;                      \
+    case CT_ADD: CT_BINARY_SEG(T, T, x + y); break;                                  \
+    case CT_SUB: CT_BINARY_SEG(T, T, x - y); break;                                  \
+    case CT_MUL: CT_BINARY_SEG(T, T, x * y); break;                                  \
+    case CT_DIV: CT_BINARY_SEG(T, T, x / y); break;                                  \
+    case CT_POW: CT_BINARY_SEG(T, T, pow##F(x, y)); break;                           \
+    case CT_MAXIMUM: CT_BINARY_SEG(T, T, (isnan(x) || isnan(y)) ? (x + y) : (x > y ? x : y)); break; \
+    case CT_MINIMUM: CT_BINARY_SEG(T, T, (isnan(x) || isnan(y)) ? (x + y) : (x < y ? x : y)); break; \
+    case CT_FLOORDIV: CT_BINARY_SEG(T, T, (T)ct_floordiv_f64(x, y)); break;          \
+    case CT_REM: CT_BINARY_SEG(T, T, (T)ct_rem_f64(x, y)); break;                    \
+    case CT_ATAN2: CT_BINARY_SEG(T, T, atan2##F(x, y)); break;                       \
     CT_COMPARISONS(T)                                                                \
     }
 
 #define CT_INT_BINARY(T)                                                             \
     switch (op) {                                                                    \
-    case CT_ADD: CT_BINARY_LOOP(T, T, x + y); break;                                 \
-    case CT_SUB: CT_BINARY_LOOP(T, T, x - y); break;                                 \
-    case CT_MUL: CT_BINARY_LOOP(T, T, x * y); break;                                 \
-    case CT_DIV: CT_BINARY_LOOP(T, T, y == 0 ? 0 : x / y); break;                    \
-    case CT_POW: CT_BINARY_LOOP(T, T, ct_ipow(x, y)); break;                         \
-    case CT_MAXIMUM: CT_BINARY_LOOP(T, T, x > y ? x : y); break;                     \
-    case CT_MINIMUM: CT_BINARY_LOOP(T, T, x < y ? x : y); break;                     \
-    case CT_FLOORDIV: CT_BINARY_LOOP(T, T, ct_ifloordiv(x, y)); break;               \
-    case CT_REM: CT_BINARY_LOOP(T, T, ct_irem(x, y)); break;                         \
-    case CT_ATAN2: CT_BINARY_LOOP(T, T, atan2((double)x, (double)y)); break;         \
+    case CT_ADD: CT_BINARY_SEG(T, T, x + y); break;                                  \
+    case CT_SUB: CT_BINARY_SEG(T, T, x - y); break;                                  \
+    case CT_MUL: CT_BINARY_SEG(T, T, x * y); break;                                  \
+    case CT_DIV: CT_BINARY_SEG(T, T, y == 0 ? 0 : x / y); break;                     \
+    case CT_POW: CT_BINARY_SEG(T, T, ct_ipow(x, y)); break;                          \
+    case CT_MAXIMUM: CT_BINARY_SEG(T, T, x > y ? x : y); break;                      \
+    case CT_MINIMUM: CT_BINARY_SEG(T, T, x < y ? x : y); break;                      \
+    case CT_FLOORDIV: CT_BINARY_SEG(T, T, ct_ifloordiv(x, y)); break;                \
+    case CT_REM: CT_BINARY_SEG(T, T, ct_irem(x, y)); break;                          \
+    case CT_ATAN2: CT_BINARY_SEG(T, T, atan2((double)x, (double)y)); break;          \
     CT_COMPARISONS(T)                                                                \
     }
 
-void ct_binary(ct_binary_op op, ct_dtype dtype, int32_t ndim, const int64_t *shape,
-               const void *a, const int64_t *sa, const void *b, const int64_t *sb,
-               void *out, const int64_t *so) {
-    switch (dtype) {
-    case CT_F32: CT_FLOAT_BINARY(float, f); break;
-    case CT_F64: CT_FLOAT_BINARY(double, ); break;
+typedef struct { ct_binary_op op; ct_dtype dtype; } ct_binary_ctx;
+
+static void ct_binary_span(const void *vctx, int64_t n, char *const *p, const int64_t *inner) {
+    const ct_binary_ctx *ctx = (const ct_binary_ctx *)vctx;
+    const ct_binary_op op = ctx->op;
+    // The vector kernels take contiguous or broadcast (stride 0) inputs.
+    const bool vec = (uint64_t)inner[0] <= 1 && (uint64_t)inner[1] <= 1 && inner[2] == 1;
+    switch (ctx->dtype) {
+    case CT_F32: {
+        const ct_kernel_table *K = ct_kernels();
+        if (vec && K->binary_f32 &&
+            K->binary_f32(op, n, (const float *)p[0], inner[0], (const float *)p[1], inner[1], (float *)p[2]))
+            return;
+        CT_FLOAT_BINARY(float, f);
+        break;
+    }
+    case CT_F64: {
+        const ct_kernel_table *K = ct_kernels();
+        if (vec && K->binary_f64 &&
+            K->binary_f64(op, n, (const double *)p[0], inner[0], (const double *)p[1], inner[1], (double *)p[2]))
+            return;
+        CT_FLOAT_BINARY(double, );
+        break;
+    }
     case CT_I32: CT_INT_BINARY(int32_t); break;
     case CT_I64: CT_INT_BINARY(int64_t); break;
     case CT_BOOL:
         switch (op) {
-        case CT_ADD: case CT_OR: case CT_MAXIMUM: CT_BINARY_LOOP(ct_bool, ct_bool, x | y); break;
-        case CT_MUL: case CT_AND: case CT_MINIMUM: CT_BINARY_LOOP(ct_bool, ct_bool, x & y); break;
-        case CT_SUB: case CT_XOR: case CT_NE: CT_BINARY_LOOP(ct_bool, ct_bool, x ^ y); break;
-        case CT_EQ: CT_BINARY_LOOP(ct_bool, ct_bool, x == y); break;
-        case CT_LT: CT_BINARY_LOOP(ct_bool, ct_bool, x < y); break;
-        case CT_LE: CT_BINARY_LOOP(ct_bool, ct_bool, x <= y); break;
-        case CT_GT: CT_BINARY_LOOP(ct_bool, ct_bool, x > y); break;
-        case CT_GE: CT_BINARY_LOOP(ct_bool, ct_bool, x >= y); break;
+        case CT_ADD: case CT_OR: case CT_MAXIMUM: CT_BINARY_SEG(ct_bool, ct_bool, x | y); break;
+        case CT_MUL: case CT_AND: case CT_MINIMUM: CT_BINARY_SEG(ct_bool, ct_bool, x & y); break;
+        case CT_SUB: case CT_XOR: case CT_NE: CT_BINARY_SEG(ct_bool, ct_bool, x ^ y); break;
+        case CT_EQ: CT_BINARY_SEG(ct_bool, ct_bool, x == y); break;
+        case CT_LT: CT_BINARY_SEG(ct_bool, ct_bool, x < y); break;
+        case CT_LE: CT_BINARY_SEG(ct_bool, ct_bool, x <= y); break;
+        case CT_GT: CT_BINARY_SEG(ct_bool, ct_bool, x > y); break;
+        case CT_GE: CT_BINARY_SEG(ct_bool, ct_bool, x >= y); break;
         default: break;
         }
         break;
     }
 }
 
+void ct_binary(ct_binary_op op, ct_dtype dtype, int32_t ndim, const int64_t *shape,
+               const void *a, const int64_t *sa, const void *b, const int64_t *sb,
+               void *out, const int64_t *so) {
+    const ct_binary_ctx ctx = {op, dtype};
+    const bool to_bool = op >= CT_EQ;
+    const int64_t es = (int64_t)ct_dtype_size(dtype);
+    ct_nd it = {
+        .ndim = ndim, .shape = shape, .nops = 3,
+        .base = {(char *)a, (char *)b, (char *)out}, .strides = {sa, sb, so},
+        .esize = {es, es, to_bool ? 1 : es},
+        .span = ct_binary_span, .ctx = &ctx,
+    };
+    bool math = op == CT_POW || op == CT_ATAN2 || op == CT_FLOORDIV || op == CT_REM;
+    ct_nd_run(&it, math ? CT_GRAIN_MATH : CT_GRAIN_CHEAP);
+}
+
 // MARK: Where, cast, fill, clamp
 
-#define CT_WHERE_LOOP(T)                                                             \
+#define CT_WHERE_SEG(T)                                                              \
     do {                                                                             \
-        const int64_t n = shape[ndim - 1], rows = ct_rows(ndim, shape);             \
-        const int64_t ic = sc[ndim - 1], ia = sa[ndim - 1], ib = sb[ndim - 1], io = so[ndim - 1]; \
-        for (int64_t r = 0; r < rows; r++) {                                         \
-            const ct_bool *cp = cond + ct_row_offset(r, ndim, shape, sc);            \
-            const T *ap = (const T *)a + ct_row_offset(r, ndim, shape, sa);          \
-            const T *bp = (const T *)b + ct_row_offset(r, ndim, shape, sb);          \
-            T *op = (T *)out + ct_row_offset(r, ndim, shape, so);                    \
+        const ct_bool *cp = (const ct_bool *)p[0];                                   \
+        const T *ap = (const T *)p[1], *bp = (const T *)p[2];                        \
+        T *op = (T *)p[3];                                                           \
+        const int64_t ic = inner[0], ia = inner[1], ib = inner[2], io = inner[3];    \
+        if (ic == 1 && ia == 1 && ib == 1 && io == 1) {                              \
+            for (int64_t i = 0; i < n; i++) op[i] = cp[i] ? ap[i] : bp[i];           \
+        } else {                                                                     \
             for (int64_t i = 0; i < n; i++) op[i * io] = cp[i * ic] ? ap[i * ia] : bp[i * ib]; \
         }                                                                            \
     } while (0)
 
-void ct_where(ct_dtype dtype, int32_t ndim, const int64_t *shape,
-              const uint8_t *cond, const int64_t *sc, const void *a, const int64_t *sa,
-              const void *b, const int64_t *sb, void *out, const int64_t *so) {
-    switch (dtype) {
-    case CT_F32: CT_WHERE_LOOP(float); break;
-    case CT_F64: CT_WHERE_LOOP(double); break;
-    case CT_I32: CT_WHERE_LOOP(int32_t); break;
-    case CT_I64: CT_WHERE_LOOP(int64_t); break;
-    case CT_BOOL: CT_WHERE_LOOP(ct_bool); break;
+static void ct_where_span(const void *vctx, int64_t n, char *const *p, const int64_t *inner) {
+    switch (*(const ct_dtype *)vctx) {
+    case CT_F32: CT_WHERE_SEG(float); break;
+    case CT_F64: CT_WHERE_SEG(double); break;
+    case CT_I32: CT_WHERE_SEG(int32_t); break;
+    case CT_I64: CT_WHERE_SEG(int64_t); break;
+    case CT_BOOL: CT_WHERE_SEG(ct_bool); break;
     }
 }
 
+void ct_where(ct_dtype dtype, int32_t ndim, const int64_t *shape,
+              const uint8_t *cond, const int64_t *sc, const void *a, const int64_t *sa,
+              const void *b, const int64_t *sb, void *out, const int64_t *so) {
+    const int64_t es = (int64_t)ct_dtype_size(dtype);
+    ct_nd it = {
+        .ndim = ndim, .shape = shape, .nops = 4,
+        .base = {(char *)cond, (char *)a, (char *)b, (char *)out}, .strides = {sc, sa, sb, so},
+        .esize = {1, es, es, es}, .span = ct_where_span, .ctx = &dtype,
+    };
+    ct_nd_run(&it, CT_GRAIN_CHEAP);
+}
+
+typedef struct { ct_dtype from, to; } ct_cast_ctx;
+
 #define CT_CAST_FROM(T)                                                              \
-    switch (to) {                                                                    \
-    case CT_F32: CT_UNARY_LOOP(T, float, v); break;                                  \
-    case CT_F64: CT_UNARY_LOOP(T, double, v); break;                                 \
-    case CT_I32: CT_UNARY_LOOP(T, int32_t, v); break;                                \
-    case CT_I64: CT_UNARY_LOOP(T, int64_t, v); break;                                \
-    case CT_BOOL: CT_UNARY_LOOP(T, ct_bool, v != 0); break;                          \
+    switch (ctx->to) {                                                               \
+    case CT_F32: CT_UNARY_SEG(T, float, v); break;                                   \
+    case CT_F64: CT_UNARY_SEG(T, double, v); break;                                  \
+    case CT_I32: CT_UNARY_SEG(T, int32_t, v); break;                                 \
+    case CT_I64: CT_UNARY_SEG(T, int64_t, v); break;                                 \
+    case CT_BOOL: CT_UNARY_SEG(T, ct_bool, v != 0); break;                           \
     }
 
-void ct_cast(ct_dtype from, ct_dtype to, int32_t ndim, const int64_t *shape,
-             const void *x, const int64_t *sx, void *out, const int64_t *so) {
-    switch (from) {
+static void ct_cast_span(const void *vctx, int64_t n, char *const *p, const int64_t *inner) {
+    const ct_cast_ctx *ctx = (const ct_cast_ctx *)vctx;
+    if (ctx->from == ctx->to && inner[0] == 1 && inner[1] == 1) {
+        memcpy(p[1], p[0], (size_t)n * ct_dtype_size(ctx->from));
+        return;
+    }
+    switch (ctx->from) {
     case CT_F32: CT_CAST_FROM(float); break;
     case CT_F64: CT_CAST_FROM(double); break;
     case CT_I32: CT_CAST_FROM(int32_t); break;
@@ -254,26 +406,49 @@ void ct_cast(ct_dtype from, ct_dtype to, int32_t ndim, const int64_t *shape,
     }
 }
 
-#define CT_FILL_LOOP(T, V)                                                           \
+void ct_cast(ct_dtype from, ct_dtype to, int32_t ndim, const int64_t *shape,
+             const void *x, const int64_t *sx, void *out, const int64_t *so) {
+    const ct_cast_ctx ctx = {from, to};
+    ct_nd it = {
+        .ndim = ndim, .shape = shape, .nops = 2,
+        .base = {(char *)x, (char *)out}, .strides = {sx, so},
+        .esize = {(int64_t)ct_dtype_size(from), (int64_t)ct_dtype_size(to)},
+        .span = ct_cast_span, .ctx = &ctx,
+    };
+    ct_nd_run(&it, CT_GRAIN_CHEAP);
+}
+
+typedef struct { ct_dtype dtype; double fvalue; int64_t ivalue; } ct_fill_ctx;
+
+#define CT_FILL_SEG(T, V)                                                            \
     do {                                                                             \
-        const int64_t n = shape[ndim - 1], rows = ct_rows(ndim, shape);             \
-        const int64_t io = so[ndim - 1];                                             \
+        T *op = (T *)p[0];                                                           \
         const T value = (T)(V);                                                      \
-        for (int64_t r = 0; r < rows; r++) {                                         \
-            T *op = (T *)out + ct_row_offset(r, ndim, shape, so);                    \
-            for (int64_t i = 0; i < n; i++) op[i * io] = value;                      \
-        }                                                                            \
+        const int64_t io = inner[0];                                                 \
+        if (io == 1) { for (int64_t i = 0; i < n; i++) op[i] = value; }              \
+        else { for (int64_t i = 0; i < n; i++) op[i * io] = value; }                 \
     } while (0)
+
+static void ct_fill_span(const void *vctx, int64_t n, char *const *p, const int64_t *inner) {
+    const ct_fill_ctx *ctx = (const ct_fill_ctx *)vctx;
+    switch (ctx->dtype) {
+    case CT_F32: CT_FILL_SEG(float, ctx->fvalue); break;
+    case CT_F64: CT_FILL_SEG(double, ctx->fvalue); break;
+    case CT_I32: CT_FILL_SEG(int32_t, ctx->ivalue); break;
+    case CT_I64: CT_FILL_SEG(int64_t, ctx->ivalue); break;
+    case CT_BOOL: CT_FILL_SEG(ct_bool, ctx->fvalue != 0); break;
+    }
+}
 
 void ct_fill(ct_dtype dtype, int32_t ndim, const int64_t *shape,
              void *out, const int64_t *so, double fvalue, int64_t ivalue) {
-    switch (dtype) {
-    case CT_F32: CT_FILL_LOOP(float, fvalue); break;
-    case CT_F64: CT_FILL_LOOP(double, fvalue); break;
-    case CT_I32: CT_FILL_LOOP(int32_t, ivalue); break;
-    case CT_I64: CT_FILL_LOOP(int64_t, ivalue); break;
-    case CT_BOOL: CT_FILL_LOOP(ct_bool, fvalue != 0); break;
-    }
+    const ct_fill_ctx ctx = {dtype, fvalue, ivalue};
+    ct_nd it = {
+        .ndim = ndim, .shape = shape, .nops = 1,
+        .base = {(char *)out}, .strides = {so}, .esize = {(int64_t)ct_dtype_size(dtype)},
+        .span = ct_fill_span, .ctx = &ctx,
+    };
+    ct_nd_run(&it, CT_GRAIN_CHEAP);
 }
 
 // Min then max, as PyTorch applies them, so lo > hi gives hi everywhere; NaN stays.
@@ -289,26 +464,45 @@ CT_CLAMP_FN(ct_clamp_f64, double)
 CT_CLAMP_FN(ct_clamp_i32, int32_t)
 CT_CLAMP_FN(ct_clamp_i64, int64_t)
 
-void ct_clamp(ct_dtype dtype, int32_t ndim, const int64_t *shape,
-              const void *x, const int64_t *sx, void *out, const int64_t *so,
-              double lo, bool has_lo, double hi, bool has_hi) {
-    switch (dtype) {
+typedef struct { ct_dtype dtype; double lo, hi; bool has_lo, has_hi; } ct_clamp_ctx;
+
+static void ct_clamp_span(const void *vctx, int64_t n, char *const *p, const int64_t *inner) {
+    const ct_clamp_ctx *c = (const ct_clamp_ctx *)vctx;
+    const bool has_lo = c->has_lo, has_hi = c->has_hi;
+    switch (c->dtype) {
     case CT_F32: {
-        const float l = (float)lo, h = (float)hi;
-        CT_UNARY_LOOP(float, float, ct_clamp_f32(v, l, has_lo, h, has_hi));
+        const float l = (float)c->lo, h = (float)c->hi;
+        CT_UNARY_SEG(float, float, ct_clamp_f32(v, l, has_lo, h, has_hi));
         break;
     }
-    case CT_F64: CT_UNARY_LOOP(double, double, ct_clamp_f64(v, lo, has_lo, hi, has_hi)); break;
+    case CT_F64: {
+        const double l = c->lo, h = c->hi;
+        CT_UNARY_SEG(double, double, ct_clamp_f64(v, l, has_lo, h, has_hi));
+        break;
+    }
     case CT_I32: {
-        const int32_t l = (int32_t)lo, h = (int32_t)hi;
-        CT_UNARY_LOOP(int32_t, int32_t, ct_clamp_i32(v, l, has_lo, h, has_hi));
+        const int32_t l = (int32_t)c->lo, h = (int32_t)c->hi;
+        CT_UNARY_SEG(int32_t, int32_t, ct_clamp_i32(v, l, has_lo, h, has_hi));
         break;
     }
     case CT_I64: {
-        const int64_t l = (int64_t)lo, h = (int64_t)hi;
-        CT_UNARY_LOOP(int64_t, int64_t, ct_clamp_i64(v, l, has_lo, h, has_hi));
+        const int64_t l = (int64_t)c->lo, h = (int64_t)c->hi;
+        CT_UNARY_SEG(int64_t, int64_t, ct_clamp_i64(v, l, has_lo, h, has_hi));
         break;
     }
-    case CT_BOOL: CT_UNARY_LOOP(ct_bool, ct_bool, v); break;
+    case CT_BOOL: CT_UNARY_SEG(ct_bool, ct_bool, v); break;
     }
+}
+
+void ct_clamp(ct_dtype dtype, int32_t ndim, const int64_t *shape,
+              const void *x, const int64_t *sx, void *out, const int64_t *so,
+              double lo, bool has_lo, double hi, bool has_hi) {
+    const ct_clamp_ctx ctx = {dtype, lo, hi, has_lo, has_hi};
+    const int64_t es = (int64_t)ct_dtype_size(dtype);
+    ct_nd it = {
+        .ndim = ndim, .shape = shape, .nops = 2,
+        .base = {(char *)x, (char *)out}, .strides = {sx, so}, .esize = {es, es},
+        .span = ct_clamp_span, .ctx = &ctx,
+    };
+    ct_nd_run(&it, CT_GRAIN_CHEAP);
 }

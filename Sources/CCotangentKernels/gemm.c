@@ -1,6 +1,175 @@
-// Reference GEMM: a plain triple loop over strided operands. Correct for every
-// layout; the packed, vectorised kernels replace it for float32 and float64.
-#include "CotangentKernels.h"
+// Matrix multiplication.
+//
+// float32/float64 use a BLIS-style blocked GEMM: for each NC-wide block of B
+// columns and KC-deep slice of K, B is packed into NR-column micro-panels
+// (shared by all threads); each thread then packs MC-row blocks of its share
+// of A into MR-row micro-panels and runs the register micro-kernel over every
+// (MR x NR) tile. Packing absorbs arbitrary strides, so transposed operands
+// need no copy. The micro-kernels and packing routines come from the kernel
+// table (AVX-512, AVX2+FMA or portable). Large products may go to an external
+// CBLAS instead (blas.c). Integer dtypes keep the plain loop.
+#include "internal.h"
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+// Products with fewer multiply-adds than this stay on one thread.
+#define CT_GEMM_PARALLEL_MIN (1LL << 21)
+// Products at least this large may use an external BLAS (where it is faster).
+#define CT_GEMM_BLAS_MIN (1LL << 24)
+
+// MARK: Scratch buffers
+
+// Per-thread, 64-byte aligned packing buffers that grow as needed and are
+// freed when the thread exits. Slot 0 holds packed A, slot 1 packed B.
+static pthread_key_t ct_scratch_key;
+static pthread_once_t ct_scratch_once = PTHREAD_ONCE_INIT;
+
+typedef struct { void *ptr[2]; size_t cap[2]; } ct_scratch_set;
+
+static void ct_scratch_free(void *p) {
+    ct_scratch_set *s = (ct_scratch_set *)p;
+    free(s->ptr[0]);
+    free(s->ptr[1]);
+    free(s);
+}
+static void ct_scratch_init(void) { pthread_key_create(&ct_scratch_key, ct_scratch_free); }
+
+static void *ct_scratch(int slot, size_t bytes) {
+    pthread_once(&ct_scratch_once, ct_scratch_init);
+    ct_scratch_set *s = (ct_scratch_set *)pthread_getspecific(ct_scratch_key);
+    if (!s) {
+        s = (ct_scratch_set *)calloc(1, sizeof *s);
+        if (!s) return NULL;
+        pthread_setspecific(ct_scratch_key, s);
+    }
+    if (s->cap[slot] < bytes) {
+        free(s->ptr[slot]);
+        size_t cap = (bytes + 4095) & ~(size_t)4095;
+        s->ptr[slot] = aligned_alloc(64, cap);
+        s->cap[slot] = s->ptr[slot] ? cap : 0;
+    }
+    return s->ptr[slot];
+}
+
+// MARK: Blocked GEMM
+
+typedef struct {
+    int64_t kc, mc, nc;  // cache blocking
+} ct_blocking;
+
+// KC x NR B micro-panels stay in L1 while MR-row A micro-panels stream from
+// the L2-resident MC x KC block; the KC x NC block of B lives in L3.
+static ct_blocking ct_blocking_for(ct_dtype dtype, int32_t mr) {
+    ct_blocking b;
+    if (dtype == CT_F32) { b.kc = 384; b.mc = mr * 16; b.nc = 3072; }
+    else { b.kc = 256; b.mc = mr * 12; b.nc = 2048; }
+    return b;
+}
+
+#define CT_DEFINE_GEMM(T, SFX)                                                       \
+    typedef struct {                                                                 \
+        int64_t M, N, K;                                                             \
+        T alpha, beta;                                                               \
+        const T *A; int64_t rsa, csa;                                                \
+        const T *B; int64_t rsb, csb;                                                \
+        T *C; int64_t rsc, csc;                                                      \
+        const ct_kernel_table *kt;                                                   \
+        int32_t mr, nr;                                                              \
+        ct_blocking blk;                                                             \
+        int64_t jc, nc, pc, kc;  /* current B block */                               \
+        T beta_now;                                                                  \
+        T *bpack;                                                                    \
+        const T *apack_shared;   /* split-N mode: all of A's rows, packed */         \
+    } ct_gemm_##SFX;                                                                 \
+                                                                                     \
+    /* Runs the micro-kernel over rows [i0, i0+m) (packed at ap) x panels [p0, p1). */ \
+    static void ct_macro_##SFX(const ct_gemm_##SFX *g, const T *ap, int64_t i0, int64_t m, \
+                               int64_t p0, int64_t p1) {                             \
+        const int32_t mr = g->mr, nr = g->nr;                                        \
+        for (int64_t jp = p0; jp < p1; jp++) {                                       \
+            const int64_t j = jp * nr;                                               \
+            const int32_t nv = (int32_t)(g->nc - j < nr ? g->nc - j : nr);           \
+            const T *bp = g->bpack + j * g->kc;                                      \
+            for (int64_t i = 0; i < m; i += mr) {                                    \
+                const int32_t mv = (int32_t)(m - i < mr ? m - i : mr);               \
+                T *c = g->C + (i0 + i) * g->rsc + (g->jc + j) * g->csc;              \
+                g->kt->ukr_##SFX(g->kc, ap + i * g->kc, bp, c, g->rsc, g->csc,       \
+                                 g->alpha, g->beta_now, mv, nv);                     \
+            }                                                                        \
+        }                                                                            \
+    }                                                                                \
+                                                                                     \
+    static void ct_packb_chunk_##SFX(void *ctx, int64_t b, int64_t e, int32_t chunk) { \
+        (void)chunk;                                                                 \
+        const ct_gemm_##SFX *g = (const ct_gemm_##SFX *)ctx;                         \
+        const int64_t j0 = b * g->nr, j1 = e * g->nr < g->nc ? e * g->nr : g->nc;    \
+        g->kt->pack_b_##SFX(g->kc, j1 - j0, g->B + g->pc * g->rsb + (g->jc + j0) * g->csb, \
+                            g->rsb, g->csb, g->bpack + j0 * g->kc);                  \
+    }                                                                                \
+                                                                                     \
+    /* Split-M: a chunk owns micro-rows [b, e) and packs its own A blocks. */        \
+    static void ct_rows_chunk_##SFX(void *ctx, int64_t b, int64_t e, int32_t chunk) { \
+        (void)chunk;                                                                 \
+        const ct_gemm_##SFX *g = (const ct_gemm_##SFX *)ctx;                         \
+        const int64_t r0 = b * g->mr, r1 = e * g->mr < g->M ? e * g->mr : g->M;      \
+        const int64_t panels = (g->nc + g->nr - 1) / g->nr;                          \
+        T *ap = (T *)ct_scratch(0, (size_t)(g->blk.mc * g->kc) * sizeof(T));         \
+        if (!ap) return;                                                             \
+        for (int64_t ic = r0; ic < r1; ic += g->blk.mc) {                            \
+            const int64_t m = r1 - ic < g->blk.mc ? r1 - ic : g->blk.mc;             \
+            g->kt->pack_a_##SFX(m, g->kc, g->A + ic * g->rsa + g->pc * g->csa, g->rsa, g->csa, ap); \
+            ct_macro_##SFX(g, ap, ic, m, 0, panels);                                 \
+        }                                                                            \
+    }                                                                                \
+                                                                                     \
+    /* Split-N: a chunk owns B micro-panels [b, e); A (M <= MC rows) is shared. */   \
+    static void ct_cols_chunk_##SFX(void *ctx, int64_t b, int64_t e, int32_t chunk) { \
+        (void)chunk;                                                                 \
+        const ct_gemm_##SFX *g = (const ct_gemm_##SFX *)ctx;                         \
+        ct_macro_##SFX(g, g->apack_shared, 0, g->M, b, e);                           \
+    }                                                                                \
+                                                                                     \
+    static void ct_gemm_blocked_##SFX(int64_t M, int64_t N, int64_t K, T alpha,      \
+                                      const T *A, int64_t rsa, int64_t csa,          \
+                                      const T *B, int64_t rsb, int64_t csb, T beta,  \
+                                      T *C, int64_t rsc, int64_t csc) {              \
+        const ct_kernel_table *kt = ct_kernels();                                    \
+        ct_gemm_##SFX g = {M, N, K, alpha, beta, A, rsa, csa, B, rsb, csb, C, rsc, csc, kt, \
+                           kt->mr_##SFX, kt->nr_##SFX, ct_blocking_for(sizeof(T) == 4 ? CT_F32 : CT_F64, kt->mr_##SFX), \
+                           0, 0, 0, 0, beta, NULL, NULL};                            \
+        const int32_t threads = M * N * K >= CT_GEMM_PARALLEL_MIN ? ct_get_num_threads() : 1; \
+        const int64_t micro_rows = (M + g.mr - 1) / g.mr;                            \
+        /* Few rows: split the columns instead, sharing one packed A. */             \
+        const bool split_n = threads > 1 && M <= g.blk.mc && micro_rows < 4 * threads; \
+        const int64_t nc_max = N < g.blk.nc ? N : g.blk.nc;                          \
+        const int64_t kc_max = K < g.blk.kc ? K : g.blk.kc;                          \
+        const int64_t nc_pad = (nc_max + g.nr - 1) / g.nr * g.nr;                    \
+        g.bpack = (T *)ct_scratch(1, (size_t)(nc_pad * kc_max) * sizeof(T));         \
+        T *ashared = split_n ? (T *)ct_scratch(0, (size_t)(micro_rows * g.mr * kc_max) * sizeof(T)) : NULL; \
+        if (!g.bpack || (split_n && !ashared)) return;                               \
+        for (g.jc = 0; g.jc < N; g.jc += g.blk.nc) {                                 \
+            g.nc = N - g.jc < g.blk.nc ? N - g.jc : g.blk.nc;                        \
+            const int64_t panels = (g.nc + g.nr - 1) / g.nr;                         \
+            for (g.pc = 0; g.pc < K; g.pc += g.blk.kc) {                             \
+                g.kc = K - g.pc < g.blk.kc ? K - g.pc : g.blk.kc;                    \
+                g.beta_now = g.pc == 0 ? beta : (T)1;                                \
+                ct_parallel_for(panels, (panels + threads - 1) / threads, ct_packb_chunk_##SFX, &g); \
+                if (split_n) {                                                       \
+                    kt->pack_a_##SFX(M, g.kc, A + g.pc * csa, rsa, csa, ashared);    \
+                    g.apack_shared = ashared;                                        \
+                    ct_parallel_for(panels, (panels + threads - 1) / threads, ct_cols_chunk_##SFX, &g); \
+                } else {                                                             \
+                    ct_parallel_for(micro_rows, (micro_rows + threads - 1) / threads, ct_rows_chunk_##SFX, &g); \
+                }                                                                    \
+            }                                                                        \
+        }                                                                            \
+    }
+
+CT_DEFINE_GEMM(float, f32)
+CT_DEFINE_GEMM(double, f64)
+
+// MARK: Portable loop (integers, and K == 0)
 
 #define CT_GEMM_LOOP(T, ACC)                                                         \
     do {                                                                             \
@@ -19,11 +188,34 @@ void ct_gemm(ct_dtype dtype, int64_t M, int64_t N, int64_t K, double alpha,
              const void *A, int64_t rsa, int64_t csa,
              const void *B, int64_t rsb, int64_t csb, double beta,
              void *C, int64_t rsc, int64_t csc) {
+    if (M <= 0 || N <= 0) return;
+    const bool fp = dtype == CT_F32 || dtype == CT_F64;
+    if (fp && K > 0) {
+        if (M * N * K >= CT_GEMM_BLAS_MIN &&
+            ct_blas_gemm(dtype, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc))
+            return;
+        if (dtype == CT_F32)
+            ct_gemm_blocked_f32(M, N, K, (float)alpha, (const float *)A, rsa, csa,
+                                (const float *)B, rsb, csb, (float)beta, (float *)C, rsc, csc);
+        else
+            ct_gemm_blocked_f64(M, N, K, alpha, (const double *)A, rsa, csa,
+                                (const double *)B, rsb, csb, beta, (double *)C, rsc, csc);
+        return;
+    }
     switch (dtype) {
     case CT_F32: CT_GEMM_LOOP(float, float); break;
     case CT_F64: CT_GEMM_LOOP(double, double); break;
     case CT_I32: CT_GEMM_LOOP(int32_t, int64_t); break;
     case CT_I64: CT_GEMM_LOOP(int64_t, int64_t); break;
     case CT_BOOL: break;
+    }
+}
+
+const char *ct_gemm_backend_name(void) {
+    if (ct_blas_active()) return ct_blas_name();
+    switch (ct_simd_level()) {
+    case 2: return "cotangent-avx512";
+    case 1: return "cotangent-avx2";
+    default: return "cotangent-generic";
     }
 }

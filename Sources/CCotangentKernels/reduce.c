@@ -1,13 +1,23 @@
-// Portable reduction kernels over a 2-D view (m outputs, each over n elements).
-#include "CotangentKernels.h"
+// Reductions over a 2-D view (m outputs, each over n elements).
+//
+// float32/float64 SUM, PROD, MAX, MIN use the vectorised kernels when a row is
+// contiguous (x_inner == 1) or when outputs are adjacent (x_outer == 1: whole
+// blocks of outputs are reduced together with contiguous loads). Work is split
+// over outputs, or, for a few very long rows, over each row with per-chunk
+// partials combined in chunk order (deterministic for a given thread count).
+// Float32 sums and products accumulate in double.
+#include "internal.h"
 #include <math.h>
+#include <stdlib.h>
 
 typedef uint8_t ct_bool;
 
-// Float32 sums accumulate in double, which is at least as accurate as PyTorch's
-// cascade summation.
+#define CT_REDUCE_GRAIN (1 << 15)  // elements per chunk
+
+// MARK: Portable loops
+
 #define CT_REDUCE_LOOP(T, ACC, INIT, STEP, FINISH)                                   \
-    for (int64_t i = 0; i < m; i++) {                                                \
+    for (int64_t i = i0; i < i1; i++) {                                              \
         const T *xp = (const T *)x + i * x_outer;                                    \
         ACC acc = (INIT);                                                            \
         for (int64_t j = 0; j < n; j++) { T v = xp[j * x_inner]; STEP; }             \
@@ -28,8 +38,8 @@ typedef uint8_t ct_bool;
     case CT_ANY: CT_REDUCE_LOOP(T, int, 0, if (v != 0) { acc = 1; break; }, acc); break; \
     }
 
-void ct_reduce(ct_reduce_op op, ct_dtype dtype, int64_t m, int64_t n,
-               const void *x, int64_t x_outer, int64_t x_inner, void *out, int64_t so) {
+static void ct_reduce_portable(ct_reduce_op op, ct_dtype dtype, int64_t i0, int64_t i1, int64_t n,
+                               const void *x, int64_t x_outer, int64_t x_inner, void *out, int64_t so) {
     switch (dtype) {
     case CT_F32: CT_REDUCE_NUMERIC(float, double, 1); break;
     case CT_F64: CT_REDUCE_NUMERIC(double, double, 1); break;
@@ -39,26 +49,172 @@ void ct_reduce(ct_reduce_op op, ct_dtype dtype, int64_t m, int64_t n,
     }
 }
 
+// MARK: Vectorised rows and columns
+
+typedef struct {
+    ct_reduce_op op;
+    ct_dtype dtype;
+    int64_t m, n;
+    const void *x;
+    int64_t x_outer, x_inner;
+    void *out;
+    int64_t so;
+} ct_red;
+
+static bool ct_is_float(ct_dtype t) { return t == CT_F32 || t == CT_F64; }
+static bool ct_is_arith(ct_reduce_op op) { return op == CT_SUM || op == CT_PROD || op == CT_MAX || op == CT_MIN; }
+
+// Reduces n contiguous floats (SUM/PROD in double; MAX/MIN exact). Returns the
+// first NaN for MAX/MIN if there is one.
+static double ct_row_f32(const ct_kernel_table *K, ct_reduce_op op, int64_t n, const float *x) {
+    switch (op) {
+    case CT_SUM: return K->sum_f32(n, x);
+    case CT_PROD: return K->prod_f32(n, x);
+    default: {
+        float r;
+        if (K->maxmin_f32(op == CT_MAX, n, x, &r)) return r;
+        for (int64_t j = 0;; j++) if (x[j] != x[j]) return x[j];
+    }
+    }
+}
+static double ct_row_f64(const ct_kernel_table *K, ct_reduce_op op, int64_t n, const double *x) {
+    switch (op) {
+    case CT_SUM: return K->sum_f64(n, x);
+    case CT_PROD: return K->prod_f64(n, x);
+    default: {
+        double r;
+        if (K->maxmin_f64(op == CT_MAX, n, x, &r)) return r;
+        for (int64_t j = 0;; j++) if (x[j] != x[j]) return x[j];
+    }
+    }
+}
+
+// Outputs [i0, i1).
+static void ct_reduce_block(const ct_red *c, int64_t i0, int64_t i1) {
+    const ct_kernel_table *K = ct_kernels();
+    const bool vec = ct_is_float(c->dtype) && ct_is_arith(c->op) && K->sum_f32 != NULL && c->n > 0;
+    if (vec && c->x_inner == 1) {
+        for (int64_t i = i0; i < i1; i++) {
+            if (c->dtype == CT_F32)
+                ((float *)c->out)[i * c->so] = (float)ct_row_f32(K, c->op, c->n, (const float *)c->x + i * c->x_outer);
+            else
+                ((double *)c->out)[i * c->so] = ct_row_f64(K, c->op, c->n, (const double *)c->x + i * c->x_outer);
+        }
+        return;
+    }
+    if (vec && c->x_outer == 1) {
+        // Adjacent outputs: reduce blocks of them at once, through a buffer if
+        // the output itself is strided.
+        enum { B = 256 };
+        for (int64_t i = i0; i < i1; i += B) {
+            int64_t len = i1 - i < B ? i1 - i : B;
+            if (c->dtype == CT_F32) {
+                float buf[B], *dst = c->so == 1 ? (float *)c->out + i : buf;
+                K->cols_f32(c->op, len, c->n, (const float *)c->x + i, c->x_inner, dst);
+                if (dst == buf) for (int64_t k = 0; k < len; k++) ((float *)c->out)[(i + k) * c->so] = buf[k];
+            } else {
+                double buf[B], *dst = c->so == 1 ? (double *)c->out + i : buf;
+                K->cols_f64(c->op, len, c->n, (const double *)c->x + i, c->x_inner, dst);
+                if (dst == buf) for (int64_t k = 0; k < len; k++) ((double *)c->out)[(i + k) * c->so] = buf[k];
+            }
+        }
+        return;
+    }
+    ct_reduce_portable(c->op, c->dtype, i0, i1, c->n, c->x, c->x_outer, c->x_inner, c->out, c->so);
+}
+
+static void ct_reduce_chunk(void *ctx, int64_t b, int64_t e, int32_t chunk) {
+    (void)chunk;
+    ct_reduce_block((const ct_red *)ctx, b, e);
+}
+
+// One long contiguous float row split across threads.
+typedef struct {
+    const ct_red *c;
+    const void *row;
+    double partial[CT_MAX_CHUNKS];
+} ct_split;
+
+static void ct_split_chunk(void *ctx, int64_t b, int64_t e, int32_t chunk) {
+    ct_split *s = (ct_split *)ctx;
+    const ct_kernel_table *K = ct_kernels();
+    if (s->c->dtype == CT_F32)
+        s->partial[chunk] = ct_row_f32(K, s->c->op, e - b, (const float *)s->row + b);
+    else
+        s->partial[chunk] = ct_row_f64(K, s->c->op, e - b, (const double *)s->row + b);
+}
+
+static void ct_reduce_split_row(const ct_red *c, int64_t i) {
+    ct_split s = {.c = c};
+    const size_t es = c->dtype == CT_F32 ? 4 : 8;
+    s.row = (const char *)c->x + (size_t)(i * c->x_outer) * es;
+    int32_t k = ct_chunk_count(c->n, CT_REDUCE_GRAIN);
+    ct_parallel_for(c->n, CT_REDUCE_GRAIN, ct_split_chunk, &s);
+    double r = s.partial[0];
+    for (int32_t t = 1; t < k; t++) {
+        double v = s.partial[t];
+        switch (c->op) {
+        case CT_SUM: r += v; break;
+        case CT_PROD: r *= v; break;
+        case CT_MAX: if (r == r && (v > r || v != v)) r = v; break;
+        default: if (r == r && (v < r || v != v)) r = v; break;
+        }
+    }
+    if (c->dtype == CT_F32) ((float *)c->out)[i * c->so] = (float)r;
+    else ((double *)c->out)[i * c->so] = r;
+}
+
+void ct_reduce(ct_reduce_op op, ct_dtype dtype, int64_t m, int64_t n,
+               const void *x, int64_t x_outer, int64_t x_inner, void *out, int64_t so) {
+    if (m <= 0) return;
+    const ct_red c = {op, dtype, m, n, x, x_outer, x_inner, out, so};
+    const int64_t total = m * (n > 0 ? n : 1);
+    const int32_t threads = ct_get_num_threads();
+    if (total < 2 * CT_REDUCE_GRAIN || threads == 1) {
+        ct_reduce_block(&c, 0, m);
+        return;
+    }
+    if (m < threads && x_inner == 1 && ct_is_float(dtype) && ct_is_arith(op) && ct_kernels()->sum_f32) {
+        for (int64_t i = 0; i < m; i++) ct_reduce_split_row(&c, i);
+        return;
+    }
+    int64_t grain = CT_REDUCE_GRAIN / (n > 0 ? n : 1);
+    ct_parallel_for(m, grain < 1 ? 1 : grain, ct_reduce_chunk, (void *)&c);
+}
+
+// MARK: Arg-reductions and cumsum (portable, split over outputs)
+
+typedef struct {
+    bool is_max;
+    ct_dtype dtype;
+    int64_t n;
+    const void *x;
+    int64_t x_outer, x_inner;
+    void *values;
+    int64_t *indices;
+    int64_t so;
+} ct_arg;
+
 #define CT_ARG_LOOP(T, IS_FLOAT)                                                     \
-    for (int64_t i = 0; i < m; i++) {                                                \
-        const T *xp = (const T *)x + i * x_outer;                                    \
+    for (int64_t i = i0; i < i1; i++) {                                              \
+        const T *xp = (const T *)a->x + i * a->x_outer;                              \
         T best = xp[0];                                                              \
         int64_t bi = 0;                                                              \
         if (!(IS_FLOAT && best != best)) {                                           \
-            for (int64_t j = 1; j < n; j++) {                                        \
-                T v = xp[j * x_inner];                                               \
+            for (int64_t j = 1; j < a->n; j++) {                                     \
+                T v = xp[j * a->x_inner];                                            \
                 if (IS_FLOAT && v != v) { best = v; bi = j; break; }                 \
-                if (is_max ? (v > best) : (v < best)) { best = v; bi = j; }          \
+                if (a->is_max ? (v > best) : (v < best)) { best = v; bi = j; }       \
             }                                                                        \
         }                                                                            \
-        if (values) ((T *)values)[i * so] = best;                                    \
-        indices[i * so] = bi;                                                        \
+        if (a->values) ((T *)a->values)[i * a->so] = best;                           \
+        a->indices[i * a->so] = bi;                                                  \
     }
 
-void ct_argreduce(bool is_max, ct_dtype dtype, int64_t m, int64_t n,
-                  const void *x, int64_t x_outer, int64_t x_inner,
-                  void *values, int64_t *indices, int64_t so) {
-    switch (dtype) {
+static void ct_arg_chunk(void *ctx, int64_t i0, int64_t i1, int32_t chunk) {
+    (void)chunk;
+    const ct_arg *a = (const ct_arg *)ctx;
+    switch (a->dtype) {
     case CT_F32: CT_ARG_LOOP(float, 1); break;
     case CT_F64: CT_ARG_LOOP(double, 1); break;
     case CT_I32: CT_ARG_LOOP(int32_t, 0); break;
@@ -67,23 +223,48 @@ void ct_argreduce(bool is_max, ct_dtype dtype, int64_t m, int64_t n,
     }
 }
 
+void ct_argreduce(bool is_max, ct_dtype dtype, int64_t m, int64_t n,
+                  const void *x, int64_t x_outer, int64_t x_inner,
+                  void *values, int64_t *indices, int64_t so) {
+    ct_arg a = {is_max, dtype, n, x, x_outer, x_inner, values, indices, so};
+    int64_t grain = CT_REDUCE_GRAIN / (n > 0 ? n : 1);
+    ct_parallel_for(m, grain < 1 ? 1 : grain, ct_arg_chunk, &a);
+}
+
 // PyTorch's CPU cumsum accumulates float32 in double too.
+typedef struct {
+    ct_dtype dtype;
+    int64_t n;
+    const void *x;
+    int64_t x_outer, x_inner;
+    void *out;
+    int64_t o_outer, o_inner;
+} ct_scan;
+
 #define CT_CUMSUM_LOOP(T, ACC)                                                       \
-    for (int64_t i = 0; i < m; i++) {                                                \
-        const T *xp = (const T *)x + i * x_outer;                                    \
-        T *op = (T *)out + i * o_outer;                                              \
+    for (int64_t i = i0; i < i1; i++) {                                              \
+        const T *xp = (const T *)s->x + i * s->x_outer;                              \
+        T *op = (T *)s->out + i * s->o_outer;                                        \
         ACC acc = 0;                                                                 \
-        for (int64_t j = 0; j < n; j++) { acc += xp[j * x_inner]; op[j * o_inner] = (T)acc; } \
+        for (int64_t j = 0; j < s->n; j++) { acc += xp[j * s->x_inner]; op[j * s->o_inner] = (T)acc; } \
     }
 
-void ct_cumsum(ct_dtype dtype, int64_t m, int64_t n,
-               const void *x, int64_t x_outer, int64_t x_inner,
-               void *out, int64_t o_outer, int64_t o_inner) {
-    switch (dtype) {
+static void ct_cumsum_chunk(void *ctx, int64_t i0, int64_t i1, int32_t chunk) {
+    (void)chunk;
+    const ct_scan *s = (const ct_scan *)ctx;
+    switch (s->dtype) {
     case CT_F32: CT_CUMSUM_LOOP(float, double); break;
     case CT_F64: CT_CUMSUM_LOOP(double, double); break;
     case CT_I32: CT_CUMSUM_LOOP(int32_t, int64_t); break;
     case CT_I64: CT_CUMSUM_LOOP(int64_t, int64_t); break;
     case CT_BOOL: CT_CUMSUM_LOOP(ct_bool, int64_t); break;
     }
+}
+
+void ct_cumsum(ct_dtype dtype, int64_t m, int64_t n,
+               const void *x, int64_t x_outer, int64_t x_inner,
+               void *out, int64_t o_outer, int64_t o_inner) {
+    ct_scan s = {dtype, n, x, x_outer, x_inner, out, o_outer, o_inner};
+    int64_t grain = CT_REDUCE_GRAIN / (n > 0 ? n : 1);
+    ct_parallel_for(m, grain < 1 ? 1 : grain, ct_cumsum_chunk, &s);
 }

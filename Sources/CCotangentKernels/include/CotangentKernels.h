@@ -110,6 +110,23 @@ void ct_gemm(ct_dtype dtype, int64_t M, int64_t N, int64_t K, double alpha,
 void ct_set_num_threads(int32_t n);
 int32_t ct_get_num_threads(void);
 
+// MARK: Backends
+
+/// The vector instruction set in use: 0 portable, 1 AVX2+FMA, 2 AVX-512.
+int32_t ct_simd_level(void);
+/// Its name: "generic", "avx2" or "avx512".
+const char *ct_simd_name(void);
+/// Forces an instruction set (for tests and benchmarks), capped at what the CPU
+/// supports; a negative level restores the best one. Returns the level in effect.
+int32_t ct_set_simd_level(int32_t level);
+
+/// 1 if an external CBLAS was loaded for large float GEMMs (see COTANGENT_BLAS:
+/// unset or "auto" tries libopenblas.so.0, libcblas.so.3, libblas.so.3 at first
+/// use; "off" never loads one; a path loads that library). Triggers the attempt.
+int32_t ct_blas_active(void);
+/// The backend large float GEMMs use, e.g. "openblas (libopenblas.so.0)" or "cotangent-avx512".
+const char *ct_gemm_backend_name(void);
+
 #ifdef __cplusplus
 }
 #endif

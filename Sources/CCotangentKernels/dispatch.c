@@ -1,0 +1,61 @@
+// Chooses the kernel table once, from the CPU's features (overridable with
+// COTANGENT_SIMD=generic|avx2|avx512 or ct_set_simd_level, for tests).
+#include "internal.h"
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+static _Atomic(const ct_kernel_table *) ct_table = NULL;
+
+static int32_t ct_cpu_level(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
+        return 2;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
+#endif
+    return 0;
+}
+
+static const ct_kernel_table *ct_table_for(int32_t level) {
+#if defined(__x86_64__)
+    if (level >= 2) return &ct_kernels_avx512;
+    if (level == 1) return &ct_kernels_avx2;
+#endif
+    (void)level;
+    return &ct_kernels_generic;
+}
+
+static int32_t ct_level_of(const ct_kernel_table *t) {
+#if defined(__x86_64__)
+    if (t == &ct_kernels_avx512) return 2;
+    if (t == &ct_kernels_avx2) return 1;
+#endif
+    (void)t;
+    return 0;
+}
+
+const ct_kernel_table *ct_kernels(void) {
+    const ct_kernel_table *t = atomic_load_explicit(&ct_table, memory_order_acquire);
+    if (t) return t;
+    int32_t level = ct_cpu_level();
+    const char *env = getenv("COTANGENT_SIMD");
+    if (env) {
+        int32_t want = !strcmp(env, "generic") ? 0 : !strcmp(env, "avx2") ? 1 : 2;
+        if (want < level) level = want;
+    }
+    t = ct_table_for(level);
+    atomic_store_explicit(&ct_table, t, memory_order_release);
+    return t;
+}
+
+int32_t ct_set_simd_level(int32_t level) {
+    int32_t cpu = ct_cpu_level();
+    if (level < 0 || level > cpu) level = cpu;
+    atomic_store(&ct_table, ct_table_for(level));
+    return level;
+}
+
+int32_t ct_simd_level(void) { return ct_level_of(ct_kernels()); }
+const char *ct_simd_name(void) { return ct_kernels()->name; }

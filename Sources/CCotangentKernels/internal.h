@@ -1,0 +1,90 @@
+// Private interfaces shared by the kernel files: the thread pool and the table
+// of vectorised kernels chosen once at run time for the CPU (AVX-512, AVX2+FMA
+// or portable). Nothing here is visible to Swift.
+#ifndef COTANGENT_INTERNAL_H
+#define COTANGENT_INTERNAL_H
+#include "CotangentKernels.h"
+#include <stddef.h>
+
+// MARK: Threads
+
+/// Work of one chunk: elements [begin, end) of the range, `chunk` its index.
+typedef void (*ct_chunk_fn)(void *ctx, int64_t begin, int64_t end, int32_t chunk);
+
+/// The most chunks ct_parallel_for ever makes (sizes partial-result arrays).
+#define CT_MAX_CHUNKS 64
+
+/// The number of chunks ct_parallel_for splits `n` items into: at most the
+/// thread count, and none smaller than `grain` items (so small work is 1 chunk).
+int32_t ct_chunk_count(int64_t n, int64_t grain);
+
+/// Splits [0, n) into ct_chunk_count(n, grain) contiguous chunks (chunk c is
+/// [c*n/k, (c+1)*n/k)) and runs them on the pool. The split depends only on n,
+/// grain and the thread count, never on timing, so per-chunk partial results
+/// combined in chunk order are deterministic. A single chunk runs inline
+/// without touching the pool; calls from inside a chunk run serially.
+void ct_parallel_for(int64_t n, int64_t grain, ct_chunk_fn fn, void *ctx);
+
+// MARK: Vectorised kernels
+
+/// One instruction-set variant of the vectorised kernels. Elementwise entries
+/// return false when they do not handle an op (the caller then runs the
+/// portable loop). Pointers may be NULL in the portable table.
+typedef struct {
+    const char *name;
+    // out[i] = op(a[i*ia], b[i*ib]) with ia, ib in {0, 1}; out contiguous.
+    bool (*binary_f32)(ct_binary_op op, int64_t n, const float *a, int64_t ia,
+                       const float *b, int64_t ib, float *out);
+    bool (*binary_f64)(ct_binary_op op, int64_t n, const double *a, int64_t ia,
+                       const double *b, int64_t ib, double *out);
+    // out[i] = op(x[i]); both contiguous.
+    bool (*unary_f32)(ct_unary_op op, int64_t n, const float *x, float *out);
+    bool (*unary_f64)(ct_unary_op op, int64_t n, const double *x, double *out);
+
+    // Reductions over n contiguous elements. sum/prod accumulate float32 in
+    // double. maxmin returns false (writing nothing) if a NaN is present.
+    double (*sum_f32)(int64_t n, const float *x);
+    double (*sum_f64)(int64_t n, const double *x);
+    double (*prod_f32)(int64_t n, const float *x);
+    double (*prod_f64)(int64_t n, const double *x);
+    bool (*maxmin_f32)(bool is_max, int64_t n, const float *x, float *result);
+    bool (*maxmin_f64)(bool is_max, int64_t n, const double *x, double *result);
+    // Column reductions: out[i] = op over j of x[i + j*ld] for i < m (outputs
+    // adjacent in memory). Handles SUM, PROD, MAX, MIN (NaN propagates).
+    void (*cols_f32)(ct_reduce_op op, int64_t m, int64_t n, const float *x, int64_t ld, float *out);
+    void (*cols_f64)(ct_reduce_op op, int64_t m, int64_t n, const double *x, int64_t ld, double *out);
+
+    // GEMM: register tile MR x NR, panel packing and the micro-kernel (see gemm.c).
+    int32_t mr_f32, nr_f32, mr_f64, nr_f64;
+    void (*pack_a_f32)(int64_t m, int64_t k, const float *a, int64_t rs, int64_t cs, float *dst);
+    void (*pack_b_f32)(int64_t k, int64_t n, const float *b, int64_t rs, int64_t cs, float *dst);
+    void (*ukr_f32)(int64_t k, const float *ap, const float *bp, float *c, int64_t rsc, int64_t csc,
+                    float alpha, float beta, int32_t m, int32_t n);
+    void (*pack_a_f64)(int64_t m, int64_t k, const double *a, int64_t rs, int64_t cs, double *dst);
+    void (*pack_b_f64)(int64_t k, int64_t n, const double *b, int64_t rs, int64_t cs, double *dst);
+    void (*ukr_f64)(int64_t k, const double *ap, const double *bp, double *c, int64_t rsc, int64_t csc,
+                    double alpha, double beta, int32_t m, int32_t n);
+} ct_kernel_table;
+
+/// The table in effect (chosen at first use; see ct_set_simd_level).
+const ct_kernel_table *ct_kernels(void);
+
+extern const ct_kernel_table ct_kernels_generic;
+#if defined(__x86_64__)
+extern const ct_kernel_table ct_kernels_avx2;
+extern const ct_kernel_table ct_kernels_avx512;
+#endif
+
+// MARK: BLAS
+
+/// Runs a float32/float64 GEMM through a dlopen'ed CBLAS if one is loaded and
+/// the layout is expressible in CBLAS; returns false otherwise.
+bool ct_blas_gemm(ct_dtype dtype, int64_t M, int64_t N, int64_t K, double alpha,
+                  const void *A, int64_t rsa, int64_t csa, const void *B, int64_t rsb, int64_t csb,
+                  double beta, void *C, int64_t rsc, int64_t csc);
+/// "openblas (libopenblas.so.0)"-style name of the loaded library (NULL if none).
+const char *ct_blas_name(void);
+/// Tells a loaded BLAS the thread count (no-op if none).
+void ct_blas_set_threads(int32_t n);
+
+#endif

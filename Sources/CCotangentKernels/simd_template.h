@@ -1,0 +1,403 @@
+// The vectorised kernels, written once over vec.h's vector types and compiled
+// per instruction set by simd_avx512.c, simd_avx2.c and simd_generic.c, which
+// define before including this file:
+//   CT_VBYTES   vector width in bytes (64, 32, 16)
+//   CT_FMA      1 if fused multiply-add is available
+//   CT_MATH     1 to vectorise exp/log/tanh/... (else the portable loop calls libm)
+//   CT_MR_F32, CT_MR_F64   GEMM register-tile rows (tile columns are 2 vectors)
+//   CT_TABLE, CT_TABLE_NAME  the ct_kernel_table to define and its name
+#include "internal.h"
+#include "vec.h"
+#if CT_MATH
+#include "vecmath.h"
+#endif
+
+// MARK: Elementwise
+
+// Runs VEXPR (over vectors x, y) on full vectors and the tail through a
+// zero-padded buffer, for each combination of contiguous / broadcast operands.
+#define CT_BIN_KERNEL(T, V, W, LD, ST, SPLAT, VEXPR)                              \
+    do {                                                                          \
+        int64_t i = 0;                                                            \
+        if (ia && ib) {                                                           \
+            for (; i + W <= n; i += W) { V x = LD(a + i), y = LD(b + i); ST(out + i, (VEXPR)); } \
+        } else if (ia) {                                                          \
+            const V y = SPLAT(b[0]);                                              \
+            for (; i + W <= n; i += W) { V x = LD(a + i); ST(out + i, (VEXPR)); } \
+        } else if (ib) {                                                          \
+            const V x = SPLAT(a[0]);                                              \
+            for (; i + W <= n; i += W) { V y = LD(b + i); ST(out + i, (VEXPR)); } \
+        }                                                                         \
+        if (i < n) {                                                              \
+            T ta[W], tb[W], to[W];                                                \
+            int64_t r = n - i;                                                    \
+            for (int64_t j = 0; j < W; j++) {                                     \
+                ta[j] = j < r ? a[(i + j) * ia] : (T)1;                           \
+                tb[j] = j < r ? b[(i + j) * ib] : (T)1;                           \
+            }                                                                     \
+            V x = LD(ta), y = LD(tb);                                             \
+            ST(to, (VEXPR));                                                      \
+            for (int64_t j = 0; j < r; j++) out[i + j] = to[j];                   \
+        }                                                                         \
+    } while (0)
+
+#define CT_UN_KERNEL(T, V, W, LD, ST, VEXPR)                                      \
+    do {                                                                          \
+        int64_t i = 0;                                                            \
+        for (; i + W <= n; i += W) { V x = LD(xs + i); ST(out + i, (VEXPR)); }    \
+        if (i < n) {                                                              \
+            T tx[W], to[W];                                                       \
+            int64_t r = n - i;                                                    \
+            for (int64_t j = 0; j < W; j++) tx[j] = j < r ? xs[i + j] : (T)1;     \
+            V x = LD(tx);                                                         \
+            ST(to, (VEXPR));                                                      \
+            for (int64_t j = 0; j < r; j++) out[i + j] = to[j];                   \
+        }                                                                         \
+    } while (0)
+
+// NaN-propagating maximum/minimum (x + y yields a NaN when either is NaN).
+#define CT_VMAX(x, y, SEL) SEL(((x) != (x)) | ((y) != (y)), (x) + (y), SEL((x) > (y), (x), (y)))
+#define CT_VMIN(x, y, SEL) SEL(((x) != (x)) | ((y) != (y)), (x) + (y), SEL((x) < (y), (x), (y)))
+
+#define CT_DEFINE_BINARY(NAME, T, V, W, LD, ST, SPLAT, SEL)                       \
+    static bool NAME(ct_binary_op op, int64_t n, const T *a, int64_t ia,          \
+                     const T *b, int64_t ib, T *out) {                            \
+        if (!ia && !ib) return false;                                             \
+        switch (op) {                                                             \
+        case CT_ADD: CT_BIN_KERNEL(T, V, W, LD, ST, SPLAT, x + y); return true;   \
+        case CT_SUB: CT_BIN_KERNEL(T, V, W, LD, ST, SPLAT, x - y); return true;   \
+        case CT_MUL: CT_BIN_KERNEL(T, V, W, LD, ST, SPLAT, x * y); return true;   \
+        case CT_DIV: CT_BIN_KERNEL(T, V, W, LD, ST, SPLAT, x / y); return true;   \
+        case CT_MAXIMUM: CT_BIN_KERNEL(T, V, W, LD, ST, SPLAT, CT_VMAX(x, y, SEL)); return true; \
+        case CT_MINIMUM: CT_BIN_KERNEL(T, V, W, LD, ST, SPLAT, CT_VMIN(x, y, SEL)); return true; \
+        default: return false;                                                    \
+        }                                                                         \
+    }
+CT_DEFINE_BINARY(binary_f32, float, vf, WF, ldf, stf, splatf, self)
+CT_DEFINE_BINARY(binary_f64, double, vd, WD, ldd, std_, splatd, seld)
+
+#if CT_MATH
+#define CT_MATH_CASES(SFX)                                                        \
+    case CT_EXP: CT_UN_KERNEL_(exp_##SFX(x)); return true;                        \
+    case CT_EXPM1: CT_UN_KERNEL_(expm1_##SFX(x)); return true;                    \
+    case CT_LOG: CT_UN_KERNEL_(log_##SFX(x)); return true;                        \
+    case CT_LOG1P: CT_UN_KERNEL_(log1p_##SFX(x)); return true;                    \
+    case CT_TANH: CT_UN_KERNEL_(tanh_##SFX(x)); return true;                      \
+    case CT_SIGMOID: CT_UN_KERNEL_(sigmoid_##SFX(x)); return true;
+#else
+#define CT_MATH_CASES(SFX)
+#endif
+
+#define CT_DEFINE_UNARY(NAME, T, V, W, LD, ST, SPLAT, SEL, ABS, SFX)              \
+    static bool NAME(ct_unary_op op, int64_t n, const T *xs, T *out) {            \
+        switch (op) {                                                             \
+        case CT_NEG: CT_UN_KERNEL_(-x); return true;                              \
+        case CT_ABS: CT_UN_KERNEL_(ABS(x)); return true;                          \
+        case CT_SQUARE: CT_UN_KERNEL_(x * x); return true;                        \
+        case CT_SQRT: CT_UN_KERNEL_(__builtin_elementwise_sqrt(x)); return true;  \
+        case CT_RECIPROCAL: CT_UN_KERNEL_(SPLAT(1) / x); return true;             \
+        case CT_RSQRT: CT_UN_KERNEL_(SPLAT(1) / __builtin_elementwise_sqrt(x)); return true; \
+        case CT_RELU: CT_UN_KERNEL_(SEL((x > 0) | (x != x), x, SPLAT(0))); return true; \
+        case CT_FLOOR: CT_UN_KERNEL_(__builtin_elementwise_floor(x)); return true; \
+        case CT_CEIL: CT_UN_KERNEL_(__builtin_elementwise_ceil(x)); return true;  \
+        case CT_TRUNC: CT_UN_KERNEL_(__builtin_elementwise_trunc(x)); return true; \
+        case CT_ROUND: CT_UN_KERNEL_(__builtin_elementwise_roundeven(x)); return true; \
+        CT_MATH_CASES(SFX)                                                        \
+        default: return false;                                                    \
+        }                                                                         \
+    }
+#define CT_UN_KERNEL_(E) CT_UN_KERNEL(float, vf, WF, ldf, stf, E)
+CT_DEFINE_UNARY(unary_f32, float, vf, WF, ldf, stf, splatf, self, absf_, f)
+#undef CT_UN_KERNEL_
+#define CT_UN_KERNEL_(E) CT_UN_KERNEL(double, vd, WD, ldd, std_, E)
+CT_DEFINE_UNARY(unary_f64, double, vd, WD, ldd, std_, splatd, seld, absd_, d)
+#undef CT_UN_KERNEL_
+
+// MARK: Reductions
+
+// Contiguous sums and products: several vector accumulators (in double) hide
+// the add latency; they are combined in a fixed order.
+static double sum_f32(int64_t n, const float *x) {
+    vd a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+    int64_t i = 0;
+    for (; i + 2 * WF <= n; i += 2 * WF) {
+        vf u = ldf(x + i), v = ldf(x + i + WF);
+        a0 += lo_to_d(u); a1 += hi_to_d(u); a2 += lo_to_d(v); a3 += hi_to_d(v);
+    }
+    double s = hsumd((a0 + a1) + (a2 + a3));
+    for (; i < n; i++) s += x[i];
+    return s;
+}
+static double sum_f64(int64_t n, const double *x) {
+    vd a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+    int64_t i = 0;
+    for (; i + 4 * WD <= n; i += 4 * WD) {
+        a0 += ldd(x + i); a1 += ldd(x + i + WD); a2 += ldd(x + i + 2 * WD); a3 += ldd(x + i + 3 * WD);
+    }
+    double s = hsumd((a0 + a1) + (a2 + a3));
+    for (; i < n; i++) s += x[i];
+    return s;
+}
+static double prod_f32(int64_t n, const float *x) {
+    vd a0 = splatd(1), a1 = splatd(1);
+    int64_t i = 0;
+    for (; i + WF <= n; i += WF) { vf u = ldf(x + i); a0 *= lo_to_d(u); a1 *= hi_to_d(u); }
+    vd a = a0 * a1;
+    double p = 1;
+    for (int j = 0; j < WD; j++) p *= a[j];
+    for (; i < n; i++) p *= x[i];
+    return p;
+}
+static double prod_f64(int64_t n, const double *x) {
+    vd a0 = splatd(1), a1 = splatd(1);
+    int64_t i = 0;
+    for (; i + 2 * WD <= n; i += 2 * WD) { a0 *= ldd(x + i); a1 *= ldd(x + i + WD); }
+    vd a = a0 * a1;
+    double p = 1;
+    for (int j = 0; j < WD; j++) p *= a[j];
+    for (; i < n; i++) p *= x[i];
+    return p;
+}
+
+// max/min with a NaN flag on the side; the caller rescans for the first NaN.
+#define CT_DEFINE_MAXMIN(NAME, T, V, VI, W, LD, SEL)                              \
+    static bool NAME(bool is_max, int64_t n, const T *x, T *result) {             \
+        if (n < 4 * W) {                                                          \
+            T best = x[0];                                                        \
+            for (int64_t i = 0; i < n; i++) {                                     \
+                T v = x[i];                                                       \
+                if (v != v) return false;                                         \
+                if (is_max ? v > best : v < best) best = v;                       \
+            }                                                                     \
+            *result = best;                                                       \
+            return true;                                                          \
+        }                                                                         \
+        V m0 = LD(x), m1 = m0, m2 = m0, m3 = m0;                                  \
+        VI nan = {0};                                                             \
+        int64_t i = 0;                                                            \
+        if (is_max) {                                                             \
+            for (; i + 4 * W <= n; i += 4 * W) {                                  \
+                V u0 = LD(x + i), u1 = LD(x + i + W), u2 = LD(x + i + 2 * W), u3 = LD(x + i + 3 * W); \
+                nan |= (u0 != u0) | (u1 != u1) | (u2 != u2) | (u3 != u3);         \
+                m0 = SEL(u0 > m0, u0, m0); m1 = SEL(u1 > m1, u1, m1);             \
+                m2 = SEL(u2 > m2, u2, m2); m3 = SEL(u3 > m3, u3, m3);             \
+            }                                                                     \
+            m0 = SEL(m1 > m0, m1, m0); m2 = SEL(m3 > m2, m3, m2); m0 = SEL(m2 > m0, m2, m0); \
+        } else {                                                                  \
+            for (; i + 4 * W <= n; i += 4 * W) {                                  \
+                V u0 = LD(x + i), u1 = LD(x + i + W), u2 = LD(x + i + 2 * W), u3 = LD(x + i + 3 * W); \
+                nan |= (u0 != u0) | (u1 != u1) | (u2 != u2) | (u3 != u3);         \
+                m0 = SEL(u0 < m0, u0, m0); m1 = SEL(u1 < m1, u1, m1);             \
+                m2 = SEL(u2 < m2, u2, m2); m3 = SEL(u3 < m3, u3, m3);             \
+            }                                                                     \
+            m0 = SEL(m1 < m0, m1, m0); m2 = SEL(m3 < m2, m3, m2); m0 = SEL(m2 < m0, m2, m0); \
+        }                                                                         \
+        for (int j = 0; j < W; j++) if (nan[j]) return false;                     \
+        T best = m0[0];                                                           \
+        for (int j = 1; j < W; j++) if (is_max ? m0[j] > best : m0[j] < best) best = m0[j]; \
+        for (; i < n; i++) {                                                      \
+            T v = x[i];                                                           \
+            if (v != v) return false;                                             \
+            if (is_max ? v > best : v < best) best = v;                           \
+        }                                                                         \
+        *result = best;                                                           \
+        return true;                                                              \
+    }
+CT_DEFINE_MAXMIN(maxmin_f32, float, vf, vi, WF, ldf, self)
+CT_DEFINE_MAXMIN(maxmin_f64, double, vd, vl, WD, ldd, seld)
+
+// Column reductions: a block of adjacent outputs is kept in vector registers
+// while walking down the rows, so every load is contiguous.
+CT_INLINE vf ct_colstep_f(ct_reduce_op op, vf acc, vf v) {
+    switch (op) {
+    case CT_MAX: return self((v > acc) | (v != v), v, acc);
+    case CT_MIN: return self((v < acc) | (v != v), v, acc);
+    default: return acc;
+    }
+}
+CT_INLINE vd ct_colstep_d(ct_reduce_op op, vd acc, vd v) {
+    switch (op) {
+    case CT_SUM: return acc + v;
+    case CT_PROD: return acc * v;
+    case CT_MAX: return seld((v > acc) | (v != v), v, acc);
+    case CT_MIN: return seld((v < acc) | (v != v), v, acc);
+    default: return acc;
+    }
+}
+
+static void cols_f32(ct_reduce_op op, int64_t m, int64_t n, const float *x, int64_t ld, float *out) {
+    int64_t i = 0;
+    if (op == CT_SUM || op == CT_PROD) {  // accumulate in double
+        const double init = op == CT_SUM ? 0.0 : 1.0;
+        for (; i + 2 * WF <= m; i += 2 * WF) {
+            vd a0 = splatd(init), a1 = a0, a2 = a0, a3 = a0;
+            const float *p = x + i;
+            for (int64_t j = 0; j < n; j++, p += ld) {
+                vf u = ldf(p), v = ldf(p + WF);
+                a0 = ct_colstep_d(op, a0, lo_to_d(u)); a1 = ct_colstep_d(op, a1, hi_to_d(u));
+                a2 = ct_colstep_d(op, a2, lo_to_d(v)); a3 = ct_colstep_d(op, a3, hi_to_d(v));
+            }
+            stf(out + i, join_to_f(a0, a1));
+            stf(out + i + WF, join_to_f(a2, a3));
+        }
+        for (; i < m; i++) {
+            double acc = init;
+            for (int64_t j = 0; j < n; j++) acc = op == CT_SUM ? acc + x[i + j * ld] : acc * x[i + j * ld];
+            out[i] = (float)acc;
+        }
+    } else {
+        for (; i + 4 * WF <= m; i += 4 * WF) {
+            const float *p = x + i;
+            vf a0 = ldf(p), a1 = ldf(p + WF), a2 = ldf(p + 2 * WF), a3 = ldf(p + 3 * WF);
+            for (int64_t j = 1; j < n; j++) {
+                p += ld;
+                a0 = ct_colstep_f(op, a0, ldf(p)); a1 = ct_colstep_f(op, a1, ldf(p + WF));
+                a2 = ct_colstep_f(op, a2, ldf(p + 2 * WF)); a3 = ct_colstep_f(op, a3, ldf(p + 3 * WF));
+            }
+            stf(out + i, a0); stf(out + i + WF, a1); stf(out + i + 2 * WF, a2); stf(out + i + 3 * WF, a3);
+        }
+        for (; i < m; i++) {
+            float acc = x[i];
+            for (int64_t j = 1; j < n; j++) {
+                float v = x[i + j * ld];
+                if (op == CT_MAX ? (v > acc || v != v) : (v < acc || v != v)) acc = v;
+            }
+            out[i] = acc;
+        }
+    }
+}
+
+static void cols_f64(ct_reduce_op op, int64_t m, int64_t n, const double *x, int64_t ld, double *out) {
+    const bool arith = op == CT_SUM || op == CT_PROD;
+    const double init = op == CT_PROD ? 1.0 : 0.0;
+    int64_t i = 0;
+    for (; i + 4 * WD <= m; i += 4 * WD) {
+        const double *p = x + i;
+        vd a0, a1, a2, a3;
+        int64_t j = 0;
+        if (arith) { a0 = a1 = a2 = a3 = splatd(init); }
+        else { a0 = ldd(p); a1 = ldd(p + WD); a2 = ldd(p + 2 * WD); a3 = ldd(p + 3 * WD); j = 1; p += ld; }
+        for (; j < n; j++, p += ld) {
+            a0 = ct_colstep_d(op, a0, ldd(p)); a1 = ct_colstep_d(op, a1, ldd(p + WD));
+            a2 = ct_colstep_d(op, a2, ldd(p + 2 * WD)); a3 = ct_colstep_d(op, a3, ldd(p + 3 * WD));
+        }
+        std_(out + i, a0); std_(out + i + WD, a1); std_(out + i + 2 * WD, a2); std_(out + i + 3 * WD, a3);
+    }
+    for (; i < m; i++) {
+        double acc = arith ? init : x[i];
+        for (int64_t j = arith ? 0 : 1; j < n; j++) {
+            double v = x[i + j * ld];
+            switch (op) {
+            case CT_SUM: acc += v; break;
+            case CT_PROD: acc *= v; break;
+            case CT_MAX: if (v > acc || v != v) acc = v; break;
+            default: if (v < acc || v != v) acc = v; break;
+            }
+        }
+        out[i] = acc;
+    }
+}
+
+// MARK: GEMM
+
+// Packing: A's rows in micro-panels of MR (k-major: MR values per k), B's
+// columns in micro-panels of NR, zero-padded at the edges. Arbitrary strides
+// are handled here, so the micro-kernel only ever sees unit-stride panels.
+#define CT_DEFINE_PACK(T, SFX, MR, NR)                                            \
+    static void pack_a_##SFX(int64_t m, int64_t k, const T *a, int64_t rs, int64_t cs, T *dst) { \
+        for (int64_t i0 = 0; i0 < m; i0 += MR, dst += MR * k) {                   \
+            const int64_t mr = m - i0 < MR ? m - i0 : MR;                         \
+            const T *ap = a + i0 * rs;                                            \
+            if (mr == MR && cs == 1) {                                            \
+                for (int64_t p = 0; p < k; p++)                                   \
+                    for (int64_t i = 0; i < MR; i++) dst[p * MR + i] = ap[i * rs + p]; \
+            } else if (mr == MR && rs == 1) {                                     \
+                for (int64_t p = 0; p < k; p++)                                   \
+                    for (int64_t i = 0; i < MR; i++) dst[p * MR + i] = ap[p * cs + i]; \
+            } else {                                                              \
+                for (int64_t p = 0; p < k; p++)                                   \
+                    for (int64_t i = 0; i < MR; i++)                              \
+                        dst[p * MR + i] = i < mr ? ap[i * rs + p * cs] : (T)0;    \
+            }                                                                     \
+        }                                                                         \
+    }                                                                             \
+    static void pack_b_##SFX(int64_t k, int64_t n, const T *b, int64_t rs, int64_t cs, T *dst) { \
+        for (int64_t j0 = 0; j0 < n; j0 += NR, dst += NR * k) {                   \
+            const int64_t nr = n - j0 < NR ? n - j0 : NR;                         \
+            const T *bp = b + j0 * cs;                                            \
+            if (nr == NR && cs == 1) {                                            \
+                for (int64_t p = 0; p < k; p++) memcpy(dst + p * NR, bp + p * rs, NR * sizeof(T)); \
+            } else if (nr == NR && rs == 1) {                                     \
+                for (int64_t p = 0; p < k; p++)                                   \
+                    for (int64_t j = 0; j < NR; j++) dst[p * NR + j] = bp[j * cs + p]; \
+            } else {                                                              \
+                for (int64_t p = 0; p < k; p++)                                   \
+                    for (int64_t j = 0; j < NR; j++)                              \
+                        dst[p * NR + j] = j < nr ? bp[p * rs + j * cs] : (T)0;    \
+            }                                                                     \
+        }                                                                         \
+    }
+
+// The micro-kernel: an MR x (2 vectors) tile of C in registers, one broadcast
+// of A and two loads of B per k. Full tiles with unit column stride are
+// updated in place; edge tiles and other layouts go through a small buffer.
+#define CT_DEFINE_UKR(T, SFX, V, W, MR, LD, ST, SPLAT, FMA)                       \
+    static void ukr_##SFX(int64_t k, const T *ap, const T *bp, T *c, int64_t rsc, int64_t csc, \
+                          T alpha, T beta, int32_t m, int32_t n) {                \
+        V acc[MR][2];                                                             \
+        _Pragma("clang loop unroll(full)")                                        \
+        for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = SPLAT(0);            \
+        for (int64_t p = 0; p < k; p++) {                                         \
+            const V b0 = LD(bp), b1 = LD(bp + W);                                 \
+            _Pragma("clang loop unroll(full)")                                    \
+            for (int i = 0; i < MR; i++) {                                        \
+                const V av = SPLAT(ap[i]);                                        \
+                acc[i][0] = FMA(av, b0, acc[i][0]);                               \
+                acc[i][1] = FMA(av, b1, acc[i][1]);                               \
+            }                                                                     \
+            ap += MR;                                                             \
+            bp += 2 * W;                                                          \
+        }                                                                         \
+        const V va = SPLAT(alpha);                                                \
+        if (m == MR && n == 2 * W && csc == 1) {                                  \
+            _Pragma("clang loop unroll(full)")                                    \
+            for (int i = 0; i < MR; i++) {                                        \
+                T *cr = c + i * rsc;                                              \
+                V r0 = va * acc[i][0], r1 = va * acc[i][1];                       \
+                if (beta != 0) {                                                  \
+                    const V vb = SPLAT(beta);                                     \
+                    r0 = FMA(vb, LD(cr), r0);                                     \
+                    r1 = FMA(vb, LD(cr + W), r1);                                 \
+                }                                                                 \
+                ST(cr, r0);                                                       \
+                ST(cr + W, r1);                                                   \
+            }                                                                     \
+            return;                                                               \
+        }                                                                         \
+        T tile[MR][2 * W];                                                        \
+        for (int i = 0; i < MR; i++) { ST(tile[i], va * acc[i][0]); ST(tile[i] + W, va * acc[i][1]); } \
+        for (int i = 0; i < m; i++)                                               \
+            for (int j = 0; j < n; j++) {                                         \
+                T *cp = c + i * rsc + j * csc;                                    \
+                *cp = beta == 0 ? tile[i][j] : tile[i][j] + beta * *cp;           \
+            }                                                                     \
+    }
+
+CT_DEFINE_PACK(float, f32, CT_MR_F32, 2 * WF)
+CT_DEFINE_PACK(double, f64, CT_MR_F64, 2 * WD)
+CT_DEFINE_UKR(float, f32, vf, WF, CT_MR_F32, ldf, stf, splatf, FMAF)
+CT_DEFINE_UKR(double, f64, vd, WD, CT_MR_F64, ldd, std_, splatd, FMAD)
+
+// MARK: Table
+
+const ct_kernel_table CT_TABLE = {
+    .name = CT_TABLE_NAME,
+    .binary_f32 = binary_f32, .binary_f64 = binary_f64,
+    .unary_f32 = unary_f32, .unary_f64 = unary_f64,
+    .sum_f32 = sum_f32, .sum_f64 = sum_f64, .prod_f32 = prod_f32, .prod_f64 = prod_f64,
+    .maxmin_f32 = maxmin_f32, .maxmin_f64 = maxmin_f64,
+    .cols_f32 = cols_f32, .cols_f64 = cols_f64,
+    .mr_f32 = CT_MR_F32, .nr_f32 = 2 * WF, .mr_f64 = CT_MR_F64, .nr_f64 = 2 * WD,
+    .pack_a_f32 = pack_a_f32, .pack_b_f32 = pack_b_f32, .ukr_f32 = ukr_f32,
+    .pack_a_f64 = pack_a_f64, .pack_b_f64 = pack_b_f64, .ukr_f64 = ukr_f64,
+};

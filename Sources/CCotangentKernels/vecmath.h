@@ -1,0 +1,246 @@
+// Vectorised exp, expm1, log, log1p, tanh and sigmoid (needs vec.h and FMA).
+//
+// float64: range reduction x = n*ln2 + r (|r| <= ln2/2, Cody-Waite constants with
+// FMA), a degree-13 Taylor polynomial for expm1(r), and fdlibm's log and tanh
+// schemes; about 1 ulp. Scaling by 2^n is split in two factors so that results
+// near overflow and in the subnormal range round once and correctly.
+//
+// float32: evaluated in double (a float converts exactly, and float subnormals
+// are normal doubles), with shorter polynomials, then rounded once to float:
+// nearly correctly rounded (< 0.51 ulp) over the whole range, with overflow,
+// underflow and subnormal results handled by the final conversion.
+#ifndef COTANGENT_VECMATH_H
+#define COTANGENT_VECMATH_H
+
+#define CT_LOG2E 0x1.71547652b82fep0
+#define CT_LN2_HI 0x1.62e42fefa39efp-1
+#define CT_LN2_LO 0x1.abc9e3b39803fp-56
+
+// 2^n for integral n in [-1022, 1023], held in a double vector.
+CT_INLINE vd pow2d(vd n) {
+    vd s = n + (0x1.8p52 + 1023.0);  // n + 1023 lands in the low mantissa bits
+    return (vd)((vl)s << 52);
+}
+
+// (expm1(r) - r) / r^2 for |r| <= ln2/2, double accuracy: 1/2 + r/6 + ... + r^11/13!.
+CT_INLINE vd expm1_tail13(vd r) {
+    vd q = splatd(0x1.6124613a86d09p-33);
+    q = FMAD(q, r, splatd(0x1.1eed8eff8d898p-29));
+    q = FMAD(q, r, splatd(0x1.ae64567f544e4p-26));
+    q = FMAD(q, r, splatd(0x1.27e4fb7789f5cp-22));
+    q = FMAD(q, r, splatd(0x1.71de3a556c734p-19));
+    q = FMAD(q, r, splatd(0x1.a01a01a01a01ap-16));
+    q = FMAD(q, r, splatd(0x1.a01a01a01a01ap-13));
+    q = FMAD(q, r, splatd(0x1.6c16c16c16c17p-10));
+    q = FMAD(q, r, splatd(0x1.1111111111111p-7));
+    q = FMAD(q, r, splatd(0x1.5555555555555p-5));
+    q = FMAD(q, r, splatd(0x1.5555555555555p-3));
+    return FMAD(q, r, splatd(0.5));
+}
+
+// expm1(r) = r + w as an unevaluated sum p_hi + p_lo (Fast2Sum: |w| <= |r|/5),
+// so only w's own rounding (a fraction of an ulp of the sum) remains.
+CT_INLINE vd expm1_dd(vd r, vd *p_lo) {
+    vd w = (r * r) * expm1_tail13(r);
+    vd p_hi = r + w;
+    *p_lo = w - (p_hi - r);
+    return p_hi;
+}
+
+// Same to degree 9: relative error below 2^-36, plenty for float results.
+CT_INLINE vd expm1_poly9(vd r) {
+    vd q = splatd(0x1.27e4fb7789f5cp-22);
+    q = FMAD(q, r, splatd(0x1.71de3a556c734p-19));
+    q = FMAD(q, r, splatd(0x1.a01a01a01a01ap-16));
+    q = FMAD(q, r, splatd(0x1.a01a01a01a01ap-13));
+    q = FMAD(q, r, splatd(0x1.6c16c16c16c17p-10));
+    q = FMAD(q, r, splatd(0x1.1111111111111p-7));
+    q = FMAD(q, r, splatd(0x1.5555555555555p-5));
+    q = FMAD(q, r, splatd(0x1.5555555555555p-3));
+    q = FMAD(q, r, splatd(0.5));
+    return FMAD(r * r, q, r);
+}
+
+// x = n*ln2 + r with n integral (as a double) and |r| <= ln2/2 (+ rounding).
+#define CT_REDUCE_LN2(x, n, r)                                   \
+    vd n = __builtin_elementwise_roundeven((x) * CT_LOG2E);      \
+    vd r = FMAD(n, splatd(-CT_LN2_HI), (x));                     \
+    r = FMAD(n, splatd(-CT_LN2_LO), r)
+
+// MARK: float64
+
+CT_INLINE vd exp_d(vd x) {
+    vd xc = mind_(maxd_(x, splatd(-750.0)), splatd(710.0));
+    CT_REDUCE_LN2(xc, n, r);
+    vd p_lo, p_hi = expm1_dd(r, &p_lo);
+    vd e_hi = 1.0 + p_hi, e_lo = ((1.0 - e_hi) + p_hi) + p_lo;  // Fast2Sum: |p_hi| < 1
+    vd n1 = __builtin_elementwise_floor(n * 0.5), n2 = n - n1;
+    vd y = ((e_hi + e_lo) * pow2d(n1)) * pow2d(n2);
+    return seld(x != x, x, y);
+}
+
+// expm1 for x in [-45, 700] as an unevaluated sum hi + lo: 2^n * expm1(r) +
+// (2^n - 1), where 2^n - 1 is exact for |n| <= 53 (beyond that the -1 is
+// negligible) and both the polynomial's leading sum and the final addition
+// keep their rounding errors (Fast2Sum / TwoSum), for callers that divide.
+CT_INLINE vd expm1_core_d(vd xc, vd *lo) {
+    CT_REDUCE_LN2(xc, n, r);
+    vd p_lo, p_hi = expm1_dd(r, &p_lo);
+    vd t = pow2d(n);
+    vd a = t * p_hi, b = t - 1.0;        // both exact
+    vd s = a + b, bb = s - a;
+    *lo = ((a - (s - bb)) + (b - bb)) + t * p_lo;
+    return s;
+}
+
+CT_INLINE vd expm1_d(vd x) {
+    vd xc = mind_(maxd_(x, splatd(-45.0)), splatd(700.0));
+    vd lo;
+    vd y = expm1_core_d(xc, &lo);
+    y = y + lo;
+    y = seld(x > 700.0, exp_d(x), y);  // rare; exp's scaling reaches overflow exactly
+    y = seld(x == 0.0, x, y);          // keeps the sign of zero
+    return seld(x != x, x, y);
+}
+
+// num / (d_hi + d_lo) to about half an ulp: one division, then the FMA residual
+// corrects both the quotient's rounding and the part of d lost in d_hi.
+CT_INLINE vd div_dd(vd num, vd num_lo, vd d_hi, vd d_lo) {
+    vd q = num / d_hi;
+    vd res = FMAD(-q, d_hi, num) + num_lo - q * d_lo;
+    return q + res / d_hi;
+}
+
+// fdlibm's log(1+f) kernel for 1+f in [sqrt(2)/2, sqrt(2)), without the k terms.
+#define CT_LG1 6.666666666666735130e-01
+#define CT_LG2 3.999999999940941908e-01
+#define CT_LG3 2.857142874366239149e-01
+#define CT_LG4 2.222219843214978396e-01
+#define CT_LG5 1.818357216161805012e-01
+#define CT_LG6 1.531383769920937332e-01
+#define CT_LG7 1.479819860511658591e-01
+
+// log for finite x > 0 (any other input gives garbage; callers select).
+CT_INLINE vd log_pos_d(vd x) {
+    vl sub = x < 0x1p-1022;
+    vd xs = seld(sub, x * 0x1p54, x);
+    vu u = (vu)xs + (0x3ff0000000000000ULL - 0x3fe6a09e667f3bcdULL);
+    vl k = (vl)(u >> 52) - 1023 - (sub & 54);
+    vd m = (vd)((u & 0x000fffffffffffffULL) + 0x3fe6a09e667f3bcdULL);
+    // k -> double without int64 conversion instructions (absent before AVX-512DQ).
+    vd dk = (vd)(k + (vl)splatd(0x1.8p52)) - 0x1.8p52;
+    vd f = m - 1.0;
+    vd hfsq = 0.5 * f * f;
+    vd s = f / (2.0 + f);
+    vd z = s * s, w = z * z;
+    vd t1 = w * FMAD(w, FMAD(w, splatd(CT_LG6), splatd(CT_LG4)), splatd(CT_LG2));
+    vd t2 = z * FMAD(w, FMAD(w, FMAD(w, splatd(CT_LG7), splatd(CT_LG5)), splatd(CT_LG3)), splatd(CT_LG1));
+    vd R = t2 + t1;
+    return dk * CT_LN2_HI - ((hfsq - (s * (hfsq + R) + dk * CT_LN2_LO)) - f);
+}
+
+CT_INLINE vd log_specials_d(vd x, vd y) {
+    y = seld(x == 0.0, splatd(-__builtin_inf()), y);
+    y = seld(x < 0.0, splatd(__builtin_nan("")), y);
+    y = seld(x == __builtin_inf(), x, y);
+    return seld(x != x, x, y);
+}
+
+CT_INLINE vd log_d(vd x) { return log_specials_d(x, log_pos_d(x)); }
+
+// log1p(x) = log(u) + c/u with u = 1 + x rounded and c its rounding error.
+CT_INLINE vd log1p_d(vd x) {
+    vd u = 1.0 + x;
+    vd c = seld(x < 1.0, x - (u - 1.0), 1.0 - (u - x));
+    vd y = log_pos_d(u) + c / u;
+    y = seld(u == 1.0, x, y);  // |x| < 2^-53: log1p(x) = x
+    y = seld(x == -1.0, splatd(-__builtin_inf()), y);
+    y = seld(x < -1.0, splatd(__builtin_nan("")), y);
+    y = seld(x == __builtin_inf(), x, y);
+    return seld(x != x, x, y);
+}
+
+// fdlibm: |x| < 1: -t/(t+2) with t = expm1(-2|x|); else 1 - 2/(t+2) with
+// t = expm1(2|x|). t is carried as hi + lo and the division corrected, since
+// for |x| near 1 an error in t is amplified by up to 1.75.
+CT_INLINE vd tanh_d(vd x) {
+    vd ax = absd_(x);
+    vl small = ax < 1.0;
+    vd arg = seld(small, -2.0 * ax, 2.0 * mind_(ax, splatd(22.0)));
+    vd t_lo;
+    vd t = expm1_core_d(arg, &t_lo);
+    vd d = t + 2.0, d_lo = (2.0 - d) + t + t_lo;  // Fast2Sum (|t| < 2 when small) + t_lo
+    d_lo = seld(small, d_lo, (t - d) + 2.0 + t_lo);
+    vd q = div_dd(seld(small, -t, splatd(2.0)), seld(small, -t_lo, splatd(0.0)), d, d_lo);
+    vd z = seld(small, q, 1.0 - q);
+    z = seld(ax < 0x1p-28, ax, z);
+    z = seld(ax >= 22.0, splatd(1.0), z);
+    z = (vd)((vl)z | ((vl)x & (vl)splatd(-0.0)));  // copysign
+    return seld(x != x, x, z);
+}
+
+// x >= 0: 1/(1+e^-x); x < 0: e^x/(1+e^x), so tiny results underflow gracefully.
+CT_INLINE vd sigmoid_d(vd x) {
+    vd e = exp_d(-absd_(x));
+    vd d = 1.0 + e, d_lo = (1.0 - d) + e;  // Fast2Sum: e <= 1
+    vd y = div_dd(seld(x >= 0.0, splatd(1.0), e), splatd(0.0), d, d_lo);
+    y = seld(e < 0x1p-60, seld(x >= 0.0, splatd(1.0), e), y);  // avoids subnormal residuals
+    return seld(x != x, x, y);
+}
+
+// MARK: float32 (evaluated in double)
+
+// exp for x in [-120, 100] (beyond that a float result is 0 or inf anyway).
+CT_INLINE vd exp_core_f(vd x) {
+    vd xc = mind_(maxd_(x, splatd(-120.0)), splatd(100.0));
+    CT_REDUCE_LN2(xc, n, r);
+    return (expm1_poly9(r) + 1.0) * pow2d(n);
+}
+
+CT_INLINE vd expm1_core_f(vd x) {
+    vd xc = mind_(maxd_(x, splatd(-50.0)), splatd(100.0));
+    CT_REDUCE_LN2(xc, n, r);
+    vd t = pow2d(n);
+    return FMAD(t, expm1_poly9(r), t - 1.0);
+}
+
+CT_INLINE vd tanh_core_f(vd x) {
+    vd ax = absd_(x);
+    vl small = ax < 1.0;
+    vd arg = seld(small, -2.0 * ax, 2.0 * mind_(ax, splatd(22.0)));
+    vd t = expm1_core_f(arg);
+    vd q = seld(small, -t, splatd(2.0)) / (t + 2.0);
+    vd z = seld(small, q, 1.0 - q);
+    return (vd)((vl)z | ((vl)x & (vl)splatd(-0.0)));
+}
+
+CT_INLINE vd sigmoid_core_f(vd x) {
+    vd e = exp_core_f(-absd_(x));
+    return seld(x >= 0.0, splatd(1.0), e) / (1.0 + e);
+}
+
+// log1p for float inputs: 1 + x is exact in double once |x| >= 2^-20.
+CT_INLINE vd log1p_core_f(vd x) {
+    vd u = 1.0 + x;
+    vd y = log_specials_d(u, log_pos_d(u));
+    vd x2 = x * x;
+    vd series = FMAD(x2 * x, splatd(1.0 / 3.0), FMAD(x2, splatd(-0.5), x));
+    return seld(absd_(x) < 0x1p-20, series, y);
+}
+
+CT_INLINE vd log_core_f(vd x) { return log_d(x); }
+
+// Applies a double core to both halves of a float vector, restoring NaN inputs.
+#define CT_VIA_DOUBLE(NAME, CORE)                                        \
+    CT_INLINE vf NAME(vf x) {                                            \
+        vf y = join_to_f(CORE(lo_to_d(x)), CORE(hi_to_d(x)));            \
+        return self(x != x, x, y);                                       \
+    }
+CT_VIA_DOUBLE(exp_f, exp_core_f)
+CT_VIA_DOUBLE(expm1_f, expm1_core_f)
+CT_VIA_DOUBLE(log_f, log_core_f)
+CT_VIA_DOUBLE(log1p_f, log1p_core_f)
+CT_VIA_DOUBLE(tanh_f, tanh_core_f)
+CT_VIA_DOUBLE(sigmoid_f, sigmoid_core_f)
+
+#endif

@@ -1,0 +1,551 @@
+// Tests of the C kernels (CCotangentKernels) against straightforward Swift
+// references: every instruction-set variant (AVX-512, AVX2, portable) the CPU
+// has, 1 and 2 threads, and contiguous / strided / broadcast / transposed /
+// empty / odd-sized operands.
+import CCotangentKernels
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs `body` once per available SIMD level and thread count, restoring the defaults.
+private func forEachBackend(threads: [Int32] = [1, 2], _ body: (String) throws -> Void) rethrows {
+    let defaultThreads = ct_get_num_threads()
+    defer {
+        ct_set_simd_level(-1)
+        ct_set_num_threads(defaultThreads)
+    }
+    let best = ct_set_simd_level(-1)
+    for level in stride(from: best, through: 0, by: -1) {
+        ct_set_simd_level(level)
+        for t in threads {
+            ct_set_num_threads(t)
+            try body("\(String(cString: ct_simd_name())) x\(t)")
+        }
+    }
+}
+
+/// A deterministic generator for test data.
+private struct LCG {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return state >> 11
+    }
+    mutating func uniform(_ lo: Double, _ hi: Double) -> Double {
+        lo + (hi - lo) * Double(next()) / Double(1 << 53)
+    }
+}
+
+private func ulpDistance(_ a: Float, _ b: Float) -> Int64 {
+    if a.isNaN && b.isNaN { return 0 }
+    if a.isNaN || b.isNaN { return .max }
+    if a == b { return 0 }
+    func key(_ x: Float) -> Int64 {
+        let bits = Int64(x.bitPattern & 0x7fff_ffff)
+        return x.sign == .minus ? -bits : bits
+    }
+    return abs(key(a) - key(b))
+}
+
+private func ulpError(_ got: Double, _ want: Float80) -> Double {
+    if got.isNaN && want.isNaN { return 0 }
+    if got.isNaN || want.isNaN { return .infinity }
+    let w = Double(want)
+    if got.isInfinite || w.isInfinite { return got == w ? 0 : .infinity }
+    let ulp = w.isZero ? Double.leastNonzeroMagnitude : max(w.ulp, Double.leastNonzeroMagnitude)
+    return Double(abs(Float80(got) - want) / Float80(ulp))
+}
+
+@Suite(.serialized) struct KernelTests {
+    // MARK: Threads
+
+    @Test func threadCountSetting() {
+        let before = ct_get_num_threads()
+        #expect(before >= 1)
+        ct_set_num_threads(3)
+        #expect(ct_get_num_threads() == 3)
+        ct_set_num_threads(0)
+        #expect(ct_get_num_threads() == 1)
+        ct_set_num_threads(before)
+    }
+
+    // MARK: Elementwise
+
+    @Test(arguments: [CT_F32, CT_F64])
+    func binaryFloatLayouts(dtype: ct_dtype) {
+        let ops: [(ct_binary_op, (Double, Double) -> Double)] = [
+            (CT_ADD, { $0 + $1 }), (CT_SUB, { $0 - $1 }), (CT_MUL, { $0 * $1 }), (CT_DIV, { $0 / $1 }),
+            (CT_MAXIMUM, { $0.isNaN || $1.isNaN ? .nan : max($0, $1) }),
+            (CT_MINIMUM, { $0.isNaN || $1.isNaN ? .nan : min($0, $1) }),
+        ]
+        var rng = LCG(state: 1)
+        // (rows, cols) and element strides (row, col) of a, b, out.
+        let layouts: [(Int, Int, [Int], [Int], [Int])] = [
+            (1, 0, [0, 1], [0, 1], [0, 1]),                 // empty
+            (1, 1, [0, 1], [0, 1], [0, 1]),
+            (1, 37, [0, 1], [0, 1], [0, 1]),                // contiguous, odd
+            (3, 33, [33, 1], [0, 0], [33, 1]),              // tensor-scalar
+            (3, 17, [0, 0], [17, 1], [17, 1]),              // scalar-tensor
+            (5, 31, [31, 1], [0, 1], [31, 1]),              // row broadcast
+            (5, 31, [31, 1], [1, 0], [31, 1]),              // column broadcast
+            (4, 9, [1, 4], [9, 1], [9, 1]),                 // transposed a
+            (6, 7, [14, 2], [7, 1], [1, 6]),                // strided a, transposed out
+            (300, 257, [257, 1], [0, 1], [257, 1]),         // large: threaded
+            (1, 200_003, [0, 1], [0, 1], [0, 1]),           // one long row: threaded
+        ]
+        forEachBackend { backend in
+            for (rows, cols, sa, sb, so) in layouts {
+                func extent(_ s: [Int]) -> Int { max(1, (rows - 1) * s[0] + (cols - 1) * s[1] + 1) }
+                let av = (0..<extent(sa)).map { _ in rng.uniform(-3, 3) }
+                var bv = (0..<extent(sb)).map { _ in rng.uniform(0.5, 3) }
+                if bv.count > 5 { bv[3] = .nan }
+                for (op, ref) in ops {
+                    let shape = [Int64(rows), Int64(cols)]
+                    let (sa64, sb64, so64) = (sa.map { Int64($0) }, sb.map { Int64($0) }, so.map { Int64($0) })
+                    var got = [Double](repeating: 0, count: extent(so))
+                    if dtype == CT_F32 {
+                        let a = av.map { Float($0) }, b = bv.map { Float($0) }
+                        var o = [Float](repeating: 0, count: extent(so))
+                        ct_binary(op, dtype, 2, shape, a, sa64, b, sb64, &o, so64)
+                        got = o.map { Double($0) }
+                    } else {
+                        ct_binary(op, dtype, 2, shape, av, sa64, bv, sb64, &got, so64)
+                    }
+                    var bad = 0
+                    for i in 0..<rows {
+                        for j in 0..<cols {
+                            var x = av[i * sa[0] + j * sa[1]], y = bv[i * sb[0] + j * sb[1]]
+                            if dtype == CT_F32 { x = Double(Float(x)); y = Double(Float(y)) }
+                            var want = ref(x, y)
+                            if dtype == CT_F32 { want = Double(Float(want)) }
+                            let g = got[i * so[0] + j * so[1]]
+                            if !(g == want || (g.isNaN && want.isNaN)) { bad += 1 }
+                        }
+                    }
+                    #expect(bad == 0, "\(backend) op \(op) \(rows)x\(cols)")
+                }
+            }
+        }
+    }
+
+    @Test func binaryIntegersAndComparisons() {
+        let a: [Int32] = [-7, -3, 0, 5, 9, 12, -1, 100, 3]
+        let b: [Int32] = [2, -2, 3, 5, -4, 0, 7, 10, 3]
+        let shape: [Int64] = [9], s: [Int64] = [1]
+        var o = [Int32](repeating: 0, count: 9)
+        ct_binary(CT_FLOORDIV, CT_I32, 1, shape, a, s, b, s, &o, s)
+        #expect(o == [-4, 1, 0, 1, -3, 0, -1, 10, 1])
+        ct_binary(CT_REM, CT_I32, 1, shape, a, s, b, s, &o, s)
+        #expect(o == [1, -1, 0, 0, -3, 0, 6, 0, 0])
+        var cmp = [UInt8](repeating: 9, count: 9)
+        ct_binary(CT_LT, CT_I32, 1, shape, a, s, b, s, &cmp, s)
+        #expect(cmp == [1, 1, 1, 0, 0, 0, 1, 0, 0])
+        let big = (0..<100_000).map { Int64($0) }
+        var out = [Int64](repeating: 0, count: big.count)
+        forEachBackend { _ in
+            ct_binary(CT_MUL, CT_I64, 1, [Int64(big.count)], big, [1], [Int64(3)], [0], &out, [1])
+            #expect(out == big.map { $0 * 3 })
+        }
+    }
+
+    @Test(arguments: [CT_F32, CT_F64])
+    func unaryExactOps(dtype: ct_dtype) {
+        let ops: [(ct_unary_op, (Double) -> Double)] = [
+            (CT_NEG, { -$0 }), (CT_ABS, { abs($0) }), (CT_SQUARE, { $0 * $0 }), (CT_SQRT, { $0.squareRoot() }),
+            (CT_RECIPROCAL, { 1 / $0 }), (CT_RELU, { $0.isNaN ? $0 : max($0, 0) }),
+            (CT_FLOOR, { $0.rounded(.down) }), (CT_CEIL, { $0.rounded(.up) }), (CT_TRUNC, { $0.rounded(.towardZero) }),
+            (CT_ROUND, { $0.rounded(.toNearestOrEven) }),
+        ]
+        var rng = LCG(state: 2)
+        var xs = (0..<1031).map { _ in rng.uniform(-50, 50) }
+        xs += [0, -0.0, .nan, .infinity, -.infinity, 2.5, -2.5, 0.5, -0.5, Double.leastNormalMagnitude / 4]
+        let n = xs.count
+        forEachBackend { backend in
+            for (op, ref) in ops {
+                var got = [Double](repeating: 0, count: n)
+                if dtype == CT_F32 {
+                    let x = xs.map { Float($0) }
+                    var o = [Float](repeating: 0, count: n)
+                    ct_unary(op, dtype, 1, [Int64(n)], x, [1], &o, [1])
+                    got = o.map { Double($0) }
+                } else {
+                    ct_unary(op, dtype, 1, [Int64(n)], xs, [1], &got, [1])
+                }
+                var bad = 0
+                for i in 0..<n {
+                    let x = dtype == CT_F32 ? Double(Float(xs[i])) : xs[i]
+                    var want = ref(x)
+                    if dtype == CT_F32 { want = Double(Float(want)) }
+                    if !(got[i] == want || (got[i].isNaN && want.isNaN)) && !(op == CT_SQRT && x < 0) { bad += 1 }
+                }
+                #expect(bad == 0, "\(backend) op \(op)")
+            }
+        }
+    }
+
+    @Test func unaryStridedAndZeroDimensional() {
+        // Every other element of a 4x6 view, written transposed.
+        let x = (0..<48).map { Double($0) - 20 }
+        var o = [Double](repeating: 99, count: 12)
+        ct_unary(CT_EXP, CT_F64, 2, [4, 3], x, [12, 2], &o, [1, 4])
+        for i in 0..<4 {
+            for j in 0..<3 {
+                #expect(abs(o[i + 4 * j] - Foundation.exp(x[12 * i + 2 * j])) <= 2 * Foundation.exp(x[12 * i + 2 * j]).ulp)
+            }
+        }
+        var y: [Float] = [7]
+        ct_unary(CT_NEG, CT_F32, 0, [], [Float(2)], [], &y, [])
+        #expect(y == [-2])
+    }
+
+    @Test func whereCastFillClamp() {
+        forEachBackend { _ in
+            let n = 70_001
+            let cond = (0..<n).map { UInt8($0 % 3 == 0 ? 1 : 0) }
+            let a = (0..<n).map { Float($0) }
+            var o = [Float](repeating: 0, count: n)
+            ct_where(CT_F32, 1, [Int64(n)], cond, [1], a, [1], [Float(-1)], [0], &o, [1])
+            let expected: [Float] = (0..<n).map { (i: Int) -> Float in i % 3 == 0 ? Float(i) : -1 }
+            #expect(o == expected)
+            var d = [Double](repeating: 0, count: n)
+            ct_cast(CT_F32, CT_F64, 1, [Int64(n)], a, [1], &d, [1])
+            #expect(d == (0..<n).map { Double($0) })
+            ct_fill(CT_F64, 1, [Int64(n)], &d, [1], 2.5, 0)
+            #expect(d.allSatisfy { $0 == 2.5 })
+            ct_clamp(CT_F32, 1, [Int64(n)], a, [1], &o, [1], 10, true, 20, true)
+            #expect(o == a.map { min(max($0, 10), 20) })
+        }
+    }
+
+    // MARK: Vector math
+
+    private static func sweepFloat(_ op: ct_unary_op, _ ref: (Double) -> Double) -> (Int64, Float) {
+        // Every 4099th bit pattern (about a million values: both signs, every exponent: subnormals, inf, NaN).
+        var xs = [Float]()
+        xs.reserveCapacity(1 << 20)
+        var bits: UInt64 = 0
+        while bits <= 0xffff_ffff {
+            xs.append(Float(bitPattern: UInt32(bits)))
+            bits += 4099
+        }
+        xs += [0, -0.0, .infinity, -.infinity, .nan, .leastNonzeroMagnitude, -.leastNonzeroMagnitude,
+               .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 88.72283, 88.72284, -87.33654, -103.972, -103.973,
+               -1, 1e-8, -1e-8, 9.01, -9.01, 0.55, -0.55]
+        var out = [Float](repeating: 0, count: xs.count)
+        ct_unary(op, CT_F32, 1, [Int64(xs.count)], xs, [1], &out, [1])
+        var worst: Int64 = 0, at: Float = 0
+        for i in 0..<xs.count {
+            let want = Float(ref(Double(xs[i])))
+            let d = ulpDistance(out[i], want)
+            if d > worst { worst = d; at = xs[i] }
+        }
+        return (worst, at)
+    }
+
+    private static func sigmoidRef(_ x: Double) -> Double {
+        x >= 0 ? 1 / (1 + Foundation.exp(-x)) : Foundation.exp(x) / (1 + Foundation.exp(x))
+    }
+
+    @Test func floatMathWithinTwoUlpOverWholeRange() {
+        let cases: [(String, ct_unary_op, (Double) -> Double)] = [
+            ("exp", CT_EXP, { Foundation.exp($0) }), ("log", CT_LOG, { Foundation.log($0) }),
+            ("tanh", CT_TANH, { Foundation.tanh($0) }), ("sigmoid", CT_SIGMOID, KernelTests.sigmoidRef),
+            ("expm1", CT_EXPM1, { Foundation.expm1($0) }), ("log1p", CT_LOG1P, { Foundation.log1p($0) }),
+        ]
+        forEachBackend(threads: [2]) { backend in
+            for (name, op, ref) in cases {
+                let (worst, at) = Self.sweepFloat(op, ref)
+                #expect(worst <= 2, "\(backend) \(name): \(worst) ulp at \(at)")
+            }
+        }
+    }
+
+    @Test func doubleMathWithinTwoUlp() {
+        var rng = LCG(state: 3)
+        var xs = [Double]()
+        // Random magnitudes over the whole exponent range, plus dense sampling near 0 and the boundaries.
+        for _ in 0..<20_000 {
+            let e = rng.uniform(-1074, 1023)
+            xs.append((rng.next() & 1 == 0 ? 1 : -1) * Foundation.pow(2, e))
+            xs.append(rng.uniform(-750, 750))
+            xs.append(rng.uniform(-3, 3))
+            xs.append(rng.uniform(-1e-3, 1e-3))
+        }
+        xs += [0, -0.0, .infinity, -.infinity, .nan, .leastNonzeroMagnitude, .greatestFiniteMagnitude,
+               -.greatestFiniteMagnitude, 709.782712893384, 709.7827128933841, -745.1332191019411, -745.1332191019412,
+               -708.3964185322641, -1, 1, 22, -22, 0x1p-28, 0.3465735902799726, -0.3465735902799726]
+        let cases: [(String, ct_unary_op, (Float80) -> Float80)] = [
+            ("exp", CT_EXP, { expl($0) }), ("log", CT_LOG, { logl($0) }), ("tanh", CT_TANH, { tanhl($0) }),
+            ("sigmoid", CT_SIGMOID, { $0 >= 0 ? 1 / (1 + expl(-$0)) : expl($0) / (1 + expl($0)) }),
+            ("expm1", CT_EXPM1, { expm1l($0) }), ("log1p", CT_LOG1P, { log1pl($0) }),
+        ]
+        forEachBackend(threads: [1]) { backend in
+            guard ct_simd_level() > 0 else { return }  // the portable path is libm itself
+            var out = [Double](repeating: 0, count: xs.count)
+            for (name, op, ref) in cases {
+                ct_unary(op, CT_F64, 1, [Int64(xs.count)], xs, [1], &out, [1])
+                var worst = 0.0, at = 0.0
+                for i in 0..<xs.count {
+                    let e = ulpError(out[i], ref(Float80(xs[i])))
+                    if e > worst { worst = e; at = xs[i] }
+                }
+                #expect(worst <= 2, "\(backend) \(name): \(worst) ulp at \(at)")
+            }
+        }
+    }
+
+    @Test func mathSpecialValues() {
+        forEachBackend(threads: [1]) { backend in
+            let x: [Float] = [-.infinity, .infinity, 0, -0.0, -1, .nan]
+            var o = [Float](repeating: 0, count: x.count)
+            let n: [Int64] = [Int64(x.count)]
+            ct_unary(CT_SIGMOID, CT_F32, 1, n, x, [1], &o, [1])
+            #expect(o[0] == 0 && o[1] == 1 && o[2] == 0.5 && o[5].isNaN, "\(backend)")
+            ct_unary(CT_TANH, CT_F32, 1, n, x, [1], &o, [1])
+            #expect(o[0] == -1 && o[1] == 1 && o[2] == 0 && o[3].sign == .minus && o[5].isNaN, "\(backend)")
+            ct_unary(CT_EXP, CT_F32, 1, n, x, [1], &o, [1])
+            #expect(o[0] == 0 && o[1] == .infinity && o[2] == 1 && o[5].isNaN, "\(backend)")
+            ct_unary(CT_LOG, CT_F32, 1, n, x, [1], &o, [1])
+            #expect(o[0].isNaN && o[1] == .infinity && o[2] == -.infinity && o[3] == -.infinity && o[4].isNaN, "\(backend)")
+            let xd: [Double] = [-.infinity, .infinity, 0, -0.0, -1, .nan]
+            var od = [Double](repeating: 0, count: xd.count)
+            ct_unary(CT_SIGMOID, CT_F64, 1, n, xd, [1], &od, [1])
+            #expect(od[0] == 0 && od[1] == 1 && od[2] == 0.5 && od[5].isNaN, "\(backend)")
+            ct_unary(CT_LOG, CT_F64, 1, n, xd, [1], &od, [1])
+            #expect(od[0].isNaN && od[1] == .infinity && od[2] == -.infinity && od[4].isNaN, "\(backend)")
+            ct_unary(CT_LOG1P, CT_F64, 1, n, xd, [1], &od, [1])
+            #expect(od[1] == .infinity && od[4] == -.infinity && od[5].isNaN && od[3].sign == .minus, "\(backend)")
+            ct_unary(CT_EXPM1, CT_F64, 1, n, xd, [1], &od, [1])
+            #expect(od[0] == -1 && od[1] == .infinity && od[3].sign == .minus, "\(backend)")
+        }
+    }
+
+    // MARK: Reductions
+
+    private static func refReduce(_ op: ct_reduce_op, _ v: [Double]) -> Double {
+        switch op {
+        case CT_SUM: return v.reduce(0, +)
+        case CT_PROD: return v.reduce(1, *)
+        case CT_MAX: return v.contains { $0.isNaN } ? .nan : v.max()!
+        default: return v.contains { $0.isNaN } ? .nan : v.min()!
+        }
+    }
+
+    @Test(arguments: [CT_F32, CT_F64])
+    func reductionsAllLayouts(dtype: ct_dtype) {
+        var rng = LCG(state: 4)
+        // (m, n, x_outer, x_inner) over a buffer big enough for each.
+        let views: [(Int, Int, Int, Int)] = [
+            (1, 1, 1, 1), (3, 7, 7, 1), (5, 33, 40, 1), (2, 100, 100, 1),    // contiguous rows
+            (33, 5, 1, 33), (70, 9, 1, 80), (1, 50, 1, 1),                    // adjacent outputs
+            (6, 11, 2, 12),                                                   // general strides
+            (1, 150_001, 150_001, 1),                                         // one long row (split)
+            (300, 230, 230, 1), (600, 120, 1, 600),                           // threaded over outputs
+        ]
+        for (m, n, xo, xi) in views {
+            let size = (m - 1) * xo + (n - 1) * xi + 1
+            for op in [CT_SUM, CT_PROD, CT_MAX, CT_MIN] {
+                var xs = (0..<size).map { _ in op == CT_PROD ? rng.uniform(0.999, 1.001) : rng.uniform(-1, 1) }
+                if dtype == CT_F32 { xs = xs.map { Double(Float($0)) } }
+                let x32 = xs.map { Float($0) }
+                var want = [Double](), tol = [Double]()
+                for i in 0..<m {
+                    var acc = op == CT_PROD ? 1.0 : (op == CT_SUM ? 0.0 : xs[i * xo])
+                    for j in 0..<n {
+                        let v = xs[i * xo + j * xi]
+                        switch op {
+                        case CT_SUM: acc += v
+                        case CT_PROD: acc *= v
+                        case CT_MAX: acc = max(acc, v)
+                        default: acc = min(acc, v)
+                        }
+                    }
+                    want.append(acc)
+                    tol.append(1e-15 * Double(n) * 4 + (dtype == CT_F32 ? abs(acc) * 6e-8 : 0))
+                }
+                forEachBackend { backend in
+                    var got = [Double](repeating: 0, count: m)
+                    if dtype == CT_F32 {
+                        var o = [Float](repeating: 0, count: m * 2)
+                        ct_reduce(op, dtype, Int64(m), Int64(n), x32, Int64(xo), Int64(xi), &o, 2)  // strided output
+                        for i in 0..<m { got[i] = Double(o[2 * i]) }
+                    } else {
+                        ct_reduce(op, dtype, Int64(m), Int64(n), xs, Int64(xo), Int64(xi), &got, 1)
+                    }
+                    var bad = 0
+                    for i in 0..<m where !(abs(got[i] - want[i]) <= tol[i]) { bad += 1 }
+                    #expect(bad == 0, "\(backend) \(op) \(m)x\(n) (\(xo),\(xi))")
+                }
+            }
+        }
+    }
+
+    @Test func reductionEdgeCases() {
+        var o: [Float] = [7, 7]
+        ct_reduce(CT_SUM, CT_F32, 2, 0, [Float](), 0, 1, &o, 1)
+        #expect(o == [0, 0])
+        ct_reduce(CT_PROD, CT_F32, 2, 0, [Float](), 0, 1, &o, 1)
+        #expect(o == [1, 1])
+        forEachBackend { backend in
+            var x = (0..<200_000).map { Float($0 % 1000) }
+            x[123_457] = .nan
+            var r: [Float] = [0]
+            ct_reduce(CT_MAX, CT_F32, 1, Int64(x.count), x, Int64(x.count), 1, &r, 1)
+            #expect(r[0].isNaN, "\(backend)")
+            x[123_457] = 5000
+            ct_reduce(CT_MAX, CT_F32, 1, Int64(x.count), x, Int64(x.count), 1, &r, 1)
+            #expect(r[0] == 5000, "\(backend)")
+            ct_reduce(CT_MIN, CT_F32, 1, Int64(x.count), x, Int64(x.count), 1, &r, 1)
+            #expect(r[0] == 0, "\(backend)")
+            // Same thread count, same bits.
+            let y = (0..<1_000_003).map { Float(sin(Double($0))) }
+            var r1: [Float] = [0], r2: [Float] = [0]
+            ct_reduce(CT_SUM, CT_F32, 1, Int64(y.count), y, 0, 1, &r1, 1)
+            ct_reduce(CT_SUM, CT_F32, 1, Int64(y.count), y, 0, 1, &r2, 1)
+            #expect(r1[0].bitPattern == r2[0].bitPattern)
+            let exact = y.reduce(0.0) { $0 + Double($1) }
+            #expect(abs(Double(r1[0]) - exact) <= Double(Float(exact).ulp), "\(backend)")
+            // Integers and bools keep exact semantics.
+            let ints = (0..<100_000).map { Int64($0) }
+            var s: [Int64] = [0]
+            ct_reduce(CT_SUM, CT_I64, 1, Int64(ints.count), ints, 0, 1, &s, 1)
+            #expect(s[0] == 4_999_950_000)
+            var idx: [Int64] = [0]
+            ct_argreduce(true, CT_F32, 1, Int64(x.count), x, 0, 1, nil, &idx, 1)
+            #expect(idx[0] == 123_457)
+        }
+    }
+
+    @Test func cumsumMatchesReference() {
+        let x = (0..<3 * 50).map { Float($0) * 0.5 }
+        var o = [Float](repeating: 0, count: x.count)
+        ct_cumsum(CT_F32, 3, 50, x, 50, 1, &o, 50, 1)
+        for i in 0..<3 {
+            var acc = 0.0
+            for j in 0..<50 {
+                acc += Double(x[i * 50 + j])
+                #expect(o[i * 50 + j] == Float(acc))
+            }
+        }
+    }
+
+    // MARK: GEMM
+
+    /// One GEMM problem, C = alpha * op(A) op(B) + beta * C, with its double-precision
+    /// reference computed once and checked on every backend.
+    private struct GemmCase<T: BinaryFloatingPoint> {
+        let m: Int, n: Int, k: Int, alpha: Double, beta: Double
+        let rsa: Int, csa: Int, rsb: Int, csb: Int, rsc: Int, csc: Int
+        let a: [T], b: [T], c0: [T]
+        var want = [Double](), tol = [Double]()
+
+        init(m: Int, n: Int, k: Int, transA: Bool, transB: Bool, colMajorC: Bool,
+             alpha: Double, beta: Double, rng: inout LCG) {
+            (self.m, self.n, self.k, self.alpha, self.beta) = (m, n, k, alpha, beta)
+            // Logical A is m x k: row-major (k, 1) or the transpose of a k x m matrix (1, m).
+            (rsa, csa) = transA ? (1, m) : (k, 1)
+            (rsb, csb) = transB ? (1, k) : (n, 1)
+            (rsc, csc) = colMajorC ? (1, m) : (n, 1)
+            a = (0..<(m * k)).map { _ in T(rng.uniform(-1, 1)) }
+            b = (0..<(k * n)).map { _ in T(rng.uniform(-1, 1)) }
+            c0 = (0..<(m * n)).map { _ in beta == 0 ? T.nan : T(rng.uniform(-1, 1)) }  // beta == 0: C unread
+            let eps = T.self == Float.self ? 1.2e-7 : 2.3e-16
+            want = [Double](repeating: 0, count: m * n)
+            tol = want
+            for i in 0..<m {
+                for j in 0..<n {
+                    var acc = 0.0, mag = 0.0
+                    for p in 0..<k {
+                        let t = Double(a[i * rsa + p * csa]) * Double(b[p * rsb + j * csb])
+                        acc += t
+                        mag += abs(t)
+                    }
+                    let ci = i * rsc + j * csc
+                    want[ci] = alpha * acc + (beta == 0 ? 0 : beta * Double(c0[ci]))
+                    tol[ci] = 4 * eps * (Double(k) * abs(alpha) * mag + 1)
+                }
+            }
+        }
+
+        func run(_ dtype: ct_dtype) -> Bool {
+            var c = c0
+            ct_gemm(dtype, Int64(m), Int64(n), Int64(k), alpha, a, Int64(rsa), Int64(csa),
+                    b, Int64(rsb), Int64(csb), beta, &c, Int64(rsc), Int64(csc))
+            for i in 0..<c.count where !(abs(Double(c[i]) - want[i]) <= tol[i]) { return false }
+            return true
+        }
+    }
+
+    @Test(arguments: [CT_F32, CT_F64])
+    func gemmShapesAndLayouts(dtype: ct_dtype) {
+        let sizes = [1, 2, 7, 16, 33, 257]
+        var rng = LCG(state: 5)
+        var cases32 = [(String, GemmCase<Float>)](), cases64 = [(String, GemmCase<Double>)]()
+        var count = 0
+        for m in sizes {
+            for n in sizes {
+                for k in sizes {
+                    // Keep the reference cheap, but include one product large enough to be threaded.
+                    if m * n * k > 257 * 33 * 7 && !(m == 257 && n == 257 && k == 33) { continue }
+                    count += 1
+                    let layout = count % 8
+                    let (ta, tb, cm) = (layout & 1 != 0, layout & 2 != 0, layout & 4 != 0)
+                    let beta = count % 3 == 0 ? 0.5 : 0
+                    let alpha = count % 5 == 0 ? -1.5 : 1
+                    let label = "\(m)x\(n)x\(k) tA=\(ta) tB=\(tb) colC=\(cm) alpha=\(alpha) beta=\(beta)"
+                    if dtype == CT_F32 {
+                        cases32.append((label, GemmCase(m: m, n: n, k: k, transA: ta, transB: tb, colMajorC: cm,
+                                                        alpha: alpha, beta: beta, rng: &rng)))
+                    } else {
+                        cases64.append((label, GemmCase(m: m, n: n, k: k, transA: ta, transB: tb, colMajorC: cm,
+                                                        alpha: alpha, beta: beta, rng: &rng)))
+                    }
+                }
+            }
+        }
+        forEachBackend { backend in
+            let failures = cases32.filter { !$0.1.run(dtype) }.map(\.0) + cases64.filter { !$0.1.run(dtype) }.map(\.0)
+            #expect(failures.isEmpty, "\(backend): \(failures.prefix(5))")
+        }
+    }
+
+    @Test func gemmAllTranspositionsLarger() {
+        var rng = LCG(state: 6)
+        for layout in 0..<4 {
+            let (ta, tb) = (layout & 1 != 0, layout & 2 != 0)
+            let c32 = GemmCase<Float>(m: 70, n: 130, k: 300, transA: ta, transB: tb, colMajorC: false,
+                                      alpha: 1, beta: 0.25, rng: &rng)
+            let c64 = GemmCase<Double>(m: 130, n: 41, k: 400, transA: ta, transB: tb, colMajorC: layout == 3,
+                                       alpha: 2, beta: 0, rng: &rng)
+            forEachBackend { backend in
+                #expect(c32.run(CT_F32) && c64.run(CT_F64), "\(backend) layout \(layout)")
+            }
+        }
+    }
+
+    @Test func gemmEdgeCasesAndIntegers() {
+        // K == 0: C = beta * C (and beta == 0 must not read NaN garbage).
+        var c: [Float] = [.nan, .nan, 2, 2]
+        ct_gemm(CT_F32, 1, 2, 0, 1, [Float](), 1, 1, [Float](), 1, 1, 0, &c, 2, 1)
+        #expect(c[0] == 0 && c[1] == 0 && c[2] == 2)
+        // Strided C (every other column) and a broadcast (stride 0) operand.
+        var cs = [Double](repeating: -9, count: 3 * 8)
+        let a: [Double] = [1, 2, 3, 4, 5, 6]  // 3 x 2
+        ct_gemm(CT_F64, 3, 4, 2, 1, a, 2, 1, [Double(1)], 0, 0, 0, &cs, 8, 2)
+        for i in 0..<3 {
+            for j in 0..<4 {
+                #expect(cs[i * 8 + 2 * j] == a[2 * i] + a[2 * i + 1])
+                #expect(cs[i * 8 + 2 * j + 1] == -9)
+            }
+        }
+        let ai: [Int32] = [1, 2, 3, 4], bi: [Int32] = [5, 6, 7, 8]
+        var ci = [Int32](repeating: 0, count: 4)
+        ct_gemm(CT_I32, 2, 2, 2, 1, ai, 2, 1, bi, 2, 1, 0, &ci, 2, 1)
+        #expect(ci == [19, 22, 43, 50])
+        #expect(!String(cString: ct_gemm_backend_name()).isEmpty)
+        #expect(ct_blas_active() == 0 || ct_blas_active() == 1)
+    }
+}
