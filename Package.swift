@@ -15,7 +15,9 @@ let package = Package(
         .target(name: "CCotangentKernels"),
         .target(
             name: "Cotangent",
-            dependencies: ["CCotangentKernels"]
+            dependencies: ["CCotangentKernels"],
+            // The digits data set (CSV) with its description and attribution.
+            resources: [.copy("Resources")]
         ),
         .executableTarget(
             name: "cotangent",
