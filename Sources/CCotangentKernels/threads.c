@@ -49,14 +49,19 @@ int32_t ct_chunk_count(int64_t n, int64_t grain) {
 
 // MARK: Pool
 
+// A job is published by bumping `generation`; chunks are claimed by CAS on
+// `claim` = (generation << 32) | next chunk, so a worker that wakes late can
+// never take a chunk of a later job, and the caller never waits for a worker
+// that has not started: it claims the remaining chunks itself and only waits
+// for chunks already being run.
 static struct {
     pthread_mutex_t job_lock;  // one parallel region at a time
     pthread_mutex_t sleep_lock;
     pthread_cond_t wake;
     int32_t nworkers;
-    _Atomic uint64_t generation;  // bumped for every job
-    _Atomic int32_t next_chunk;   // chunks are claimed with fetch_add
-    _Atomic int32_t busy_workers; // workers still inside the current job
+    _Atomic uint64_t generation;
+    _Atomic uint64_t claim;
+    _Atomic int32_t done;  // chunks finished in the current job
     ct_chunk_fn fn;
     void *ctx;
     int64_t n;
@@ -77,12 +82,19 @@ static inline void ct_cpu_relax(void) {
 #endif
 }
 
-static void ct_run_chunks(void) {
+// Claims and runs chunks of job `gen` until none are left.
+static void ct_run_chunks(uint64_t gen) {
     for (;;) {
-        int32_t c = atomic_fetch_add(&pool.next_chunk, 1);
-        if (c >= pool.nchunks) break;
+        uint64_t w = atomic_load_explicit(&pool.claim, memory_order_acquire);
+        if ((w >> 32) != (gen & 0xffffffffu)) return;
+        int32_t c = (int32_t)(w & 0xffffffffu);
+        if (c >= pool.nchunks) return;
+        if (!atomic_compare_exchange_weak_explicit(&pool.claim, &w, w + 1, memory_order_acq_rel,
+                                                   memory_order_relaxed))
+            continue;
         int64_t b = pool.n * c / pool.nchunks, e = pool.n * (c + 1) / pool.nchunks;
         pool.fn(pool.ctx, b, e, c);
+        atomic_fetch_add_explicit(&pool.done, 1, memory_order_release);
     }
 }
 
@@ -103,8 +115,7 @@ static void *ct_worker(void *arg) {
             break;
         }
         seen = g;
-        ct_run_chunks();
-        atomic_fetch_sub_explicit(&pool.busy_workers, 1, memory_order_release);
+        ct_run_chunks(g);
     }
     return NULL;
 }
@@ -148,18 +159,19 @@ void ct_parallel_for(int64_t n, int64_t grain, ct_chunk_fn fn, void *ctx) {
     pool.ctx = ctx;
     pool.n = n;
     pool.nchunks = k;
-    atomic_store(&pool.next_chunk, 0);
-    atomic_store(&pool.busy_workers, pool.nworkers);
+    atomic_store_explicit(&pool.done, 0, memory_order_relaxed);
+    const uint64_t gen = atomic_load(&pool.generation) + 1;
+    atomic_store_explicit(&pool.claim, (gen & 0xffffffffu) << 32, memory_order_release);
     // Publish under sleep_lock so a worker about to sleep cannot miss the wake-up.
     pthread_mutex_lock(&pool.sleep_lock);
-    atomic_fetch_add_explicit(&pool.generation, 1, memory_order_release);
+    atomic_store_explicit(&pool.generation, gen, memory_order_release);
     pthread_cond_broadcast(&pool.wake);
     pthread_mutex_unlock(&pool.sleep_lock);
 
     ct_inside_chunk = 1;
-    ct_run_chunks();
+    ct_run_chunks(gen);
     ct_inside_chunk = 0;
-    // Every worker must leave the job before its fields may be reused.
-    while (atomic_load_explicit(&pool.busy_workers, memory_order_acquire) > 0) ct_cpu_relax();
+    // Chunks taken by workers may still be running.
+    while (atomic_load_explicit(&pool.done, memory_order_acquire) < k) ct_cpu_relax();
     pthread_mutex_unlock(&pool.job_lock);
 }
