@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .library(name: "Cotangent", targets: ["Cotangent"]),
         .executable(name: "cotangent", targets: ["cotangent"]),
+        .executable(name: "cotangent-bench", targets: ["cotangent-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -28,6 +29,7 @@ let package = Package(
             exclude: ["Tour/Tour.swift"],
             plugins: ["TourPlugin"]
         ),
+        .executableTarget(name: "cotangent-bench", dependencies: ["Cotangent"]),
         // Build-time helper: wraps the verbatim seed tour into a function.
         .executableTarget(name: "TourWrapper"),
         .plugin(name: "TourPlugin", capability: .buildTool(), dependencies: ["TourWrapper"]),

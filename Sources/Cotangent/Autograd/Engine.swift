@@ -16,14 +16,15 @@ enum Engine {
                     retainGraph: Bool, createGraph: Bool, allowUnused: Bool = false) -> [Tensor?] {
         let mark = passCounter.add(1, ordering: .relaxed).newValue
         var nodes: [Node] = []
-        var stack = roots.compactMap(\.gradNode)
+        var stack: [Node] = []
+        for root in roots { if let node = root.gradNode { stack.append(node) } }
         while let node = stack.popLast() {
             guard node.visitMark != mark else { continue }
             node.visitMark = mark
             nodes.append(node)
             for case .node(let next)? in node.edges where next.visitMark != mark { stack.append(next) }
         }
-        nodes.sort { $0.sequenceNumber > $1.sequenceNumber }
+        if nodes.count > 1 { nodes.sort { $0.sequenceNumber > $1.sequenceNumber } }
 
         // With targets, only nodes on a path to a target run.
         var targetIndex: [ObjectIdentifier: Int] = [:]
@@ -41,46 +42,62 @@ enum Engine {
             }
         }
 
-        GradMode.$isEnabled.withValue(createGraph) {
-            func deliver(_ grad: Tensor, to edge: Edge) {
-                switch edge {
-                case .node(let next) where next.needed:
-                    next.pendingGrad = next.pendingGrad.map { $0 + grad } ?? grad
-                case .node:
-                    break
-                case .leaf(let leaf):
-                    if targets != nil {
-                        if let i = targetIndex[ObjectIdentifier(leaf)] { captured[i] = captured[i].map { $0 + grad } ?? grad }
-                    } else {
-                        leaf.accumulateGrad(grad, createGraph: createGraph)
-                    }
+        func deliver(_ grad: Tensor, to edge: Edge) {
+            switch edge {
+            case .node(let next) where next.needed:
+                next.pendingGrad = next.pendingGrad.map { $0 + grad } ?? grad
+            case .node:
+                break
+            case .leaf(let leaf):
+                if targets != nil {
+                    if let i = targetIndex[ObjectIdentifier(leaf)] { captured[i] = captured[i].map { $0 + grad } ?? grad }
+                } else {
+                    accumulate(grad, into: &leaf.gradStorage, createGraph: createGraph)
                 }
             }
+        }
+        func pass() {
             for (root, grad) in zip(roots, grads) {
                 if let edge = root.gradientEdge { deliver(grad, to: edge) }
             }
             for node in nodes where node.needed {
                 guard let grad = node.pendingGrad else { continue }
                 node.pendingGrad = nil
-                if let output = node.output, output.retainsGradFlag {
-                    output.accumulateGrad(grad, createGraph: createGraph)
-                }
+                if node.retainsGrad { accumulate(grad, into: &node.retainedGrad, createGraph: createGraph) }
                 if let i = targetIndex[ObjectIdentifier(node)] { captured[i] = grad }
                 guard let rule = node.rule else { continue }
-                let inputGrads = rule(grad, node.saved ?? SavedValues([], result: nil))
+                let inputGrads = rule(grad, node.saved ?? SavedValues.none)
                 for (i, edge) in node.edges.enumerated() {
                     guard let edge, i < inputGrads.count, let g = inputGrads[i] else { continue }
-                    deliver(g.reduced(toShape: node.inputShapes[i], dtype: node.inputDTypes[i]), to: edge)
+                    deliver(g.reduced(toShape: node.inputs[i].shape, dtype: node.inputs[i].dtype), to: edge)
                 }
                 if !retainGraph { node.saved?.release() }
             }
         }
+        // Record the backward pass itself only for createGraph.
+        if GradMode.isEnabled == createGraph { pass() } else { GradMode.$isEnabled.withValue(createGraph, operation: pass) }
+
         if let targets, !allowUnused {
             for (i, t) in targets.enumerated() where captured[i] == nil && !isReachable(t, nodes: nodes) {
-                fail("grad", "One of the differentiated Tensors appears to not have been used in the graph. Set allowUnused: true if this is the desired behavior.")
+                fail("grad", "The differentiated Tensor at index \(i) appears to not have been used in the graph. Set allowUnused: true if this is the desired behavior.")
             }
         }
         return captured
+    }
+
+    /// Adds an incoming gradient into a `.grad` slot (PyTorch's AccumulateGrad):
+    /// the first gradient is copied, so `.grad` never aliases a tensor the caller
+    /// still holds; later ones are added in place, or out of place while recording.
+    static func accumulate(_ g: Tensor, into slot: inout Tensor?, createGraph: Bool) {
+        if let existing = slot {
+            if createGraph || existing.gradNode != nil {
+                slot = existing + g
+            } else {
+                existing.addInPlaceUnchecked(g)
+            }
+        } else {
+            slot = g.contiguous(copy: true)
+        }
     }
 
     private static func isReachable(_ t: Tensor, nodes: [Node]) -> Bool {
@@ -106,19 +123,5 @@ extension Tensor {
         for i in target.indices where target[i] == 1 && shape[lead + i] != 1 { dims.append(lead + i) }
         let summed = dims.isEmpty ? self : sum(dim: dims, keepDim: true)
         return summed.shape == target ? summed : summed.reshaped(target)
-    }
-
-    /// Adds an incoming gradient into `.grad` (PyTorch's AccumulateGrad).
-    func accumulateGrad(_ g: Tensor, createGraph: Bool) {
-        if let existing = gradStorage {
-            if createGraph || existing.gradNode != nil {
-                gradStorage = existing + g
-            } else {
-                withNoGrad { existing.addInPlaceUnchecked(g) }
-            }
-        } else {
-            // A fresh copy, so .grad never aliases a tensor the caller still holds.
-            gradStorage = createGraph ? g.contiguous(copy: true) : withNoGrad { g.contiguous(copy: true) }
-        }
     }
 }

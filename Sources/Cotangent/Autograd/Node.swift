@@ -16,13 +16,15 @@ public final class Node: CustomStringConvertible {
     let edges: [Edge?]
     /// Shape and dtype of each input, so the engine can undo broadcasting and
     /// type promotion in one place.
-    let inputShapes: [[Int]]
-    let inputDTypes: [DType]
+    let inputs: [InputMetadata]
     let rule: BackwardRule?
     /// Values saved for backward; nil once released.
     var saved: SavedValues?
-    /// The tensor this node produced, for `retainGrad()` (weak: the tensor owns the node).
-    weak var output: Tensor?
+    /// Whether the tensor this node produced called `retainGrad()`; its
+    /// gradient is then kept here (the node cannot point back at its tensor
+    /// without a cycle, and a weak reference would slow every retain/release).
+    var retainsGrad = false
+    var retainedGrad: Tensor?
     /// Creation order; a node always comes after the nodes of its inputs.
     let sequenceNumber: Int
     /// The leaf a gradient accumulator writes to (only for `AccumulateGrad`).
@@ -38,8 +40,7 @@ public final class Node: CustomStringConvertible {
     init(name: String, edges: [Edge?], inputs: [Tensor], saved: SavedValues?, rule: BackwardRule?) {
         self.name = name
         self.edges = edges
-        self.inputShapes = inputs.map(\.shape)
-        self.inputDTypes = inputs.map(\.dtype)
+        self.inputs = inputs.map { InputMetadata(shape: $0.shape, dtype: $0.dtype) }
         self.saved = saved
         self.rule = rule
         self.variable = nil
@@ -50,8 +51,7 @@ public final class Node: CustomStringConvertible {
     init(accumulatorFor leaf: Tensor) {
         name = "AccumulateGrad"
         edges = []
-        inputShapes = []
-        inputDTypes = []
+        inputs = []
         rule = nil
         variable = leaf
         sequenceNumber = Int.max
@@ -71,6 +71,12 @@ public final class Node: CustomStringConvertible {
     }
 
     public var description: String { "<\(name)>" }
+}
+
+/// What the engine needs to know of an input to shape its gradient.
+struct InputMetadata {
+    let shape: [Int]
+    let dtype: DType
 }
 
 /// Where a gradient flows: into another node, or into a leaf's `.grad`.
@@ -106,8 +112,13 @@ final class SavedValues {
     private var resultData: Tensor?
     private let resultVersion: Int
     private var isReleased = false
-    /// The node that owns these values (set when the node is created).
-    weak var node: Node?
+    /// The node that owns these values (set when the node is created). The
+    /// node owns this object, so it always outlives it; a weak reference would
+    /// give every node a side table and slow its reference counting.
+    unowned(unsafe) var node: Node?
+
+    /// The values of a node that saved nothing (shared: it is never written).
+    nonisolated(unsafe) static let none = SavedValues([], result: nil)
 
     init(_ values: [Tensor], result: Tensor?) {
         self.values = values
@@ -152,10 +163,19 @@ final class SavedValues {
     private func checkVersion(_ t: Tensor, expected: Int, outputOf name: String?) {
         let version = t.storage.version
         if version != expected {
-            let which = name.map { ", which is output 0 of \($0)," } ?? ""
+            // PyTorch names the operation without its node suffix: "output 0 of Exp".
+            let which = name.map { ", which is output 0 of \(operationName(ofNode: $0))," } ?? ""
             fail("backward", "one of the variables needed for gradient computation has been modified by an inplace operation: [\(t.dtype.legacyTypeName) \(shapeText(t.shape))]\(which) is at version \(version); expected version \(expected) instead. Hint: the tensor was changed in place (for example with +=, zero() or a subscript assignment) after it was used; use an out-of-place op (x = x + y) or clone it before changing it.")
         }
     }
+}
+
+/// A node's name without PyTorch's `Backward<N>` suffix (`ExpBackward0` → `Exp`).
+private func operationName(ofNode name: String) -> String {
+    var stem = Substring(name)
+    while let last = stem.last, last.isNumber { stem.removeLast() }
+    guard stem.hasSuffix("Backward"), stem.count > "Backward".count else { return name }
+    return String(stem.dropLast("Backward".count))
 }
 
 extension Tensor {

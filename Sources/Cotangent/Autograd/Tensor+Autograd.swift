@@ -8,8 +8,9 @@ extension Tensor {
         get { leafRequiresGrad || gradNode != nil }
         set {
             if gradNode != nil {
+                // PyTorch's setter refuses both values on a non-leaf, with a hint only when turning it off.
                 check(newValue, "requiresGrad", "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use detached().")
-                return
+                fail("requiresGrad", "you can only change requires_grad flags of leaf variables.")
             }
             check(!newValue || dtype.isFloatingPoint, "requiresGrad",
                   "only Tensors of floating point dtype can require gradients (got \(dtype))")
@@ -28,20 +29,23 @@ extension Tensor {
     /// this leaf, then summed over passes until you call `grad!.zero()` or set it to nil.
     /// Non-leaves keep a gradient only after ``retainGrad()``.
     public var grad: Tensor? {
-        get { gradStorage }
+        get { retainsGradFlag ? gradNode?.retainedGrad : gradStorage }
         set {
             if let g = newValue {
-                check(g.shape == shape, "grad", "assigned grad has data of a different size: expected \(shapeText(shape)), got \(shapeText(g.shape))")
-                check(g.dtype == dtype, "grad", "assigned grad has data of a different type: expected \(dtype), got \(g.dtype)")
+                check(g.shape == shape, "grad", "attempting to assign a gradient of size '\(shapeText(g.shape))' to a tensor of size '\(shapeText(shape))'. Please ensure that the gradient and the tensor are the same size")
+                check(g.dtype == dtype, "grad", "attempting to assign a gradient with dtype '\(g.dtype.cTypeName)' to a tensor with grad_dtype '\(dtype.scalarTypeName)'. The gradient must match the tensor's grad_dtype (defaults to the tensor's dtype).")
             }
-            gradStorage = newValue
+            if retainsGradFlag, let node = gradNode { node.retainedGrad = newValue } else { gradStorage = newValue }
         }
     }
 
     /// Keeps this non-leaf's gradient in ``grad`` during backward passes.
     public func retainGrad() {
         check(requiresGrad, "retainGrad", "can't retain_grad on Tensor that has requires_grad=False")
-        if gradNode != nil { retainsGradFlag = true }
+        if let node = gradNode {
+            retainsGradFlag = true
+            node.retainsGrad = true
+        }
     }
 
     /// Whether ``retainGrad()`` was called (leaves that require grad always keep theirs).
@@ -50,9 +54,11 @@ extension Tensor {
     /// A tensor that shares this one's storage but is cut from the graph: it is
     /// a leaf that does not require grad (PyTorch's `detach()`).
     ///
-    /// Writing to either is seen by both.
+    /// Writing to either is seen by both. As in PyTorch, the result is not an
+    /// autograd view of this tensor, so it may be changed in place even when
+    /// this is a leaf that requires grad (`p.detached() -= lr * g`).
     public func detached() -> Tensor {
-        Tensor(storage: storage, shape: shape, strides: strides, offset: storageOffset, dtype: dtype, viewOf: self)
+        Tensor(storage: storage, shape: shape, strides: strides, offset: storageOffset, dtype: dtype)
     }
 
     /// Computes the gradient of this tensor with respect to the graph's leaves
@@ -131,7 +137,6 @@ extension Tensor {
         let saved = saving.isEmpty && !savingResult ? nil : SavedValues(saving, result: savingResult ? result : nil)
         let node = Node(name: name, edges: edges, inputs: inputs, saved: saved, rule: rule)
         saved?.node = node
-        node.output = result
         result.gradNode = node
         return result
     }
@@ -139,5 +144,29 @@ extension Tensor {
     /// Whether an op on these inputs would be recorded.
     static func isRecording(_ inputs: Tensor...) -> Bool {
         GradMode.isEnabled && inputs.contains { $0.requiresGrad }
+    }
+}
+
+private extension DType {
+    /// The C type name PyTorch's messages use for a dtype (`'double'`).
+    var cTypeName: String {
+        switch self {
+        case .bool: "bool"
+        case .int32: "int"
+        case .int64: "long int"
+        case .float32: "float"
+        case .float64: "double"
+        }
+    }
+
+    /// The ATen scalar type name PyTorch's messages use for a dtype (`'Float'`).
+    var scalarTypeName: String {
+        switch self {
+        case .bool: "Bool"
+        case .int32: "Int"
+        case .int64: "Long"
+        case .float32: "Float"
+        case .float64: "Double"
+        }
     }
 }

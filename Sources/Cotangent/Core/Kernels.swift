@@ -2,61 +2,95 @@ import CCotangentKernels
 
 /// Thin Swift wrappers over the C kernels: they turn tensors into coalesced
 /// iteration spaces. Every loop over elements happens in C.
+///
+/// Each wrapper first tries the flat fast path (a contiguous output whose
+/// operands are contiguous with its shape or single elements), which needs no
+/// layout computation at all; small tensors spend most of their time here.
 enum Kernels {
+    /// An operand's stride on the flat path: 1 if it is contiguous with the
+    /// output's shape, 0 if it is one element, nil if the path does not apply.
+    @inline(__always)
+    private static func flatStride(_ x: Tensor, _ out: Tensor) -> Int64? {
+        if x.count == 1 { return 0 }
+        if x.isContiguous && x.shape == out.shape { return 1 }
+        return nil
+    }
+
     /// `out = op(x)`, with `x` broadcast to `out`'s shape; both already of the kernel's dtype.
     static func unary(_ op: ct_unary_op, _ x: Tensor, into out: Tensor) {
         guard out.count > 0 else { return }
-        let layout = KernelLayout(shape: out.shape, strides: [x.strides(broadcastTo: out.shape), out.strides])
-        ct_unary(op, x.dtype.kernelCode, layout.ndim, layout.shape,
-                 x.baseAddress, layout.strides[0], out.baseAddress, layout.strides[1])
+        if out.isContiguous, var sx = flatStride(x, out) {
+            var n = Int64(out.count), so: Int64 = 1
+            ct_unary(op, x.dtype.kernelCode, 1, &n, x.baseAddress, &sx, out.baseAddress, &so)
+            return
+        }
+        withKernelLayout(shape: out.shape, strides: [x.strides(broadcastTo: out.shape), out.strides]) { ndim, shape, s in
+            ct_unary(op, x.dtype.kernelCode, ndim, shape, x.baseAddress, s[0], out.baseAddress, s[1])
+        }
     }
 
     /// `out = op(a, b)`, with `a` and `b` of one dtype, broadcast to `out`'s shape.
     static func binary(_ op: ct_binary_op, _ a: Tensor, _ b: Tensor, into out: Tensor) {
         guard out.count > 0 else { return }
-        let layout = KernelLayout(shape: out.shape, strides: [
+        if out.isContiguous, var sa = flatStride(a, out), var sb = flatStride(b, out) {
+            var n = Int64(out.count), so: Int64 = 1
+            ct_binary(op, a.dtype.kernelCode, 1, &n, a.baseAddress, &sa, b.baseAddress, &sb, out.baseAddress, &so)
+            return
+        }
+        withKernelLayout(shape: out.shape, strides: [
             a.strides(broadcastTo: out.shape), b.strides(broadcastTo: out.shape), out.strides,
-        ])
-        ct_binary(op, a.dtype.kernelCode, layout.ndim, layout.shape,
-                  a.baseAddress, layout.strides[0], b.baseAddress, layout.strides[1],
-                  out.baseAddress, layout.strides[2])
+        ]) { ndim, shape, s in
+            ct_binary(op, a.dtype.kernelCode, ndim, shape, a.baseAddress, s[0], b.baseAddress, s[1],
+                      out.baseAddress, s[2])
+        }
     }
 
     /// `out = cond ? a : b`, broadcasting all three.
     static func select(_ cond: Tensor, _ a: Tensor, _ b: Tensor, into out: Tensor) {
         guard out.count > 0 else { return }
-        let layout = KernelLayout(shape: out.shape, strides: [
+        withKernelLayout(shape: out.shape, strides: [
             cond.strides(broadcastTo: out.shape), a.strides(broadcastTo: out.shape),
             b.strides(broadcastTo: out.shape), out.strides,
-        ])
-        ct_where(a.dtype.kernelCode, layout.ndim, layout.shape,
-                 cond.baseAddress.assumingMemoryBound(to: UInt8.self), layout.strides[0],
-                 a.baseAddress, layout.strides[1], b.baseAddress, layout.strides[2],
-                 out.baseAddress, layout.strides[3])
+        ]) { ndim, shape, s in
+            ct_where(a.dtype.kernelCode, ndim, shape, cond.baseAddress.assumingMemoryBound(to: UInt8.self), s[0],
+                     a.baseAddress, s[1], b.baseAddress, s[2], out.baseAddress, s[3])
+        }
     }
 
     /// Copies `x` (broadcast to `out`'s shape) into `out`, converting the dtype.
     static func copy(_ x: Tensor, into out: Tensor) {
         guard out.count > 0 else { return }
-        let layout = KernelLayout(shape: out.shape, strides: [x.strides(broadcastTo: out.shape), out.strides])
-        ct_cast(x.dtype.kernelCode, out.dtype.kernelCode, layout.ndim, layout.shape,
-                x.baseAddress, layout.strides[0], out.baseAddress, layout.strides[1])
+        if out.isContiguous, var sx = flatStride(x, out) {
+            var n = Int64(out.count), so: Int64 = 1
+            ct_cast(x.dtype.kernelCode, out.dtype.kernelCode, 1, &n, x.baseAddress, &sx, out.baseAddress, &so)
+            return
+        }
+        withKernelLayout(shape: out.shape, strides: [x.strides(broadcastTo: out.shape), out.strides]) { ndim, shape, s in
+            ct_cast(x.dtype.kernelCode, out.dtype.kernelCode, ndim, shape, x.baseAddress, s[0], out.baseAddress, s[1])
+        }
     }
 
     /// Writes one value into every element of `out`.
     static func fill(_ out: Tensor, with value: Double) {
         guard out.count > 0 else { return }
-        let layout = KernelLayout(shape: out.shape, strides: [out.strides])
         let intValue = value.isFinite ? Int64(exactly: value.rounded(.towardZero)) ?? 0 : 0
-        ct_fill(out.dtype.kernelCode, layout.ndim, layout.shape, out.baseAddress, layout.strides[0], value, intValue)
+        if out.isContiguous {
+            var n = Int64(out.count), so: Int64 = 1
+            ct_fill(out.dtype.kernelCode, 1, &n, out.baseAddress, &so, value, intValue)
+            return
+        }
+        withKernelLayout(shape: out.shape, strides: [out.strides]) { ndim, shape, s in
+            ct_fill(out.dtype.kernelCode, ndim, shape, out.baseAddress, s[0], value, intValue)
+        }
     }
 
     /// `out = clamp(x, lo, hi)`.
     static func clamp(_ x: Tensor, min lo: Double?, max hi: Double?, into out: Tensor) {
         guard out.count > 0 else { return }
-        let layout = KernelLayout(shape: out.shape, strides: [x.strides(broadcastTo: out.shape), out.strides])
-        ct_clamp(x.dtype.kernelCode, layout.ndim, layout.shape, x.baseAddress, layout.strides[0],
-                 out.baseAddress, layout.strides[1], lo ?? 0, lo != nil, hi ?? 0, hi != nil)
+        withKernelLayout(shape: out.shape, strides: [x.strides(broadcastTo: out.shape), out.strides]) { ndim, shape, s in
+            ct_clamp(x.dtype.kernelCode, ndim, shape, x.baseAddress, s[0], out.baseAddress, s[1],
+                     lo ?? 0, lo != nil, hi ?? 0, hi != nil)
+        }
     }
 }
 
@@ -68,6 +102,7 @@ extension Tensor {
 
     /// A new contiguous tensor with this one's values converted to `dtype`.
     func converted(to dtype: DType) -> Tensor {
+        if isWrappedNumber { return Tensor(wrappedValueOf: self, as: dtype) }
         let out = Tensor(uninitializedShape: shape, dtype: dtype)
         Kernels.copy(self, into: out)
         return out

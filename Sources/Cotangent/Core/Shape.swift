@@ -11,7 +11,21 @@ enum Shape {
         return strides
     }
 
-    static func count(_ shape: [Int]) -> Int { shape.reduce(1, *) }
+    static func count(_ shape: [Int]) -> Int {
+        var n = 1
+        for d in shape { n *= d }
+        return n
+    }
+
+    /// Whether strides are the row-major strides of `shape` (ignoring size-1 dims).
+    static func isRowMajor(shape: [Int], strides: [Int]) -> Bool {
+        var expected = 1
+        for i in stride(from: shape.count - 1, through: 0, by: -1) where shape[i] != 1 {
+            if strides[i] != expected { return false }
+            expected *= shape[i]
+        }
+        return true
+    }
 
     /// Wraps a possibly negative dim into `0..<rank`, failing as PyTorch does.
     /// A rank-0 tensor accepts dims -1 and 0, as in PyTorch.
@@ -53,34 +67,43 @@ enum Shape {
     }
 }
 
-/// An iteration space ready for a kernel: dims of size 1 dropped and neighbouring
-/// dims merged wherever every operand is contiguous across them.
-struct KernelLayout {
-    var shape: [Int64]
-    var strides: [[Int64]]
-
-    init(shape: [Int], strides operands: [[Int]]) {
-        var dims: [Int] = []
-        for d in 0..<shape.count where shape[d] != 1 { dims.append(d) }
-        var outShape: [Int64] = []
-        var outStrides = [[Int64]](repeating: [], count: operands.count)
-        for d in dims {
-            if let last = outShape.last,
-               operands.indices.allSatisfy({ k in outStrides[k].last! == Int64(operands[k][d] * shape[d]) }) {
-                outShape[outShape.count - 1] = last * Int64(shape[d])
-                for k in operands.indices { outStrides[k][outStrides[k].count - 1] = Int64(operands[k][d]) }
+/// Builds a kernel's iteration space on the stack: dims of size 1 dropped and
+/// neighbouring dims merged wherever every operand is contiguous across them.
+///
+/// `body` receives the number of dims, the sizes, and one stride array per
+/// operand (in the order of `strides`), all valid only during the call.
+/// Contiguous operands of the output's shape, and scalars, take a fast path.
+@inline(__always)
+func withKernelLayout<R>(shape: [Int], strides operands: [[Int]],
+                         _ body: (Int32, UnsafePointer<Int64>, [UnsafePointer<Int64>]) -> R) -> R {
+    let k = operands.count, rank = shape.count
+    return withUnsafeTemporaryAllocation(of: Int64.self, capacity: (k + 1) * Swift.max(rank, 1)) { buffer in
+        let base = buffer.baseAddress!
+        var ndim = 0
+        for d in 0..<rank where shape[d] != 1 {
+            var merges = ndim > 0
+            if merges {
+                for j in 0..<k where base[(j + 1) * rank + ndim - 1] != Int64(operands[j][d] * shape[d]) {
+                    merges = false
+                    break
+                }
+            }
+            if merges {
+                base[ndim - 1] *= Int64(shape[d])
+                for j in 0..<k { base[(j + 1) * rank + ndim - 1] = Int64(operands[j][d]) }
             } else {
-                outShape.append(Int64(shape[d]))
-                for k in operands.indices { outStrides[k].append(Int64(operands[k][d])) }
+                base[ndim] = Int64(shape[d])
+                for j in 0..<k { base[(j + 1) * rank + ndim] = Int64(operands[j][d]) }
+                ndim += 1
             }
         }
-        if outShape.isEmpty {
-            outShape = [1]
-            outStrides = [[Int64]](repeating: [0], count: operands.count)
+        if ndim == 0 {
+            // A single element: one dim of size 1 (strides are irrelevant).
+            let stride = Swift.max(rank, 1)
+            base[0] = 1
+            for j in 0..<k { base[(j + 1) * stride] = 0 }
+            return body(1, base, (0..<k).map { UnsafePointer(base + ($0 + 1) * stride) })
         }
-        self.shape = outShape
-        self.strides = outStrides
+        return body(Int32(ndim), base, (0..<k).map { UnsafePointer(base + ($0 + 1) * rank) })
     }
-
-    var ndim: Int32 { Int32(shape.count) }
 }

@@ -3,8 +3,9 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
-/// A contiguous, 64-byte-aligned buffer of elements shared by a tensor and its views.
+/// A contiguous buffer of elements shared by a tensor and its views.
 ///
 /// The version counter is bumped by every in-place write, through any view, so
 /// autograd can tell when a value it saved for backward has changed
@@ -16,12 +17,72 @@ final class Storage: @unchecked Sendable {
 
     init(byteCount: Int) {
         self.byteCount = byteCount
-        var pointer: UnsafeMutableRawPointer?
-        // Always allocate at least one cache line so empty tensors have a valid pointer.
-        let status = posix_memalign(&pointer, 64, max(byteCount, 64))
-        precondition(status == 0 && pointer != nil, "Cotangent: out of memory allocating \(byteCount) bytes")
-        data = pointer!
+        data = BufferCache.allocate(byteCount)
     }
 
-    deinit { free(data) }
+    deinit { BufferCache.release(data, byteCount: byteCount) }
+}
+
+/// Keeps a few recently freed large buffers for reuse.
+///
+/// Large buffers come from fresh pages of the operating system, and touching a
+/// fresh page costs more than the arithmetic on it: an elementwise op over 64 MB
+/// spends most of its time in page faults. Reusing a buffer of the same size
+/// avoids that. The cache holds at most `capacity` bytes; smaller buffers go
+/// straight to malloc, which recycles them well.
+enum BufferCache {
+    static let minimumSize = 1 << 16
+    static let capacity = 256 << 20
+    private static let perSize = 4
+
+    /// Addresses are kept as integers so the state is `Sendable`.
+    private struct State {
+        var buffers: [Int: [UInt]] = [:]
+        var cachedBytes = 0
+    }
+    private static let state = Mutex(State())
+
+    static func allocate(_ byteCount: Int) -> UnsafeMutableRawPointer {
+        if byteCount >= minimumSize {
+            let reused = state.withLock { s -> UInt? in
+                guard let p = s.buffers[byteCount]?.popLast() else { return nil }
+                s.cachedBytes -= byteCount
+                return p
+            }
+            if let reused, let pointer = UnsafeMutableRawPointer(bitPattern: reused) { return pointer }
+            var pointer: UnsafeMutableRawPointer?
+            // Large buffers start on a cache line, for the vector kernels.
+            guard posix_memalign(&pointer, 64, byteCount) == 0, let pointer else {
+                fatalError("Cotangent: out of memory allocating \(byteCount) bytes")
+            }
+            return pointer
+        }
+        // Small buffers: malloc's 16-byte alignment is enough.
+        guard let pointer = malloc(Swift.max(byteCount, 16)) else {
+            fatalError("Cotangent: out of memory allocating \(byteCount) bytes")
+        }
+        return pointer
+    }
+
+    static func release(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {
+        if byteCount >= minimumSize {
+            let kept = state.withLock { s -> Bool in
+                guard s.cachedBytes + byteCount <= capacity, s.buffers[byteCount, default: []].count < perSize else { return false }
+                s.buffers[byteCount, default: []].append(UInt(bitPattern: pointer))
+                s.cachedBytes += byteCount
+                return true
+            }
+            if kept { return }
+        }
+        free(pointer)
+    }
+
+    /// Frees every cached buffer (for memory measurements and tests).
+    static func drain() {
+        state.withLock { s in
+            for address in s.buffers.values.joined() { free(UnsafeMutableRawPointer(bitPattern: address)) }
+            s.buffers.removeAll()
+            s.cachedBytes = 0
+        }
+    }
 }

@@ -19,6 +19,11 @@ public final class Tensor {
     /// The element offset of the first element in ``storage``.
     let storageOffset: Int
     let storage: Storage
+    /// The number of elements (PyTorch's `numel()`).
+    public let count: Int
+    /// Whether elements are laid out row-major with no gaps, so the tensor can
+    /// be viewed with any shape of the same count (always true when empty, as in PyTorch).
+    public let isContiguous: Bool
 
     // MARK: Autograd state (see Autograd/)
 
@@ -44,6 +49,9 @@ public final class Tensor {
         self.storageOffset = offset
         self.dtype = dtype
         self.viewBase = base.map { $0.viewBase ?? $0 }
+        let count = Shape.count(shape)
+        self.count = count
+        self.isContiguous = count == 0 || Shape.isRowMajor(shape: shape, strides: strides)
     }
 
     /// A new contiguous tensor whose elements are not initialised.
@@ -55,26 +63,14 @@ public final class Tensor {
         self.storageOffset = 0
         self.dtype = dtype
         self.viewBase = nil
+        self.count = count
+        self.isContiguous = true
     }
 
     // MARK: Geometry
 
     /// The number of dimensions.
     public var rank: Int { shape.count }
-
-    /// The number of elements (PyTorch's `numel()`).
-    public var count: Int { Shape.count(shape) }
-
-    /// Whether elements are laid out row-major with no gaps, so the tensor can
-    /// be viewed with any shape of the same count.
-    public var isContiguous: Bool {
-        var expected = 1
-        for i in stride(from: rank - 1, through: 0, by: -1) where shape[i] != 1 {
-            if strides[i] != expected { return false }
-            expected *= shape[i]
-        }
-        return true
-    }
 
     /// The size of one dimension; negative dims count from the end.
     public func size(_ dim: Int) -> Int { shape[Shape.normalize(dim: dim, rank: rank, op: "size")] }

@@ -53,3 +53,67 @@ extension Tensor {
         isWrappedNumber = true
     }
 }
+
+extension Tensor {
+    /// A wrapped Swift number converted to `dtype` by a direct store (no kernel call).
+    convenience init(wrappedValueOf number: Tensor, as dtype: DType) {
+        self.init(uninitializedShape: [], dtype: dtype)
+        isWrappedNumber = true
+        let p = baseAddress
+        if number.dtype.isFloatingPoint {
+            let v = number.elementAsDouble(0)
+            switch dtype {
+            case .float32: p.storeBytes(of: Float(v), as: Float.self)
+            case .float64: p.storeBytes(of: v, as: Double.self)
+            case .int32: p.storeBytes(of: Int32(truncatingIfNeeded: Int64(v)), as: Int32.self)
+            case .int64: p.storeBytes(of: Int64(v), as: Int64.self)
+            case .bool: p.storeBytes(of: v != 0 ? 1 : 0, as: UInt8.self)
+            }
+        } else {
+            let v = number.elementAsInt64(0)
+            switch dtype {
+            case .float32: p.storeBytes(of: Float(v), as: Float.self)
+            case .float64: p.storeBytes(of: Double(v), as: Double.self)
+            case .int32: p.storeBytes(of: Int32(truncatingIfNeeded: v), as: Int32.self)
+            case .int64: p.storeBytes(of: v, as: Int64.self)
+            case .bool: p.storeBytes(of: v != 0 ? 1 : 0, as: UInt8.self)
+            }
+        }
+    }
+}
+
+extension DType {
+    /// `resultType` for the common two-operand case, without building an array.
+    static func resultType(_ a: Tensor, _ b: Tensor) -> DType {
+        if a.dtype == b.dtype { return a.dtype }
+        return resultType([a, b])
+    }
+}
+
+extension Tensor {
+    /// A Swift number wrapped for an op with `other`, stored directly in the
+    /// dtype promotion will pick when `other` is a floating-point tensor (saves
+    /// a conversion on every `x * 2`).
+    convenience init(wrapping value: Double, matching other: Tensor) {
+        guard other.dtype.isFloatingPoint, !other.isWrappedNumber else {
+            self.init(wrapping: value)
+            return
+        }
+        self.init(uninitializedShape: [], dtype: other.dtype)
+        isWrappedNumber = true
+        if other.dtype == .float32 {
+            baseAddress.storeBytes(of: Float(value), as: Float.self)
+        } else {
+            baseAddress.storeBytes(of: value, as: Double.self)
+        }
+    }
+
+    /// A Swift integer wrapped for an op with `other` (see the `Double` form).
+    convenience init(wrapping value: Int, matching other: Tensor) {
+        guard other.dtype.isFloatingPoint, !other.isWrappedNumber else {
+            self.init(wrapping: value)
+            return
+        }
+        self.init(wrapping: Double(value), matching: other)
+    }
+}

@@ -16,12 +16,12 @@ extension Tensor {
 
     /// Arithmetic in the promoted dtype of the operands.
     static func arithmetic(_ kernel: ct_binary_op, _ a: Tensor, _ b: Tensor, op: String) -> Tensor {
-        binaryKernel(kernel, a, b, op: op, computeDType: .resultType([a, b]))
+        binaryKernel(kernel, a, b, op: op, computeDType: .resultType(a, b))
     }
 
     /// Arithmetic that always produces floating point (true division, pow with a float exponent).
     static func floatArithmetic(_ kernel: ct_binary_op, _ a: Tensor, _ b: Tensor, op: String) -> Tensor {
-        let type = DType.resultType([a, b])
+        let type = DType.resultType(a, b)
         return binaryKernel(kernel, a, b, op: op, computeDType: type.isFloatingPoint ? type : .defaultFloat)
     }
 
@@ -78,13 +78,21 @@ extension Tensor {
                 e == 0 ? [Tensor.zeros(like: grad)] : [grad * (saved[0].pow(e - 1) * e)]
             }
         }
-        let name = base.isWrappedNumber ? "PowBackward2" : "PowBackward1"
-        return Tensor.record(name, inputs: [base, exponent], result: result, saving: [base, exponent], savingResult: true) { grad, saved in
-            let (base, exponent, result) = (saved[0], saved[1], saved.result)
+        func exponentGradient(_ grad: Tensor, _ base: Tensor, _ exponent: Tensor, _ result: Tensor) -> Tensor {
             let zeroMask = (base .== 0.0) .&& (exponent .>= 0.0)
-            let dBase = grad * exponent * base.pow(exponent - 1.0)
-            let dExponent = grad * Tensor.where(zeroMask, Tensor.zeros(like: result), result * base.log())
-            return [dBase, dExponent]
+            return grad * Tensor.where(zeroMask, Tensor.zeros(like: result), result * base.log())
+        }
+        if base.isWrappedNumber {
+            // `number ** tensor`: the number is no input of the node (one next function, as in PyTorch).
+            return Tensor.record("PowBackward2", inputs: [exponent], result: result, saving: [base, exponent], savingResult: true) { grad, saved in
+                [exponentGradient(grad, saved[0], saved[1], saved.result)]
+            }
+        }
+        return Tensor.record("PowBackward1", inputs: [base, exponent], result: result, saving: [base, exponent], savingResult: true) { grad, saved in
+            let (base, exponent, result) = (saved[0], saved[1], saved.result)
+            // Zero where the exponent is 0, as in PyTorch (not 0 * 0^-1 = NaN).
+            let dBase = Tensor.where(exponent .== 0.0, Tensor.zeros(like: grad), grad * exponent * base.pow(exponent - 1.0))
+            return [dBase, exponentGradient(grad, base, exponent, result)]
         }
     }
 
@@ -123,40 +131,51 @@ extension Tensor {
         Tensor.record("Atan2Backward0", inputs: [self, other], result: Tensor.floatArithmetic(CT_ATAN2, self, other, op: "atan2"),
                       saving: [self, other]) { grad, saved in
             let (y, x) = (saved[0], saved[1])
+            // PyTorch's rule, with the reciprocal taken as 0 at the origin.
             let denominator = y * y + x * x
-            return [grad * x / denominator, grad * -y / denominator]
+            let reciprocal = Tensor.where(denominator .== 0.0, Tensor.zeros(like: denominator), denominator.reciprocal())
+            return [grad * x * reciprocal, grad * -y * reciprocal]
         }
     }
 
     /// Division rounded toward negative infinity, as Python's `//` (not differentiable).
+    ///
+    /// As in PyTorch, the result of float inputs that require grad is recorded,
+    /// but backpropagating through it stops: the op has no derivative.
     public func floorDivide(_ other: Tensor) -> Tensor {
-        Tensor.arithmetic(CT_FLOORDIV, self, other, op: "floor_divide")
+        let result = Tensor.arithmetic(CT_FLOORDIV, self, other, op: "floor_divide")
+        return Tensor.record("NotImplemented", inputs: [self, other], result: result) { _, _ in
+            fail("backward", "derivative for aten::floor_divide is not implemented")
+        }
     }
 
     /// The remainder with the sign of the divisor, as Python's `%` (`torch.remainder`).
     public func remainder(_ other: Tensor) -> Tensor {
         let result = Tensor.arithmetic(CT_REM, self, other, op: "remainder")
-        return Tensor.record("RemainderBackward0", inputs: [self, other], result: result, saving: [self, other]) { grad, saved in
-            [grad, -grad * saved[0].floorDivide(saved[1])]
+        return Tensor.record("RemainderBackward1", inputs: [self, other], result: result, saving: [self, other]) { grad, saved in
+            // The quotient is piecewise constant: a constant for higher derivatives too.
+            [grad, -grad * withNoGrad { saved[0].floorDivide(saved[1]) }]
         }
     }
 
     // MARK: Swift numbers on either side
 
-    public static func + (a: Tensor, b: Double) -> Tensor { a + Tensor(wrapping: b) }
-    public static func + (a: Double, b: Tensor) -> Tensor { Tensor(wrapping: a) + b }
-    public static func + (a: Tensor, b: Int) -> Tensor { a + Tensor(wrapping: b) }
-    public static func + (a: Int, b: Tensor) -> Tensor { Tensor(wrapping: a) + b }
-    public static func - (a: Tensor, b: Double) -> Tensor { a - Tensor(wrapping: b) }
-    public static func - (a: Double, b: Tensor) -> Tensor { reverseSubtract(b, from: Tensor(wrapping: a)) }
-    public static func - (a: Tensor, b: Int) -> Tensor { a - Tensor(wrapping: b) }
-    public static func - (a: Int, b: Tensor) -> Tensor { reverseSubtract(b, from: Tensor(wrapping: a)) }
-    public static func * (a: Tensor, b: Double) -> Tensor { a * Tensor(wrapping: b) }
-    public static func * (a: Double, b: Tensor) -> Tensor { Tensor(wrapping: a) * b }
-    public static func * (a: Tensor, b: Int) -> Tensor { a * Tensor(wrapping: b) }
-    public static func * (a: Int, b: Tensor) -> Tensor { Tensor(wrapping: a) * b }
-    public static func / (a: Tensor, b: Double) -> Tensor { a / Tensor(wrapping: b) }
-    public static func / (a: Tensor, b: Int) -> Tensor { a / Tensor(wrapping: b) }
+    public static func + (a: Tensor, b: Double) -> Tensor { a + Tensor(wrapping: b, matching: a) }
+    // `number + tensor` and `number * tensor` put the tensor first, as Python's
+    // `__radd__`/`__rmul__` do, so `gradFn.nextFunctions` lists it first.
+    public static func + (a: Double, b: Tensor) -> Tensor { b + Tensor(wrapping: a, matching: b) }
+    public static func + (a: Tensor, b: Int) -> Tensor { a + Tensor(wrapping: b, matching: a) }
+    public static func + (a: Int, b: Tensor) -> Tensor { b + Tensor(wrapping: a, matching: b) }
+    public static func - (a: Tensor, b: Double) -> Tensor { a - Tensor(wrapping: b, matching: a) }
+    public static func - (a: Double, b: Tensor) -> Tensor { reverseSubtract(b, from: Tensor(wrapping: a, matching: b)) }
+    public static func - (a: Tensor, b: Int) -> Tensor { a - Tensor(wrapping: b, matching: a) }
+    public static func - (a: Int, b: Tensor) -> Tensor { reverseSubtract(b, from: Tensor(wrapping: a, matching: b)) }
+    public static func * (a: Tensor, b: Double) -> Tensor { a * Tensor(wrapping: b, matching: a) }
+    public static func * (a: Double, b: Tensor) -> Tensor { b * Tensor(wrapping: a, matching: b) }
+    public static func * (a: Tensor, b: Int) -> Tensor { a * Tensor(wrapping: b, matching: a) }
+    public static func * (a: Int, b: Tensor) -> Tensor { b * Tensor(wrapping: a, matching: b) }
+    public static func / (a: Tensor, b: Double) -> Tensor { a / Tensor(wrapping: b, matching: a) }
+    public static func / (a: Tensor, b: Int) -> Tensor { a / Tensor(wrapping: b, matching: a) }
     /// `number / tensor`, computed as PyTorch does: `tensor.reciprocal() * number`.
     public static func / (a: Double, b: Tensor) -> Tensor { b.reciprocal() * a }
     public static func / (a: Int, b: Tensor) -> Tensor { b.reciprocal() * a }

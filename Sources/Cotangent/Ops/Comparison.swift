@@ -9,7 +9,7 @@ infix operator .|| : LogicalDisjunctionPrecedence
 // tensors that never require grad.
 extension Tensor {
     static func compare(_ kernel: ct_binary_op, _ a: Tensor, _ b: Tensor, op: String) -> Tensor {
-        binaryKernel(kernel, a, b, op: op, computeDType: .resultType([a, b]), outDType: .bool)
+        binaryKernel(kernel, a, b, op: op, computeDType: .resultType(a, b), outDType: .bool)
     }
 
     /// Elementwise `==`, giving a bool tensor.
@@ -25,12 +25,12 @@ extension Tensor {
     /// Elementwise `>=`, giving a bool tensor.
     public static func .>= (a: Tensor, b: Tensor) -> Tensor { compare(CT_GE, a, b, op: "ge") }
 
-    public static func .== (a: Tensor, b: Double) -> Tensor { a .== Tensor(wrapping: b) }
-    public static func .!= (a: Tensor, b: Double) -> Tensor { a .!= Tensor(wrapping: b) }
-    public static func .< (a: Tensor, b: Double) -> Tensor { a .< Tensor(wrapping: b) }
-    public static func .<= (a: Tensor, b: Double) -> Tensor { a .<= Tensor(wrapping: b) }
-    public static func .> (a: Tensor, b: Double) -> Tensor { a .> Tensor(wrapping: b) }
-    public static func .>= (a: Tensor, b: Double) -> Tensor { a .>= Tensor(wrapping: b) }
+    public static func .== (a: Tensor, b: Double) -> Tensor { a .== Tensor(wrapping: b, matching: a) }
+    public static func .!= (a: Tensor, b: Double) -> Tensor { a .!= Tensor(wrapping: b, matching: a) }
+    public static func .< (a: Tensor, b: Double) -> Tensor { a .< Tensor(wrapping: b, matching: a) }
+    public static func .<= (a: Tensor, b: Double) -> Tensor { a .<= Tensor(wrapping: b, matching: a) }
+    public static func .> (a: Tensor, b: Double) -> Tensor { a .> Tensor(wrapping: b, matching: a) }
+    public static func .>= (a: Tensor, b: Double) -> Tensor { a .>= Tensor(wrapping: b, matching: a) }
 
     /// Elementwise logical and (`torch.logical_and`).
     public static func .&& (a: Tensor, b: Tensor) -> Tensor { logical(CT_AND, a, b, op: "logical_and") }
@@ -69,7 +69,7 @@ extension Tensor {
     /// broadcasting (`torch.allclose`); NaNs are equal only with `equalNaN`.
     public func allClose(_ other: Tensor, rtol: Double = 1e-5, atol: Double = 1e-8, equalNaN: Bool = false) -> Bool {
         withNoGrad {
-            let type = DType.resultType([self, other])
+            let type = DType.resultType(self, other)
             let a = self.ensuring(type.isFloatingPoint ? type : .float64)
             let b = other.ensuring(a.dtype)
             var close = (a - b).abs() .<= (b.abs() * rtol + atol)

@@ -8,7 +8,7 @@ extension Tensor {
         let d = Shape.normalize(dim: dim, rank: rank, op: "softmax")
         let source = dtype.isFloatingPoint ? self : to(.defaultFloat)
         let result: Tensor = withNoGrad {
-            let shifted = (source - source.amax(dim: [d], keepDim: true)).exp()
+            let shifted = (source - source.maxForShift(dim: d)).exp()
             return shifted / shifted.sum(dim: d, keepDim: true)
         }
         return Tensor.record("SoftmaxBackward0", inputs: [self], result: result, savingResult: true) { grad, saved in
@@ -22,12 +22,18 @@ extension Tensor {
         let d = Shape.normalize(dim: dim, rank: rank, op: "log_softmax")
         let source = dtype.isFloatingPoint ? self : to(.defaultFloat)
         let result: Tensor = withNoGrad {
-            let shifted = source - source.amax(dim: [d], keepDim: true)
+            let shifted = source - source.maxForShift(dim: d)
             return shifted - shifted.exp().sum(dim: d, keepDim: true).log()
         }
         return Tensor.record("LogSoftmaxBackward0", inputs: [self], result: result, savingResult: true) { grad, saved in
             [grad - saved.result.exp() * grad.sum(dim: d, keepDim: true)]
         }
+    }
+
+    /// The maximum along `dim`, kept, that softmax subtracts for stability;
+    /// zeros when there are no elements (an empty softmax is empty).
+    private func maxForShift(dim d: Int) -> Tensor {
+        count > 0 ? amax(dim: [d], keepDim: true) : Tensor.zeros(reducedShape([d], keepDim: true), dtype: dtype)
     }
 
     /// Each element squared (`torch.square`, recorded as `pow(2)`).

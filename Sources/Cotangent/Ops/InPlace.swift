@@ -28,12 +28,17 @@ extension Tensor {
         if recording {
             check(viewBase == nil || viewBase?.requiresGrad != true, op,
                   "in-place operations on a view of a tensor that requires grad are not supported; use an out-of-place op (y = y + x) or work on cloned() data")
-            let result = compute(cloned())
+            // A copy of the old value that carries this tensor's history, so the new
+            // node links straight to the previous one (as PyTorch's next functions show).
+            let old = withNoGrad { cloned() }
+            old.gradNode = gradNode
+            let result = compute(old)
             check(result.shape == shape, op, "output with shape \(shapeText(shape)) doesn't match the broadcast shape \(shapeText(result.shape))")
             withNoGrad { Kernels.copy(result, into: self) }
             storage.version += 1
             if let node = result.gradNode {
-                node.output = self
+                // retainGrad() follows the tensor to its new history.
+                node.retainsGrad = retainsGradFlag
                 gradNode = node
             }
             return
@@ -52,7 +57,7 @@ extension Tensor {
     /// An in-place arithmetic update `self = self op other`.
     private func arithmeticInPlace(_ kernel: ct_binary_op, _ other: Tensor, op: String,
                                    trueDivision: Bool = false, _ compute: (Tensor, Tensor) -> Tensor) {
-        var type = DType.resultType([self, other])
+        var type = DType.resultType(self, other)
         if trueDivision && !type.isFloatingPoint { type = .defaultFloat }
         check(type.canCast(to: dtype), op, "result type \(type) can't be cast to the desired output type \(dtype)")
         let broadcast = Shape.broadcast(shape, other.shape, op: op)
@@ -75,14 +80,14 @@ extension Tensor {
         a.arithmeticInPlace(CT_DIV, b, op: "div_", trueDivision: true) { $0 / $1 }
     }
 
-    public static func += (a: Tensor, b: Double) { a += Tensor(wrapping: b) }
-    public static func -= (a: Tensor, b: Double) { a -= Tensor(wrapping: b) }
-    public static func *= (a: Tensor, b: Double) { a *= Tensor(wrapping: b) }
-    public static func /= (a: Tensor, b: Double) { a /= Tensor(wrapping: b) }
-    public static func += (a: Tensor, b: Int) { a += Tensor(wrapping: b) }
-    public static func -= (a: Tensor, b: Int) { a -= Tensor(wrapping: b) }
-    public static func *= (a: Tensor, b: Int) { a *= Tensor(wrapping: b) }
-    public static func /= (a: Tensor, b: Int) { a /= Tensor(wrapping: b) }
+    public static func += (a: Tensor, b: Double) { a += Tensor(wrapping: b, matching: a) }
+    public static func -= (a: Tensor, b: Double) { a -= Tensor(wrapping: b, matching: a) }
+    public static func *= (a: Tensor, b: Double) { a *= Tensor(wrapping: b, matching: a) }
+    public static func /= (a: Tensor, b: Double) { a /= Tensor(wrapping: b, matching: a) }
+    public static func += (a: Tensor, b: Int) { a += Tensor(wrapping: b, matching: a) }
+    public static func -= (a: Tensor, b: Int) { a -= Tensor(wrapping: b, matching: a) }
+    public static func *= (a: Tensor, b: Int) { a *= Tensor(wrapping: b, matching: a) }
+    public static func /= (a: Tensor, b: Int) { a /= Tensor(wrapping: b, matching: a) }
 
     /// Adds a gradient into this tensor (used by gradient accumulation; no checks).
     func addInPlaceUnchecked(_ other: Tensor) {
@@ -91,12 +96,17 @@ extension Tensor {
     }
 
     /// Sets every element to zero, in place (PyTorch's `zero_()`).
-    public func zero() { fill(0) }
+    public func zero() { fill(0, op: "zero_", node: "ZeroBackward0") }
 
     /// Sets every element to `value`, in place (PyTorch's `fill_()`).
-    public func fill(_ value: Double) {
-        updateInPlace("fill_", fastPath: { Kernels.fill(self, with: value) }) { old in
-            Tensor.where(Tensor.full(like: old, 1, dtype: .bool), Tensor(wrapping: value), old)
+    public func fill(_ value: Double) { fill(value, op: "fill_", node: "FillBackward2") }
+
+    private func fill(_ value: Double, op: String, node: String) {
+        updateInPlace(op, fastPath: { Kernels.fill(self, with: value) }) { old in
+            // The old value gets a zero gradient.
+            Tensor.record(node, inputs: [old], result: Tensor.full(like: old, value)) { grad, _ in
+                [Tensor.zeros(like: grad)]
+            }
         }
     }
 
@@ -107,8 +117,13 @@ extension Tensor {
         check(broadcast == shape, "copy_", "output with shape \(shapeText(shape)) doesn't match the broadcast shape \(shapeText(broadcast))")
         let overlaps = source.storage === storage
         updateInPlace("copy_", involving: source, fastPath: overlaps ? nil : { Kernels.copy(source, into: self) }) { old in
-            // All-true mask: the old value gets a zero gradient, the source all of it.
-            Tensor.where(Tensor.full(like: old, 1, dtype: .bool), source.to(old.dtype), old)
+            let copied = Tensor.empty(like: old)
+            Kernels.copy(source, into: copied)
+            // The old value gets a zero gradient, the source all of it (the engine
+            // sums it back to the source's shape and dtype).
+            return Tensor.record("CopyBackwards", inputs: [old, source], result: copied) { grad, _ in
+                [Tensor.zeros(like: grad), grad]
+            }
         }
     }
 }

@@ -138,9 +138,18 @@ extension Tensor {
             return merged.indexSelect(dim: d, flat, name: "IndexBackward0")
         }
         check(index.dtype.isInteger, "index", "tensors used as indices must be long, int, byte or bool tensors")
-        let picked = view.indexSelect(dim: d, index.reshaped(-1), name: "IndexBackward0")
-        return index.rank == 1 ? picked
-            : picked.reshaped(Array(view.shape[..<d]) + index.shape + Array(view.shape[(d + 1)...]))
+        if index.rank == 1 { return view.indexSelect(dim: d, index, name: "IndexBackward0") }
+        // A 0-d or n-d index: pick along the dim, then shape the result, recorded as
+        // one IndexBackward0 (as PyTorch) rather than an index followed by a view.
+        let flat = index.reshaped(-1)
+        let picked = withNoGrad { view.indexSelect(dim: d, flat, name: "IndexBackward0") }
+        let result = picked.reshaped(Array(view.shape[..<d]) + index.shape + Array(view.shape[(d + 1)...]))
+        let size = view.rank == 0 ? 1 : view.shape[d]
+        let positions = flat.scalars(as: Int.self).map { $0 < 0 ? $0 + size : $0 }
+        let (pickedShape, viewShape) = (picked.shape, view.shape)
+        return Tensor.record("IndexBackward0", inputs: [view], result: result) { grad, _ in
+            [Tensor.indexAdd(grad.reshaped(pickedShape), dim: d, positions: positions, shape: viewShape)]
+        }
     }
 
     /// Picks entries along `dim` by position (`torch.index_select`); negative positions count from the end.

@@ -1,5 +1,29 @@
 import CCotangentKernels
 
+private extension DType {
+    /// PyTorch's `ScalarType` name, as its messages print it (`Float`, `Long`).
+    var scalarTypeName: String {
+        switch self {
+        case .bool: "Bool"
+        case .int32: "Int"
+        case .int64: "Long"
+        case .float32: "Float"
+        case .float64: "Double"
+        }
+    }
+
+    /// The C++ element type's name, as some PyTorch messages print it (`long int`).
+    var cTypeName: String {
+        switch self {
+        case .bool: "bool"
+        case .int32: "int"
+        case .int64: "long int"
+        case .float32: "float"
+        case .float64: "double"
+        }
+    }
+}
+
 // Products of vectors and matrices. Every one runs on the GEMM kernel, which
 // reads operands through their strides, so transposed inputs are never copied.
 
@@ -15,8 +39,17 @@ extension Tensor {
                 c.baseAddress, Int64(c.strides[0]), Int64(c.strides[1]))
     }
 
+    /// Stops unless both operands have one dtype, with each op's PyTorch wording.
     private static func checkSameDType(_ a: Tensor, _ b: Tensor, op: String) {
-        check(a.dtype == b.dtype, op, "expected both operands to have the same dtype, but got \(a.dtype) and \(b.dtype)")
+        if a.dtype != b.dtype {
+            let (x, y) = (a.dtype.scalarTypeName, b.dtype.scalarTypeName)
+            switch op {
+            case "dot": fail(op, "dot : expected both vectors to have same dtype, but found \(x) and \(y)")
+            case "mm": fail(op, "expected m1 and m2 to have the same dtype, but got: \(a.dtype.cTypeName) != \(b.dtype.cTypeName)")
+            case "mv": fail(op, "addmv input tensors must have the same dtype, but got \(y), \(x), and \(y)")
+            default: fail(op, "expected scalar type \(x) but found \(y)")
+            }
+        }
         check(a.dtype != .bool, op, "\"\(op)\" not implemented for 'Bool'")
     }
 
@@ -87,29 +120,85 @@ extension Tensor {
     /// The matrix product with `torch.matmul`'s rules: dot for two vectors,
     /// matrix-vector and vector-matrix products, and batched products whose
     /// batch dimensions broadcast.
+    ///
+    /// The steps mirror PyTorch's, so the recorded graph (and its `gradFn`
+    /// names) is PyTorch's too: a batched operand against a matrix or vector is
+    /// folded into one large GEMM when that needs no copy, or when the smaller
+    /// operand requires grad (its gradient is then one product, not a sum over
+    /// an expanded batch); otherwise the batches are broadcast and multiplied by `bmm`.
     public func matmul(_ other: Tensor) -> Tensor {
         check(rank > 0 && other.rank > 0, "matmul", "both arguments to matmul need to be at least 1D, but they are \(rank)D and \(other.rank)D")
-        switch (rank, other.rank) {
+        let (rank1, rank2) = (rank, other.rank)
+        switch (rank1, rank2) {
         case (1, 1): return dot(other)
         case (2, 1): return mv(other)
-        case (1, 2): return unsqueezed(0).mm(other).squeezed(0)
+        case (1, 2): return unsqueezed(0).mm(other).squeezedAsInPlace(0)
         case (2, 2): return mm(other)
-        case (_, 1): return matmul(other.unsqueezed(1)).squeezed(-1)
-        case (1, _): return unsqueezed(0).matmul(other).squeezed(-2)
-        case (_, 2):
-            // Fold the batch into the rows: one large GEMM instead of many small ones.
-            check(shape[rank - 1] == other.shape[0], "matmul", "mat1 and mat2 shapes cannot be multiplied (\(shape.dropLast().reduce(1, *))x\(shape[rank - 1]) and \(other.shape[0])x\(other.shape[1]))")
-            let rows = reshaped(-1, shape[rank - 1]).mm(other)
-            return rows.reshaped(Array(shape.dropLast()) + [other.shape[1]])
-        default:
-            let (n, m) = (shape[rank - 2], shape[rank - 1])
-            let (m2, p) = (other.shape[other.rank - 2], other.shape[other.rank - 1])
-            check(m == m2, "matmul", "Expected size for first two dimensions of batch2 tensor to be: [\(Shape.count(Array(other.shape.dropLast(2)))), \(m)] but got: [\(Shape.count(Array(other.shape.dropLast(2)))), \(m2)].")
-            let batch = Shape.broadcast(Array(shape.dropLast(2)), Array(other.shape.dropLast(2)), op: "matmul")
-            let b = Shape.count(batch)
-            let left = expanded(to: batch + [n, m]).reshaped(b, n, m)
-            let right = other.expanded(to: batch + [m, p]).reshaped(b, m, p)
-            return left.bmm(right).reshaped(batch + [n, p])
+        default: break
         }
+        if Tensor.shouldFold(self, other) {
+            // Fold the larger operand's batch into its rows; when the right one is larger, use (B^T A^T)^T.
+            let transpose = rank2 > rank1
+            let t1 = transpose ? other.transposed(-2, -1) : self
+            let t2 = !transpose ? other : (rank1 == 2 ? t() : self)
+            var outputShape = Array(t1.shape.dropLast())
+            let folded = t1.reshaped([Shape.count(outputShape), t1.shape[t1.rank - 1]])
+            if t2.rank == 2 {
+                outputShape.append(t2.shape[1])
+                let output = folded.mm(t2).unsafeViewed(outputShape)
+                return transpose ? output.transposed(-2, -1).contiguous() : output
+            }
+            return folded.mv(t2).unsafeViewed(outputShape)
+        }
+        let n = rank1 > 1 ? shape[rank1 - 2] : 1, m1 = shape[rank1 - 1]
+        let m2 = rank2 > 1 ? other.shape[rank2 - 2] : other.shape[0], p = rank2 > 1 ? other.shape[rank2 - 1] : 1
+        var outputShape = Shape.broadcast(Array(shape.prefix(Swift.max(rank1 - 2, 0))),
+                                          Array(other.shape.prefix(Swift.max(rank2 - 2, 0))), op: "matmul")
+        let batch = Shape.count(outputShape)
+        let left = expanded(to: outputShape + [n, m1]).reshaped(batch, n, m1)
+        let right = rank2 == 1
+            ? other.expanded(to: outputShape + [m2]).reshaped(batch, m2).unsqueezed(2)
+            : other.expanded(to: outputShape + [m2, p]).reshaped(batch, m2, p)
+        if rank1 > 1 { outputShape.append(n) }
+        if rank2 > 1 { outputShape.append(p) }
+        let product = left.bmm(right)
+        return (rank2 == 1 ? product.squeezed(-1) : product).unsafeViewed(outputShape)
+    }
+
+    /// PyTorch's `should_fold`: whether `matmul` of a batch (3-d or more) and a
+    /// matrix or vector runs as one `mm`/`mv` over the folded batch.
+    private static func shouldFold(_ tensor1: Tensor, _ tensor2: Tensor) -> Bool {
+        let tensor1Larger = tensor1.rank >= tensor2.rank
+        let larger = tensor1Larger ? tensor1 : tensor2
+        let smallerRank = tensor1Larger ? tensor2.rank : tensor1.rank
+        guard larger.rank >= 3 && smallerRank <= 2 else { return false }
+        // Folding keeps the smaller operand's gradient one product instead of a batch sum.
+        if (tensor1Larger ? tensor2 : tensor1).requiresGrad { return true }
+        // 2-d @ batch would need the folded product transposed and copied.
+        if tensor1.rank == 2 { return false }
+        if larger.count == 0 { return true }
+        // Fold when the batch dims (of the larger one, transposed if it is on the right) view as one.
+        var sizes = larger.shape, strides = larger.strides
+        if !tensor1Larger {
+            sizes.swapAt(sizes.count - 1, sizes.count - 2)
+            strides.swapAt(strides.count - 1, strides.count - 2)
+        }
+        for i in 0..<(sizes.count - 2) where strides[i] != strides[i + 1] * sizes[i + 1] { return false }
+        return true
+    }
+
+    /// PyTorch's `_unsafe_view` of a fresh contiguous result: a view with a new
+    /// shape, recorded as `UnsafeViewBackward0`.
+    private func unsafeViewed(_ shape: [Int]) -> Tensor {
+        let inputShape = self.shape
+        let result = withNoGrad { reshaped(shape) }
+        return Tensor.record("UnsafeViewBackward0", inputs: [self], result: result) { grad, _ in [grad.reshaped(inputShape)] }
+    }
+
+    /// Removes `dim` as PyTorch's in-place `squeeze_(dim)` on a fresh result
+    /// does, recorded as `SqueezeBackward4`.
+    private func squeezedAsInPlace(_ dim: Int) -> Tensor {
+        let result = withNoGrad { squeezed(dim) }
+        return Tensor.record("SqueezeBackward4", inputs: [self], result: result) { grad, _ in [grad.unsqueezed(dim)] }
     }
 }

@@ -58,8 +58,10 @@ extension Tensor {
         let newShape = inferShape(shape, op: "reshape")
         let inputShape = self.shape
         if let strides = viewStrides(for: newShape) {
+            // PyTorch views a contiguous input (`view`) and aliases any other it can (`_reshape_alias`).
             let result = view(shape: newShape, strides: strides, offset: storageOffset)
-            return Tensor.record("ViewBackward0", inputs: [self], result: result) { grad, _ in [grad.reshaped(inputShape)] }
+            let name = isContiguous ? "ViewBackward0" : "ReshapeAliasBackward0"
+            return Tensor.record(name, inputs: [self], result: result) { grad, _ in [grad.reshaped(inputShape)] }
         }
         let copy = contiguous()
         let result = copy.view(shape: newShape, strides: Shape.contiguousStrides(newShape), offset: copy.storageOffset)
@@ -77,6 +79,7 @@ extension Tensor {
         let s = Shape.normalize(dim: startDim, rank: rank, op: "flatten")
         let e = Shape.normalize(dim: endDim, rank: rank, op: "flatten")
         check(s <= e, "flatten", "flatten() has invalid args: start_dim cannot come after end_dim")
+        if s == e { return self }  // nothing to merge: PyTorch returns the input itself
         let merged = shape[s...e].reduce(1, *)
         return reshaped(Array(shape[..<s]) + [merged] + Array(shape[(e + 1)...]))
     }
@@ -157,7 +160,6 @@ extension Tensor {
                 check(own == 1, "expand", "The expanded size of the tensor (\(newShape[i])) must match the existing size (\(own)) at non-singleton dimension \(i).  Target sizes: \(shapeText(shape)).  Tensor sizes: \(shapeText(self.shape))")
             }
         }
-        if newShape == self.shape { return self }
         let inputShape = self.shape
         let result = view(shape: newShape, strides: newStrides, offset: storageOffset)
         return Tensor.record("ExpandBackward0", inputs: [self], result: result) { grad, _ in [grad.sumToShape(inputShape)] }
@@ -279,14 +281,16 @@ extension Tensor {
         outShape[d] = parts.reduce(0) { $0 + $1.shape[d] }
         let out = Tensor(uninitializedShape: outShape, dtype: type)
         var offset = 0
-        let sizes = parts.map { $0.shape[d] }
+        // Skipped empty 1-d tensors are still inputs: PyTorch gives them an empty gradient.
+        let sizes = tensors.map { $0.rank == 1 && $0.count == 0 ? nil : $0.shape[d] }
         for t in parts {
             withNoGrad { Kernels.copy(t, into: out.slice(dim: d, start: offset, end: offset + t.shape[d])) }
             offset += t.shape[d]
         }
-        return record("CatBackward0", inputs: parts, result: out) { grad, _ in
+        return record("CatBackward0", inputs: tensors, result: out) { grad, _ in
             var start = 0
             return sizes.map { size in
+                guard let size else { return Tensor.zeros([0], dtype: grad.dtype) }
                 defer { start += size }
                 return grad.slice(dim: d, start: start, end: start + size)
             }
@@ -312,11 +316,16 @@ extension Tensor {
         let d = Shape.normalize(dim: dim, rank: rank, op: "split")
         let n = shape[d]
         let sizes = n == 0 ? [0] : stride(from: 0, to: n, by: size).map { Swift.min(size, n - $0) }
-        return split(sizes: sizes, dim: d)
+        return split(sizes: sizes, dim: d, name: "SplitBackward0")
     }
 
     /// Splits into pieces of the given sizes along `dim`, as views.
     public func split(sizes: [Int], dim: Int = 0) -> [Tensor] {
+        split(sizes: sizes, dim: dim, name: "SplitWithSizesBackward0")
+    }
+
+    /// Splits into views, recording each piece as `name` (PyTorch names `split` and `split_with_sizes` apart).
+    private func split(sizes: [Int], dim: Int, name: String) -> [Tensor] {
         let d = Shape.normalize(dim: dim, rank: rank, op: "split")
         check(sizes.reduce(0, +) == shape[d], "split", "split_with_sizes expects split_sizes to sum exactly to \(shape[d]) (input tensor's size at dimension \(d)), but got split_sizes=\(shapeText(sizes))")
         var start = 0
@@ -325,7 +334,7 @@ extension Tensor {
             defer { start += size }
             let (lo, hi) = (start, start + size)
             let piece = withNoGrad { slice(dim: d, start: lo, end: hi) }
-            return Tensor.record("SplitBackward0", inputs: [self], result: piece) { grad, _ in
+            return Tensor.record(name, inputs: [self], result: piece) { grad, _ in
                 [grad.embedded(inShape: inputShape, name: "SliceBackwardBackward0") { $0.slice(dim: d, start: lo, end: hi) }]
             }
         }

@@ -20,11 +20,13 @@ extension Tensor {
     func reductionDims(_ dims: [Int]?, op: String) -> [Int] {
         guard let dims, !dims.isEmpty else { return Array(0..<rank) }
         var seen = Set<Int>()
-        return dims.map { d in
+        let normalized = dims.map { d in
             let n = Shape.normalize(dim: d, rank: rank, op: op)
             check(seen.insert(n).inserted, op, "dim \(n) appears multiple times in the list of dims")
             return n
-        }.sorted()
+        }
+        // A 0-d tensor accepts dim 0 or -1, as in PyTorch, and has nothing to reduce.
+        return rank == 0 ? [] : normalized.sorted()
     }
 
     /// The shape after reducing `dims`.
@@ -130,7 +132,7 @@ extension Tensor {
 
     /// The product along `dim`.
     public func prod(dim: Int, keepDim: Bool = false) -> Tensor {
-        let dims = [Shape.normalize(dim: dim, rank: rank, op: "prod")]
+        let dims = reductionDims([dim], op: "prod")
         let rank = self.rank
         let result = reduceKernel(CT_PROD, dims: dims, keepDim: keepDim, dtype: accumulationDType, op: "prod")
         return Tensor.record("ProdBackward1", inputs: [self], result: result, saving: [self], savingResult: true) { grad, saved in
@@ -328,7 +330,8 @@ extension Tensor {
             let centered = x - x.mean(dim: dims, keepDim: true)
             if takeRoot {
                 let r = saved.result.unsqueezedForBroadcast(dims: dims, keepDim: keepDim, inputRank: rank)
-                return [g * centered / (r * divisor)]
+                // Zero where the deviation is 0 (PyTorch masks g / 2r there), not 0 / 0.
+                return [Tensor.where(r .== 0.0, Tensor.zeros(like: r), g / (r * divisor)) * centered]
             }
             return [g * centered * (2 / divisor)]
         }
@@ -339,7 +342,9 @@ extension Tensor {
         let dims = reductionDims(dim, op: "logsumexp"), rank = self.rank
         let source = dtype.isFloatingPoint ? self : to(.defaultFloat)
         let result: Tensor = withNoGrad {
-            let m = source.amax(dim: dims, keepDim: true)
+            // Reducing zero elements gives log(0) = -inf; there is no maximum to subtract.
+            let m = dims.allSatisfy({ shape[$0] > 0 }) ? source.amax(dim: dims, keepDim: true)
+                : Tensor.zeros(reducedShape(dims, keepDim: true), dtype: source.dtype)
             let finiteMax = Tensor.where(m.abs() .== .infinity, Tensor.zeros(like: m), m)
             let s = (source - finiteMax).exp().sum(dim: dims, keepDim: true).log() + finiteMax
             return keepDim ? s : s.squeezed(dims)

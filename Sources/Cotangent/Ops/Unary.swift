@@ -20,8 +20,11 @@ extension Tensor {
     }
 
     /// Records a unary primitive whose rule reads the output as `result`.
-    private func unary(_ name: String, _ kernel: ct_unary_op,
-                       ruleOfResult rule: @escaping (_ grad: Tensor, _ result: Tensor) -> Tensor) -> Tensor {
+    ///
+    /// A name of its own: with a trailing closure, an overload of `unary` that
+    /// differs only in the closure's label would be picked for input rules too.
+    private func unaryOfResult(_ name: String, _ kernel: ct_unary_op,
+                               ruleOfResult rule: @escaping (_ grad: Tensor, _ result: Tensor) -> Tensor) -> Tensor {
         Tensor.record(name, inputs: [self], result: unaryKernel(kernel), savingResult: true) { grad, saved in
             [rule(grad, saved.result)]
         }
@@ -43,22 +46,22 @@ extension Tensor {
     }
 
     /// e raised to each element.
-    public func exp() -> Tensor { unary("ExpBackward0", CT_EXP) { grad, result in grad * result } }
+    public func exp() -> Tensor { unaryOfResult("ExpBackward0", CT_EXP) { grad, result in grad * result } }
     /// The natural logarithm of each element.
     public func log() -> Tensor { unary("LogBackward0", CT_LOG) { grad, x in grad / x } }
     /// `log(1 + x)`, accurate for small x (`torch.log1p`).
     public func log1p() -> Tensor { unary("Log1PBackward0", CT_LOG1P) { grad, x in grad / (x + 1.0) } }
     /// `exp(x) - 1`, accurate for small x (`torch.expm1`).
-    public func expm1() -> Tensor { unary("Expm1Backward0", CT_EXPM1) { grad, result in grad * (result + 1.0) } }
+    public func expm1() -> Tensor { unaryOfResult("Expm1Backward0", CT_EXPM1) { grad, result in grad * (result + 1.0) } }
     /// The square root of each element.
-    public func sqrt() -> Tensor { unary("SqrtBackward0", CT_SQRT) { grad, result in grad / (2.0 * result) } }
+    public func sqrt() -> Tensor { unaryOfResult("SqrtBackward0", CT_SQRT) { grad, result in grad / (2.0 * result) } }
     /// The reciprocal of the square root of each element.
     public func rsqrt() -> Tensor {
-        unary("RsqrtBackward0", CT_RSQRT) { grad, result in -0.5 * grad * result.pow(3.0) }
+        unaryOfResult("RsqrtBackward0", CT_RSQRT) { grad, result in -0.5 * grad * result.pow(3.0) }
     }
     /// `1 / x` for each element.
     public func reciprocal() -> Tensor {
-        unary("ReciprocalBackward0", CT_RECIPROCAL) { grad, result in -grad * result * result }
+        unaryOfResult("ReciprocalBackward0", CT_RECIPROCAL) { grad, result in -grad * result * result }
     }
     /// The absolute value of each element.
     public func abs() -> Tensor {
@@ -71,12 +74,12 @@ extension Tensor {
     /// The cosine of each element (radians).
     public func cos() -> Tensor { unary("CosBackward0", CT_COS) { grad, x in grad * -x.sin() } }
     /// The tangent of each element (radians).
-    public func tan() -> Tensor { unary("TanBackward0", CT_TAN) { grad, result in grad * (1.0 + result * result) } }
+    public func tan() -> Tensor { unaryOfResult("TanBackward0", CT_TAN) { grad, result in grad * (1.0 + result * result) } }
     /// The hyperbolic tangent of each element.
-    public func tanh() -> Tensor { unary("TanhBackward0", CT_TANH) { grad, result in grad * (1.0 - result * result) } }
+    public func tanh() -> Tensor { unaryOfResult("TanhBackward0", CT_TANH) { grad, result in grad * (1.0 - result * result) } }
     /// The logistic function `1 / (1 + exp(-x))` of each element.
     public func sigmoid() -> Tensor {
-        unary("SigmoidBackward0", CT_SIGMOID) { grad, result in grad * result * (1.0 - result) }
+        unaryOfResult("SigmoidBackward0", CT_SIGMOID) { grad, result in grad * result * (1.0 - result) }
     }
     /// `max(x, 0)` for each element; NaN stays NaN.
     public func relu() -> Tensor {
@@ -96,7 +99,8 @@ extension Tensor {
 
     /// Limits each element to `[min, max]`; NaN stays NaN (`torch.clamp`).
     ///
-    /// The gradient passes where `min <= x <= max` (bounds included) and is zero elsewhere.
+    /// The gradient passes where `min < x < max` and is zero elsewhere, at the
+    /// bounds included (as PyTorch 2.15 does for number bounds).
     /// - Parameters:
     ///   - min: The lower bound, or nil for none.
     ///   - max: The upper bound, or nil for none.
@@ -109,8 +113,8 @@ extension Tensor {
         return Tensor.record("ClampBackward1", inputs: [self], result: out, saving: [self]) { grad, saved in
             let x = saved[0]
             var inside = x .== x
-            if let min { inside = inside .&& (x .>= min) }
-            if let max { inside = inside .&& (x .<= max) }
+            if let min { inside = inside .&& (x .> min) }
+            if let max { inside = inside .&& (x .< max) }
             return [Tensor.where(inside, grad, Tensor.zeros(like: grad))]
         }
     }
@@ -119,7 +123,7 @@ extension Tensor {
     /// elsewhere, broadcasting all three (`torch.where`).
     public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
         check(condition.dtype == .bool, "where", "where expected condition to be a boolean tensor, but got a tensor with dtype \(condition.dtype)")
-        let type = DType.resultType([a, b])
+        let type = DType.resultType(a, b)
         let shape = Shape.broadcast(Shape.broadcast(condition.shape, a.shape, op: "where"), b.shape, op: "where")
         let out = Tensor(uninitializedShape: shape, dtype: type)
         Kernels.select(condition, a.ensuring(type), b.ensuring(type), into: out)

@@ -1,0 +1,161 @@
+// cotangent-bench: the workloads of the kernels issue, each timed after a
+// warm-up; prints one median per workload (or JSON lines with --json).
+//
+//   swift run -c release cotangent-bench [--json] [--filter NAME] [--min-time SECONDS]
+//
+// Benchmarks/compare.py runs the same workloads in PyTorch and NumPy in the
+// same invocation and prints ratios.
+import Cotangent
+import Foundation
+
+struct Options {
+    var json = false
+    var filter: String?
+    var minTime = 1.0
+
+    init(_ arguments: [String]) {
+        var it = arguments.dropFirst().makeIterator()
+        while let argument = it.next() {
+            switch argument {
+            case "--json": json = true
+            case "--filter": filter = it.next()
+            case "--min-time": minTime = Double(it.next() ?? "") ?? minTime
+            case "--threads": Cotangent.numThreads = Int(it.next() ?? "") ?? Cotangent.numThreads
+            case "-h", "--help":
+                print("usage: cotangent-bench [--json] [--filter SUBSTRING] [--min-time SECONDS] [--threads N]")
+                exit(0)
+            default:
+                FileHandle.standardError.write(Data("cotangent-bench: unknown argument \(argument)\n".utf8))
+                exit(2)
+            }
+        }
+    }
+}
+
+/// One workload: `prepare` builds the inputs once, the returned closure is timed.
+struct Workload {
+    let name: String
+    var flops: Double? = nil
+    let prepare: () -> () -> Void
+}
+
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// Times `body`: batches of calls sized to ~10 ms, repeated for `minTime`; the median per call.
+func measure(_ body: () -> Void, minTime: Double) -> (median: Double, runs: Int) {
+    var batch = 1
+    while true {
+        let start = now()
+        for _ in 0..<batch { body() }
+        let elapsed = now() - start
+        if elapsed > 0.01 || batch >= 1 << 20 { break }
+        batch *= 2
+    }
+    var samples: [Double] = []
+    let deadline = now() + minTime
+    repeat {
+        let start = now()
+        for _ in 0..<batch { body() }
+        samples.append((now() - start) / Double(batch))
+    } while now() < deadline || samples.count < 5
+    samples.sort()
+    return (samples[samples.count / 2], samples.count * batch)
+}
+
+/// The MLP step on raw tensors: Linear-ReLU-Linear, cross-entropy, backward, SGD.
+func mlpStep(inputs: Int, hidden: Int, batch: Int) -> () -> Void {
+    Tensor.manualSeed(0)
+    let w1 = (Tensor.randn(hidden, inputs) * (1 / Double(inputs).squareRoot())).detached()
+    let b1 = Tensor.zeros(hidden)
+    let w2 = (Tensor.randn(10, hidden) * (1 / Double(hidden).squareRoot())).detached()
+    let b2 = Tensor.zeros(10)
+    let parameters = [w1, b1, w2, b2]
+    for p in parameters { p.requiresGrad = true }
+    let x = Tensor.randn(batch, inputs)
+    let labels = Tensor.randint(0, 10, shape: [batch])
+    let oneHot = (Tensor.arange(10).unsqueezed(0) .== labels.unsqueezed(1)).to(.float32)
+    return {
+        let h = (x.matmul(w1.t()) + b1).relu()
+        let logits = h.matmul(w2.t()) + b2
+        let loss = -(logits.logSoftmax(dim: 1) * oneHot).sum() / Double(batch)
+        loss.backward()
+        withNoGrad {
+            for p in parameters {
+                p -= p.grad! * 0.1
+                p.grad = nil
+            }
+        }
+    }
+}
+
+let workloads: [Workload] = [
+    Workload(name: "seed_step") {
+        let x = Tensor.arange(4.0)
+        x.requiresGrad = true
+        return {
+            let y = 2 * x.dot(x)
+            y.backward()
+            x.grad!.zero()
+        }
+    },
+    Workload(name: "chain100_small") {
+        let v = Tensor.randn(1000)
+        v.requiresGrad = true
+        return {
+            var y = v
+            for _ in 0..<50 { y = (y * 1.01 + 0.1).tanh() }
+            y.sum().backward()
+            v.grad = nil
+        }
+    },
+    Workload(name: "fma_16M") {
+        let (a, b, c) = (Tensor.randn(1 << 24), Tensor.randn(1 << 24), Tensor.randn(1 << 24))
+        return { _ = a * b + c }
+    },
+    Workload(name: "sum_16M") {
+        let a = Tensor.randn(1 << 24)
+        return { _ = a.sum() }
+    },
+    Workload(name: "exp_16M") {
+        let a = Tensor.randn(1 << 24)
+        return { _ = a.exp() }
+    },
+    Workload(name: "softmax_4096x1024") {
+        let a = Tensor.randn(4096, 1024)
+        return { _ = a.softmax(dim: 1) }
+    },
+] + [64, 256, 1024, 2048].map { n in
+    Workload(name: "gemm_\(n)", flops: 2 * pow(Double(n), 3)) {
+        let (a, b) = (Tensor.randn(n, n), Tensor.randn(n, n))
+        return { _ = a.mm(b) }
+    }
+} + [
+    Workload(name: "mlp784_step") { mlpStep(inputs: 784, hidden: 256, batch: 256) },
+    Workload(name: "mlp64_step") { mlpStep(inputs: 64, hidden: 128, batch: 64) },
+]
+
+/// Writes a line unbuffered, so a long run shows progress.
+func emit(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+let options = Options(CommandLine.arguments)
+for workload in workloads where options.filter.map({ workload.name.contains($0) }) ?? true {
+    let body = workload.prepare()
+    for _ in 0..<3 { body() }  // warm-up
+    let (median, runs) = measure(body, minTime: options.minTime)
+    if options.json {
+        var line = "{\"name\": \"\(workload.name)\", \"median_s\": \(median), \"runs\": \(runs)"
+        if let flops = workload.flops { line += ", \"gflops\": \(flops / median / 1e9)" }
+        emit(line + "}")
+    } else {
+        var line = workload.name.padding(toLength: 20, withPad: " ", startingAt: 0)
+            + String(format: "%12.3f us", median * 1e6)
+        if let flops = workload.flops { line += String(format: "  %8.1f GFLOP/s", flops / median / 1e9) }
+        emit(line)
+    }
+}

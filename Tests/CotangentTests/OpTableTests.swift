@@ -1,0 +1,114 @@
+import Cotangent
+import CotangentTestSupport
+import Testing
+
+/// Runs every case of the op table (`OpTable.swift`, goldens from PyTorch in
+/// `OpGoldens.swift`) under every input layout:
+///
+/// 1. forward values, shape and dtype, whether each output requires grad, and
+///    its `gradFn` name, against PyTorch's, for contiguous, transposed and
+///    sliced inputs (the values must not depend on the layout);
+/// 2. the gradients a backward pass from a fixed upstream gradient leaves in
+///    the inputs, against PyTorch's;
+/// 3. the gradients against central differences in Float64 (`gradCheck`),
+///    wherever PyTorch's own gradcheck passes at the case's inputs.
+///
+/// Failures point at the row in `OpTable.swift`; each case and layout is a
+/// separate test argument.
+@Suite("Op table")
+struct OpTableTests {
+    @Test("Forward matches PyTorch", arguments: OpTable.cases, Layout.allCases)
+    func forward(_ c: OpCase, _ layout: Layout) {
+        let inputs = c.makeInputs()
+        let outputs = c.row.evaluate(inputs.map { withLayout($0, layout) })
+        #expect(outputs.count == c.golden.outputs.count, "number of outputs", sourceLocation: c.sourceLocation)
+        for (k, (output, expected)) in zip(outputs, c.golden.outputs).enumerated() {
+            let what = c.golden.outputs.count == 1 ? "output" : "output \(k)"
+            c.expecting(.values, layout: layout) {
+                expectMatches(output, expected, tolerance: c.tolerance(for: expected.dtype), what,
+                              sourceLocation: c.sourceLocation)
+            }
+            c.expecting(.requiresGrad, layout: layout) {
+                #expect(output.requiresGrad == expected.requiresGrad, "\(what): requiresGrad",
+                        sourceLocation: c.sourceLocation)
+            }
+            c.expecting(.gradFn, layout: layout) {
+                #expect(output.gradFn?.name == c.golden.gradFn(output: k, layout: layout), "\(what): gradFn",
+                        sourceLocation: c.sourceLocation)
+            }
+        }
+    }
+
+    @Test("Gradients match PyTorch", arguments: OpTable.differentiableCases, Layout.allCases)
+    func gradient(_ c: OpCase, _ layout: Layout) {
+        guard let upstream = c.golden.upstream, let expectedGrads = c.golden.grads else { return }
+        let inputs = c.makeInputs()
+        let outputs = c.row.evaluate(inputs.map { withLayout($0, layout) })
+        c.expecting(.gradient, layout: layout) {
+            // Backward from each output that requires grad, as torch.autograd.backward(outputs, grads).
+            let seeds = zip(outputs, upstream).compactMap { output, seed in
+                seed.flatMap { output.requiresGrad ? (output, $0.makeTensor()) : nil }
+            }
+            #expect(seeds.count == upstream.compactMap { $0 }.count, "outputs that require grad",
+                    sourceLocation: c.sourceLocation)
+            for (k, (output, seed)) in seeds.enumerated() {
+                output.backward(gradient: seed, retainGraph: k < seeds.count - 1)
+            }
+            for (i, (input, expected)) in zip(inputs, expectedGrads).enumerated() {
+                guard let expected else {
+                    #expect(input.grad == nil, "input \(i) gets no gradient", sourceLocation: c.sourceLocation)
+                    continue
+                }
+                guard let grad = input.grad else {
+                    Issue.record("input \(i) got no gradient", sourceLocation: c.sourceLocation)
+                    continue
+                }
+                expectMatches(grad, expected, tolerance: c.tolerance(for: expected.dtype), "gradient of input \(i)",
+                              sourceLocation: c.sourceLocation)
+            }
+        }
+    }
+
+    @Test("Gradients match finite differences", arguments: OpTable.gradCheckCases, Layout.allCases)
+    func finiteDifferences(_ c: OpCase, _ layout: Layout) {
+        let inputs = c.makeInputs()
+        let free = inputs.indices.filter { c.golden.inputs[$0].requiresGrad }
+        c.expecting(.gradCheck, layout: layout) {
+            expectGradientsMatch({ points in
+                var arguments = inputs
+                for (i, point) in zip(free, points) { arguments[i] = point }
+                let outputs = c.row.evaluate(arguments.map { withLayout($0, layout) })
+                    .filter { $0.dtype.isFloatingPoint }
+                return outputs.count == 1 ? outputs[0] : Tensor.cat(outputs.map { $0.reshaped(-1) })
+            }, inputs: free.map { inputs[$0] }, sourceLocation: c.sourceLocation)
+        }
+    }
+
+    @Test("Every row has goldens and every golden a row")
+    func coverage() {
+        let keys = OpTable.rows.map(\.key)
+        #expect(Set(keys).count == keys.count, "duplicate row keys")
+        let goldenRows = Set(OpGolden.all.map(\.row))
+        for row in OpTable.rows where !goldenRows.contains(row.key) {
+            Issue.record("row '\(row.key)' has no goldens: add it to Tests/Goldens/op_goldens.py",
+                         sourceLocation: row.sourceLocation)
+        }
+        for missing in goldenRows.subtracting(keys).sorted() {
+            Issue.record("goldens for '\(missing)' have no row in OpTable.swift")
+        }
+        #expect(OpTable.cases.count == OpGolden.all.count)
+    }
+
+    @Test("Known issues name real variants")
+    func knownIssuesAreCurrent() {
+        for row in OpTable.rows {
+            let variants = Set(OpGolden.all.filter { $0.row == row.key }.map { $0.variant ?? "" })
+            for issue in row.knownIssues {
+                for variant in issue.variants ?? [] where !variants.contains(variant) {
+                    Issue.record("known issue names variant '\(variant)', which '\(row.key)' does not have",
+                                 sourceLocation: row.sourceLocation)
+                }
+            }
+        }
+    }
+}
