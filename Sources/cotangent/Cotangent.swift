@@ -7,10 +7,19 @@ struct CotangentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cotangent",
         abstract: "Tensors and PyTorch-style automatic differentiation for Swift.",
-        discussion: "With no subcommand, runs the tour of the seed notebook.",
-        subcommands: [TourCommand.self],
-        defaultSubcommand: TourCommand.self
+        discussion: "With no subcommand, runs the tour of the seed notebook, then trains the MLP on the digits and prints its test accuracy.",
+        subcommands: [TourCommand.self, TrainCommand.self]
     )
+
+    func run() throws {
+        runTour()
+        print()
+        print("Training an MLP (64-256-10) on the bundled digits (cotangent train mlp):")
+        let options = try TrainingOptions.parse([])
+        let result = try MLPCommand.train(options: options)
+        report("MLP", result, epochs: MLPCommand.defaultEpochs)
+        print(Digits.attribution)
+    }
 }
 
 /// Runs `Tour/Tour.swift`, the seed notebook translated cell by cell.
