@@ -114,17 +114,18 @@ extension Tensor {
         let t: Tensor
         switch dtype {
         case .float32:
-            // PyTorch computes in the dtype: the first half from start, the second from end.
+            // PyTorch computes in the dtype: the first half from start, the second from end
+            // (one step is `start`).
             let s = Float(start), e = Float(end)
             let step = steps > 1 ? (e - s) / Float(steps - 1) : 0
             let values = (0..<steps).map { i -> Float in
-                i < steps / 2 ? s + step * Float(i) : e - step * Float(steps - i - 1)
+                i < steps / 2 || steps == 1 ? s + step * Float(i) : e - step * Float(steps - i - 1)
             }
             t = Tensor(shape: [steps], scalars: values)
         default:
             let step = steps > 1 ? (end - start) / Double(steps - 1) : 0
             let values = (0..<steps).map { i -> Double in
-                i < steps / 2 ? start + step * Double(i) : end - step * Double(steps - i - 1)
+                i < steps / 2 || steps == 1 ? start + step * Double(i) : end - step * Double(steps - i - 1)
             }
             t = Tensor(shape: [steps], scalars: values).ensuring(dtype)
         }

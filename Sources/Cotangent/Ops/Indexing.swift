@@ -212,10 +212,16 @@ extension Tensor {
             }) { old in
                 let select: (Tensor) -> Tensor = { $0.basicIndex(items).view }
                 let mask = Tensor.zeros(old.shape, dtype: .bool)
-                withNoGrad { Kernels.fill(select(mask), with: 1) }
-                let placed = value.to(old.dtype).expanded(to: region.shape)
-                    .embedded(inShape: old.shape, name: "CopySlicesBackward0", region: select)
-                return Tensor.where(mask, placed, old)
+                let result = withNoGrad { old.cloned() }
+                withNoGrad {
+                    Kernels.fill(select(mask), with: 1)
+                    Kernels.copy(value, into: select(result))
+                }
+                // The old value's gradient outside the region, the region's to the value
+                // (the engine sums it back to the value's shape and dtype).
+                return Tensor.record("CopySlices", inputs: [old, value], result: result) { grad, _ in
+                    [Tensor.where(mask, Tensor.zeros(like: grad), grad), select(grad)]
+                }
             }
             return
         }
