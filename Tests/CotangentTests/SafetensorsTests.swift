@@ -120,6 +120,7 @@ private func safetensorsBytes(header: String, body: [UInt8] = []) -> Data {
             ("bad JSON", safetensorsBytes(header: "{\"a\": "), .invalidHeader("it is not valid JSON: unexpected end of text at byte 6")),
             ("no dtype", safetensorsBytes(header: "{\"a\":{\"shape\":[1],\"data_offsets\":[0,4]}}", body: [0, 0, 0, 0]), .invalidHeader("entry 'a' has no dtype string")),
             ("bad shape", safetensorsBytes(header: "{\"a\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", body: [0, 0, 0, 0]), .invalidHeader("entry 'a' has no shape of non-negative integers")),
+            ("huge empty shape", safetensorsBytes(header: "{\"a\":{\"dtype\":\"F32\",\"shape\":[0,4294967296,4294967296],\"data_offsets\":[0,0]}}"), .invalidHeader("entry 'a' has shape [0, 4294967296, 4294967296], too large to index")),
             ("bad metadata", safetensorsBytes(header: "{\"__metadata__\":{\"k\":1}}"), .invalidHeader("__metadata__ must map strings to strings")),
             ("unsupported dtype", safetensorsBytes(header: "{\"a\":{\"dtype\":\"F8_E4M3\",\"shape\":[1],\"data_offsets\":[0,1]}}", body: [0]), .unsupportedDType(tensor: "a", dtype: "F8_E4M3")),
             ("size mismatch", safetensorsBytes(header: "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,4]}}", body: [0, 0, 0, 0]), .invalidOffsets(tensor: "a", reason: "shape [2] of F32 needs 8 bytes, the range holds 4")),
@@ -193,6 +194,9 @@ private func safetensorsBytes(header: String, body: [UInt8] = []) -> Data {
             try NPY.decode(withHeader("{'descr': '<f4', 'fortran_order': False, }"))
         }
         #expect(throws: NPYError.self) { try NPY.decode(withHeader("{'descr': '<f4', 'fortran_order': Maybe, 'shape': (1,)}")) }
+        #expect(throws: NPYError.invalidHeader("shape [0, 4294967296, 4294967296] is too large to index")) {
+            try NPY.decode(withHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 4294967296, 4294967296), }"))
+        }
         for length in 0..<good.count {
             #expect(throws: NPYError.self) { try NPY.decode(good.prefix(length)) }
         }

@@ -47,6 +47,18 @@ extension Tensor {
     }
 }
 
+/// Whether a shape read from a file can be indexed: the product of its sizes,
+/// counting empty dims as 1 (as strides do), fits in an `Int`.
+func stridesFit(_ shape: [Int]) -> Bool {
+    var product = 1
+    for d in shape {
+        let (p, overflow) = product.multipliedReportingOverflow(by: Swift.max(d, 1))
+        if overflow { return false }
+        product = p
+    }
+    return true
+}
+
 /// Converts an IEEE half-precision bit pattern to `Float` (exact).
 func floatFromHalf(_ bits: UInt16) -> Float {
     let sign = UInt32(bits >> 15) << 31

@@ -110,6 +110,7 @@ public enum NPY {
             throw NPYError.invalidHeader("it has no 'shape' tuple of non-negative integers")
         }
 
+        guard stridesFit(shape) else { throw NPYError.invalidHeader("shape \(shape) is too large to index") }
         guard let type = ElementType(descr) else { throw NPYError.unsupportedDType(descr) }
         var count = 1
         for d in shape {

@@ -202,6 +202,7 @@ public enum Safetensors {
             guard let shape = integers(info["shape"]), shape.allSatisfy({ $0 >= 0 }) else {
                 throw SafetensorsError.invalidHeader("entry '\(name)' has no shape of non-negative integers")
             }
+            guard stridesFit(shape) else { throw SafetensorsError.invalidHeader("entry '\(name)' has shape \(shapeText(shape)), too large to index") }
             guard let offsets = integers(info["data_offsets"]), offsets.count == 2, offsets[0] >= 0 else {
                 throw SafetensorsError.invalidHeader("entry '\(name)' has no data_offsets pair")
             }
