@@ -127,7 +127,7 @@ typedef struct { ct_unary_op op; ct_dtype dtype; } ct_unary_ctx;
     switch (op) {                                                                    \
     case CT_NEG: CT_UNARY_SEG(T, T, -v); break;                                      \
     case CT_ABS: CT_UNARY_SEG(T, T, fabs##F(v)); break;                              \
-    case CT_SIGN: CT_UNARY_SEG(T, T, isnan(v) ? v : (T)((v > 0) - (v < 0))); break;  \
+    case CT_SIGN: CT_UNARY_SEG(T, T, isnan(v) ? (T)0 : (T)((v > 0) - (v < 0))); break; \
     case CT_SQUARE: CT_UNARY_SEG(T, T, v * v); break;                                \
     case CT_EXP: CT_UNARY_SEG(T, T, exp##F(v)); break;                               \
     case CT_LOG: CT_UNARY_SEG(T, T, log##F(v)); break;                               \

@@ -472,8 +472,14 @@ private func ulpError(_ got: Double, _ want: Float80) -> Double {
 
         func run(_ dtype: ct_dtype) -> Bool {
             var c = c0
-            ct_gemm(dtype, Int64(m), Int64(n), Int64(k), alpha, a, Int64(rsa), Int64(csa),
-                    b, Int64(rsb), Int64(csb), beta, &c, Int64(rsc), Int64(csc))
+            a.withUnsafeBytes { a in
+                b.withUnsafeBytes { b in
+                    c.withUnsafeMutableBytes { c in
+                        ct_gemm(dtype, Int64(m), Int64(n), Int64(k), alpha, a.baseAddress, Int64(rsa), Int64(csa),
+                                b.baseAddress, Int64(rsb), Int64(csb), beta, c.baseAddress, Int64(rsc), Int64(csc))
+                    }
+                }
+            }
             for i in 0..<c.count where !(abs(Double(c[i]) - want[i]) <= tol[i]) { return false }
             return true
         }

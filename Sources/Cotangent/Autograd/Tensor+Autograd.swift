@@ -146,27 +146,3 @@ extension Tensor {
         GradMode.isEnabled && inputs.contains { $0.requiresGrad }
     }
 }
-
-private extension DType {
-    /// The C type name PyTorch's messages use for a dtype (`'double'`).
-    var cTypeName: String {
-        switch self {
-        case .bool: "bool"
-        case .int32: "int"
-        case .int64: "long int"
-        case .float32: "float"
-        case .float64: "double"
-        }
-    }
-
-    /// The ATen scalar type name PyTorch's messages use for a dtype (`'Float'`).
-    var scalarTypeName: String {
-        switch self {
-        case .bool: "Bool"
-        case .int32: "Int"
-        case .int64: "Long"
-        case .float32: "Float"
-        case .float64: "Double"
-        }
-    }
-}

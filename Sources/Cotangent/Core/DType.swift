@@ -51,6 +51,28 @@ public enum DType: Sendable, Hashable, CaseIterable, CustomStringConvertible {
         }
     }
 
+    /// The ATen scalar type name PyTorch's messages use (`Float`, `Long`).
+    var scalarTypeName: String {
+        switch self {
+        case .bool: "Bool"
+        case .int32: "Int"
+        case .int64: "Long"
+        case .float32: "Float"
+        case .float64: "Double"
+        }
+    }
+
+    /// The C type name PyTorch's messages use (`float`, `long int`).
+    var cTypeName: String {
+        switch self {
+        case .bool: "bool"
+        case .int32: "int"
+        case .int64: "long int"
+        case .float32: "float"
+        case .float64: "double"
+        }
+    }
+
     /// The kernel library's code for this dtype.
     var kernelCode: ct_dtype {
         switch self {

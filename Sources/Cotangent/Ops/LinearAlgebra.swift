@@ -1,29 +1,4 @@
 import CCotangentKernels
-
-private extension DType {
-    /// PyTorch's `ScalarType` name, as its messages print it (`Float`, `Long`).
-    var scalarTypeName: String {
-        switch self {
-        case .bool: "Bool"
-        case .int32: "Int"
-        case .int64: "Long"
-        case .float32: "Float"
-        case .float64: "Double"
-        }
-    }
-
-    /// The C++ element type's name, as some PyTorch messages print it (`long int`).
-    var cTypeName: String {
-        switch self {
-        case .bool: "bool"
-        case .int32: "int"
-        case .int64: "long int"
-        case .float32: "float"
-        case .float64: "double"
-        }
-    }
-}
-
 // Products of vectors and matrices. Every one runs on the GEMM kernel, which
 // reads operands through their strides, so transposed inputs are never copied.
 
