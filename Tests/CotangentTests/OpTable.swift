@@ -35,10 +35,8 @@ enum OpTable {
         .unary("x.sqrt()") { $0.sqrt() },
         .unary("x.rsqrt()") { $0.rsqrt() },
         .unary("x.reciprocal()") { $0.reciprocal() },
-        .unary("x.abs()") { $0.abs() }
-            .knownIssue([.gradient], variants: ["special"], "the gradient at NaN is NaN, PyTorch's is 0: it multiplies by sign(x), and the CT_SIGN kernel keeps NaN where PyTorch's sign(NaN) is 0"),
-        .unary("x.sign()") { $0.sign() }
-            .knownIssue([.values], variants: ["special"], "the CT_SIGN kernel keeps NaN where PyTorch's sign(NaN) is 0"),
+        .unary("x.abs()") { $0.abs() },
+        .unary("x.sign()") { $0.sign() },
         .unary("x.sin()") { $0.sin() },
         .unary("x.cos()") { $0.cos() },
         .unary("x.tan()") { $0.tan() },
