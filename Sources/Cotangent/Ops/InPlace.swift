@@ -25,9 +25,11 @@ extension Tensor {
                        _ compute: (Tensor) -> Tensor) {
         checkInPlace(op)
         let recording = GradMode.isEnabled && (requiresGrad || other?.requiresGrad == true)
+        if recording, let base = viewBase {
+            updateViewInPlace(op, base: base, compute)
+            return
+        }
         if recording {
-            check(viewBase == nil || viewBase?.requiresGrad != true, op,
-                  "in-place operations on a view of a tensor that requires grad are not supported; use an out-of-place op (y = y + x) or work on cloned() data")
             // A copy of the old value that carries this tensor's history, so the new
             // node links straight to the previous one (as PyTorch's next functions show).
             let old = withNoGrad { cloned() }
@@ -52,6 +54,39 @@ extension Tensor {
             Kernels.copy(result, into: self)
         }
         storage.version += 1
+    }
+
+    /// An in-place update of a view while recording: the base's history is
+    /// rebased onto a `CopySlices` node (the base's old value outside the view,
+    /// the new values inside), and the view reads the new base, as in PyTorch.
+    private func updateViewInPlace(_ op: String, base: Tensor, _ compute: (Tensor) -> Tensor) {
+        check(base.isContiguous, op, "in-place operations on a view of a non-contiguous tensor that requires grad are not supported; use an out-of-place op (y = y + x)")
+        let (viewShape, viewStrides, viewOffset) = (shape, strides, storageOffset - base.storageOffset)
+        let region: (Tensor) -> Tensor = { $0.contiguous().asStrided(viewShape, viewStrides, offset: viewOffset) }
+        let old = withNoGrad { cloned() }
+        old.gradNode = gradNode
+        let result = compute(old)
+        check(result.shape == shape, op, "output with shape \(shapeText(shape)) doesn't match the broadcast shape \(shapeText(result.shape))")
+        let newBase = Tensor.copySlices(base.aliasWithoutHistory(gradNode: base.gradNode), value: result, region: region)
+        withNoGrad { Kernels.copy(result, into: self) }
+        storage.version += 1
+        base.gradNode = newBase.gradNode
+        gradNode = region(base).gradNode
+    }
+
+    /// The out-of-place form of writing `value` (broadcast) into `region(old)`:
+    /// PyTorch's `CopySlices`. The old value keeps its gradient outside the
+    /// region; the region's gradient goes to `value`.
+    static func copySlices(_ old: Tensor, value: Tensor, region: @escaping (Tensor) -> Tensor) -> Tensor {
+        let mask = Tensor.zeros(old.shape, dtype: .bool)
+        let result = withNoGrad { old.cloned() }
+        withNoGrad {
+            Kernels.fill(region(mask), with: 1)
+            Kernels.copy(value, into: region(result))
+        }
+        return record("CopySlices", inputs: [old, value], result: result) { grad, _ in
+            [Tensor.where(mask, Tensor.zeros(like: grad), grad), region(grad)]
+        }
     }
 
     /// An in-place arithmetic update `self = self op other`.

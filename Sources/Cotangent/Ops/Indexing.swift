@@ -210,18 +210,7 @@ extension Tensor {
             updateInPlace("index_put_", involving: value, fastPath: value.storage === storage ? nil : {
                 Kernels.copy(value, into: region)
             }) { old in
-                let select: (Tensor) -> Tensor = { $0.basicIndex(items).view }
-                let mask = Tensor.zeros(old.shape, dtype: .bool)
-                let result = withNoGrad { old.cloned() }
-                withNoGrad {
-                    Kernels.fill(select(mask), with: 1)
-                    Kernels.copy(value, into: select(result))
-                }
-                // The old value's gradient outside the region, the region's to the value
-                // (the engine sums it back to the value's shape and dtype).
-                return Tensor.record("CopySlices", inputs: [old, value], result: result) { grad, _ in
-                    [Tensor.where(mask, Tensor.zeros(like: grad), grad), select(grad)]
-                }
+                Tensor.copySlices(old, value: value, region: { $0.basicIndex(items).view })
             }
             return
         }

@@ -251,6 +251,19 @@ extension Tensor {
         return slice(dim: d, start: start, end: start + length)
     }
 
+    /// A view of a contiguous tensor with explicit geometry (PyTorch's
+    /// `as_strided`, relative to this tensor's first element); used to replay
+    /// a view on a base whose history changed.
+    func asStrided(_ shape: [Int], _ strides: [Int], offset: Int) -> Tensor {
+        let inputShape = self.shape
+        let result = view(shape: shape, strides: strides, offset: storageOffset + offset)
+        return Tensor.record("AsStridedBackward0", inputs: [self], result: result) { grad, _ in
+            [grad.embedded(inShape: inputShape, name: "AsStridedBackwardBackward0") {
+                $0.contiguous().asStrided(shape, strides, offset: offset)
+            }]
+        }
+    }
+
     /// Places this tensor (the gradient of a view) into zeros of `shape` at the
     /// elements `region` selects; its own gradient is that region of the gradient.
     func embedded(inShape shape: [Int], name: String, region: @escaping (Tensor) -> Tensor) -> Tensor {
