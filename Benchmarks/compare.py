@@ -3,7 +3,7 @@
 invocation on one machine, and prints the ratios of medians (ours / theirs;
 lower is better).
 
-    python3 Benchmarks/compare.py [--min-time 1.0] [--filter NAME] [--markdown]
+    python3 Benchmarks/compare.py [--min-time 1.0] [--filter NAME] [--markdown] [--binary PATH]
 
 PyTorch and NumPy are used when they can be imported (for example run this
 with ../shared/tools/torch-ref); missing ones are left out of the table.
@@ -115,8 +115,8 @@ def numpy_workloads(np):
     return w
 
 
-def run_ours(min_time, name_filter):
-    binary = os.path.join(ROOT, ".build", "release", "cotangent-bench")
+def run_ours(min_time, name_filter, binary=None):
+    binary = binary or os.path.join(ROOT, ".build", "release", "cotangent-bench")
     if not os.path.exists(binary):
         subprocess.run(["swift", "build", "-c", "release", "--product", "cotangent-bench"], cwd=ROOT, check=True)
     args = [binary, "--json", "--min-time", str(min_time)]
@@ -131,9 +131,10 @@ def main():
     parser.add_argument("--min-time", type=float, default=1.0)
     parser.add_argument("--filter")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument("--binary", help="the cotangent-bench to run (default: .build/release/cotangent-bench)")
     args = parser.parse_args()
 
-    ours = run_ours(args.min_time, args.filter)
+    ours = run_ours(args.min_time, args.filter, args.binary)
     theirs = {}
     try:
         import torch
@@ -150,7 +151,7 @@ def main():
     for name, r in ours.items():
         row = {"name": name, "ours": r["median_s"], "gflops": r.get("gflops")}
         for lib, workloads in theirs.items():
-            if name in workloads:
+            if name in workloads and (not args.filter or args.filter in name):
                 body = workloads[name]()
                 for _ in range(3):
                     body()

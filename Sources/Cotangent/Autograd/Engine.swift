@@ -14,75 +14,20 @@ enum Engine {
     /// of those tensors instead of accumulating into `.grad` (autograd.grad).
     static func run(roots: [Tensor], grads: [Tensor], targets: [Tensor]?,
                     retainGraph: Bool, createGraph: Bool, allowUnused: Bool = false) -> [Tensor?] {
-        let mark = passCounter.add(1, ordering: .relaxed).newValue
-        var nodes: [Node] = []
-        var stack: [Node] = []
-        for root in roots { if let node = root.gradNode { stack.append(node) } }
-        while let node = stack.popLast() {
-            guard node.visitMark != mark else { continue }
-            node.visitMark = mark
-            nodes.append(node)
-            for case .node(let next)? in node.edges where next.visitMark != mark { stack.append(next) }
-        }
-        if nodes.count > 1 { nodes.sort { $0.sequenceNumber > $1.sequenceNumber } }
-
-        // With targets, only nodes on a path to a target run.
-        var targetIndex: [ObjectIdentifier: Int] = [:]
-        for (i, t) in (targets ?? []).enumerated() {
-            targetIndex[ObjectIdentifier(t.gradNode ?? t)] = i
-        }
-        var captured = [Tensor?](repeating: nil, count: targets?.count ?? 0)
-        for node in nodes.reversed() {
-            node.needed = targets == nil || targetIndex[ObjectIdentifier(node)] != nil || node.edges.contains { edge in
-                switch edge {
-                case .node(let next)?: next.needed
-                case .leaf(let leaf)?: targetIndex[ObjectIdentifier(leaf)] != nil
-                case nil: false
-                }
-            }
-        }
-
-        func deliver(_ grad: Tensor, to edge: Edge) {
-            switch edge {
-            case .node(let next) where next.needed:
-                next.pendingGrad = next.pendingGrad.map { $0 + grad } ?? grad
-            case .node:
-                break
-            case .leaf(let leaf):
-                if targets != nil {
-                    if let i = targetIndex[ObjectIdentifier(leaf)] { captured[i] = captured[i].map { $0 + grad } ?? grad }
-                } else {
-                    accumulate(grad, into: &leaf.gradStorage, createGraph: createGraph)
-                }
-            }
-        }
-        func pass() {
-            for (root, grad) in zip(roots, grads) {
-                if let edge = root.gradientEdge { deliver(grad, to: edge) }
-            }
-            for node in nodes where node.needed {
-                guard let grad = node.pendingGrad else { continue }
-                node.pendingGrad = nil
-                if node.retainsGrad { accumulate(grad, into: &node.retainedGrad, createGraph: createGraph) }
-                if let i = targetIndex[ObjectIdentifier(node)] { captured[i] = grad }
-                guard let rule = node.rule else { continue }
-                let inputGrads = rule(grad, node.saved ?? SavedValues.none)
-                for (i, edge) in node.edges.enumerated() {
-                    guard let edge, i < inputGrads.count, let g = inputGrads[i] else { continue }
-                    deliver(g.reduced(toShape: node.inputs[i].shape, dtype: node.inputs[i].dtype), to: edge)
-                }
-                if !retainGraph { node.saved?.release() }
-            }
-        }
+        let pass = BackwardPass(roots: roots, targets: targets, retainGraph: retainGraph, createGraph: createGraph,
+                                mark: passCounter.add(1, ordering: .relaxed).newValue)
         // Record the backward pass itself only for createGraph.
-        if GradMode.isEnabled == createGraph { pass() } else { GradMode.$isEnabled.withValue(createGraph, operation: pass) }
-
+        if GradMode.isEnabled == createGraph {
+            pass.execute(roots: roots, grads: grads)
+        } else {
+            GradMode.$isEnabled.withValue(createGraph) { pass.execute(roots: roots, grads: grads) }
+        }
         if let targets, !allowUnused {
-            for (i, t) in targets.enumerated() where captured[i] == nil && !isReachable(t, nodes: nodes) {
+            for (i, t) in targets.enumerated() where pass.captured[i] == nil && !pass.reaches(t) {
                 fail("grad", "The differentiated Tensor at index \(i) appears to not have been used in the graph. Set allowUnused: true if this is the desired behavior.")
             }
         }
-        return captured
+        return pass.captured
     }
 
     /// Adds an incoming gradient into a `.grad` slot (PyTorch's AccumulateGrad):
@@ -100,10 +45,6 @@ enum Engine {
         }
     }
 
-    private static func isReachable(_ t: Tensor, nodes: [Node]) -> Bool {
-        if let node = t.gradNode { return nodes.contains { $0 === node } }
-        return nodes.contains { $0.edges.contains { if case .leaf(let l)? = $0 { l === t } else { false } } }
-    }
 }
 
 extension Tensor {
@@ -123,5 +64,89 @@ extension Tensor {
         for i in target.indices where target[i] == 1 && shape[lead + i] != 1 { dims.append(lead + i) }
         let summed = dims.isEmpty ? self : sum(dim: dims, keepDim: true)
         return summed.shape == target ? summed : summed.reshaped(target)
+    }
+}
+
+/// The state of one backward pass: the nodes to visit, in order, and where
+/// gradients are collected for `grad(of:wrt:)`.
+private final class BackwardPass {
+    let nodes: [Node]
+    let retainGraph: Bool, createGraph: Bool
+    let collecting: Bool
+    /// Target index by node (non-leaf targets) or by tensor (leaf targets).
+    let targetIndex: [ObjectIdentifier: Int]
+    var captured: [Tensor?]
+
+    init(roots: [Tensor], targets: [Tensor]?, retainGraph: Bool, createGraph: Bool, mark: Int) {
+        self.retainGraph = retainGraph
+        self.createGraph = createGraph
+        var nodes: [Node] = []
+        var stack: [Node] = []
+        for root in roots { if let node = root.gradNode { stack.append(node) } }
+        while let node = stack.popLast() {
+            guard node.visitMark != mark else { continue }
+            node.visitMark = mark
+            nodes.append(node)
+            for input in node.inputs { if case .node(let next)? = input.edge, next.visitMark != mark { stack.append(next) } }
+        }
+        // A node is always created after the nodes of its inputs: decreasing
+        // creation order is a topological order.
+        if nodes.count > 1 { nodes.sort { $0.sequenceNumber > $1.sequenceNumber } }
+        self.nodes = nodes
+
+        collecting = targets != nil
+        var index: [ObjectIdentifier: Int] = [:]
+        for (i, t) in (targets ?? []).enumerated() { index[ObjectIdentifier(t.gradNode ?? t)] = i }
+        targetIndex = index
+        captured = [Tensor?](repeating: nil, count: targets?.count ?? 0)
+        // With targets, only nodes on a path to a target run.
+        for node in nodes.reversed() {
+            node.needed = !collecting || index[ObjectIdentifier(node)] != nil || node.inputs.contains { input in
+                switch input.edge {
+                case .node(let next)?: next.needed
+                case .leaf(let leaf)?: index[ObjectIdentifier(leaf)] != nil
+                case nil: false
+                }
+            }
+        }
+    }
+
+    func execute(roots: [Tensor], grads: [Tensor]) {
+        for (root, grad) in zip(roots, grads) {
+            if let edge = root.gradientEdge { deliver(grad, to: edge) }
+        }
+        for node in nodes where node.needed {
+            guard let grad = node.pendingGrad else { continue }
+            node.pendingGrad = nil
+            if node.retainsGrad { Engine.accumulate(grad, into: &node.retainedGrad, createGraph: createGraph) }
+            if collecting, let i = targetIndex[ObjectIdentifier(node)] { captured[i] = grad }
+            guard let rule = node.rule else { continue }
+            let inputGrads = rule(grad, node.saved ?? SavedValues.none)
+            for (i, input) in node.inputs.enumerated() {
+                guard let edge = input.edge, i < inputGrads.count, let g = inputGrads[i] else { continue }
+                deliver(g.reduced(toShape: input.shape, dtype: input.dtype), to: edge)
+            }
+            if !retainGraph { node.saved?.release() }
+        }
+    }
+
+    private func deliver(_ grad: Tensor, to edge: Edge) {
+        switch edge {
+        case .node(let next):
+            guard next.needed else { return }
+            next.pendingGrad = next.pendingGrad.map { $0 + grad } ?? grad
+        case .leaf(let leaf):
+            if collecting {
+                if let i = targetIndex[ObjectIdentifier(leaf)] { captured[i] = captured[i].map { $0 + grad } ?? grad }
+            } else {
+                Engine.accumulate(grad, into: &leaf.gradStorage, createGraph: createGraph)
+            }
+        }
+    }
+
+    /// Whether `t` takes part in the graph this pass walked.
+    func reaches(_ t: Tensor) -> Bool {
+        if let node = t.gradNode { return nodes.contains { $0 === node } }
+        return nodes.contains { $0.inputs.contains { if case .leaf(let l)? = $0.edge { l === t } else { false } } }
     }
 }

@@ -12,11 +12,10 @@ typealias BackwardRule = (_ grad: Tensor, _ saved: SavedValues) -> [Tensor?]
 public final class Node: CustomStringConvertible {
     /// PyTorch's name for the node, e.g. `MulBackward0`.
     public let name: String
-    /// Where each input's gradient goes; nil for inputs that need no gradient.
-    let edges: [Edge?]
-    /// Shape and dtype of each input, so the engine can undo broadcasting and
-    /// type promotion in one place.
-    let inputs: [InputMetadata]
+    /// Each input: where its gradient goes (nil if it needs none), and its
+    /// shape and dtype, so the engine can undo broadcasting and type promotion
+    /// in one place.
+    let inputs: [Input]
     let rule: BackwardRule?
     /// Values saved for backward; nil once released.
     var saved: SavedValues?
@@ -37,10 +36,9 @@ public final class Node: CustomStringConvertible {
 
     private static let counter = Atomic<Int>(0)
 
-    init(name: String, edges: [Edge?], inputs: [Tensor], saved: SavedValues?, rule: BackwardRule?) {
+    init(name: String, inputs: [Input], saved: SavedValues?, rule: BackwardRule?) {
         self.name = name
-        self.edges = edges
-        self.inputs = inputs.map { InputMetadata(shape: $0.shape, dtype: $0.dtype) }
+        self.inputs = inputs
         self.saved = saved
         self.rule = rule
         self.variable = nil
@@ -50,7 +48,6 @@ public final class Node: CustomStringConvertible {
     /// An `AccumulateGrad` node standing for a leaf in `nextFunctions`.
     init(accumulatorFor leaf: Tensor) {
         name = "AccumulateGrad"
-        edges = []
         inputs = []
         rule = nil
         variable = leaf
@@ -61,8 +58,8 @@ public final class Node: CustomStringConvertible {
     /// `grad_fn.next_functions`: `(node, 0)`, with leaves shown as their
     /// `AccumulateGrad` node and inputs that need no gradient as `(nil, 0)`.
     public var nextFunctions: [(node: Node?, index: Int)] {
-        edges.map { edge in
-            switch edge {
+        inputs.map { input in
+            switch input.edge {
             case .none: (nil, 0)
             case .node(let node): (node, 0)
             case .leaf(let leaf): (leaf.gradAccumulator, 0)
@@ -73,8 +70,10 @@ public final class Node: CustomStringConvertible {
     public var description: String { "<\(name)>" }
 }
 
-/// What the engine needs to know of an input to shape its gradient.
-struct InputMetadata {
+/// One input of a node: where its gradient goes, and the shape and dtype the
+/// gradient must have when it gets there.
+struct Input {
+    let edge: Edge?
     let shape: [Int]
     let dtype: DType
 }
@@ -106,8 +105,10 @@ extension Tensor {
 /// Reading a value that was modified in place since it was saved, or after the
 /// graph was freed by a backward pass, stops with PyTorch's message.
 final class SavedValues {
-    private var values: [Tensor]
-    private let versions: [Int]
+    private var values: [(tensor: Tensor, version: Int)]
+    /// Bit i is set when input i of the node needs a gradient, so a rule can
+    /// skip work for the others (PyTorch's `needs_input_grad`).
+    var needsGradMask: UInt64 = .max
     /// The saved output, kept without its `gradFn` to avoid a reference cycle.
     private var resultData: Tensor?
     private let resultVersion: Int
@@ -121,8 +122,7 @@ final class SavedValues {
     nonisolated(unsafe) static let none = SavedValues([], result: nil)
 
     init(_ values: [Tensor], result: Tensor?) {
-        self.values = values
-        self.versions = values.map(\.storage.version)
+        self.values = values.map { ($0, $0.storage.version) }
         self.resultData = result.map { $0.aliasWithoutHistory() }
         self.resultVersion = result?.storage.version ?? 0
     }
@@ -143,10 +143,13 @@ final class SavedValues {
     /// The i-th saved input.
     subscript(_ i: Int) -> Tensor {
         checkNotReleased()
-        let value = values[i]
-        checkVersion(value, expected: versions[i], outputOf: value.gradNode?.name)
+        let (value, version) = values[i]
+        checkVersion(value, expected: version, outputOf: value.gradNode?.name)
         return value
     }
+
+    /// Whether input `i` of the node needs a gradient.
+    func needsGrad(_ i: Int) -> Bool { needsGradMask & (1 << UInt64(i)) != 0 }
 
     /// The saved output; while recording a backward (`createGraph`), it is
     /// connected to this node so the rule stays differentiable.

@@ -125,17 +125,18 @@ extension Tensor {
     static func record(_ name: String, inputs: [Tensor], result: Tensor, saving: [Tensor] = [],
                        savingResult: Bool = false, rule: @escaping BackwardRule) -> Tensor {
         guard result.dtype.isFloatingPoint, GradMode.isEnabled else { return result }
-        var edges: [Edge?] = []
-        edges.reserveCapacity(inputs.count)
-        var anyEdge = false
-        for input in inputs {
+        var slots: [Input] = []
+        slots.reserveCapacity(inputs.count)
+        var mask: UInt64 = 0
+        for (i, input) in inputs.enumerated() {
             let edge = input.gradientEdge
-            anyEdge = anyEdge || edge != nil
-            edges.append(edge)
+            if edge != nil { mask |= 1 << UInt64(Swift.min(i, 63)) }
+            slots.append(Input(edge: edge, shape: input.shape, dtype: input.dtype))
         }
-        guard anyEdge else { return result }
+        guard mask != 0 else { return result }
         let saved = saving.isEmpty && !savingResult ? nil : SavedValues(saving, result: savingResult ? result : nil)
-        let node = Node(name: name, edges: edges, inputs: inputs, saved: saved, rule: rule)
+        saved?.needsGradMask = mask
+        let node = Node(name: name, inputs: slots, saved: saved, rule: rule)
         saved?.node = node
         result.gradNode = node
         return result

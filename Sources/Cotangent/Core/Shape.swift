@@ -1,7 +1,15 @@
 /// Shape and stride arithmetic shared by every op.
 enum Shape {
+    private static let unitStride = [1]
+
     /// Row-major strides for a shape.
     static func contiguousStrides(_ shape: [Int]) -> [Int] {
+        // Shared arrays for the common small ranks: no allocation per tensor.
+        switch shape.count {
+        case 0: return []
+        case 1: return unitStride
+        default: break
+        }
         var strides = [Int](repeating: 1, count: shape.count)
         var running = 1
         for i in stride(from: shape.count - 1, through: 0, by: -1) {

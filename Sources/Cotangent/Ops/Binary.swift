@@ -53,15 +53,15 @@ extension Tensor {
     /// Multiplies elementwise, broadcasting the operands.
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         record("MulBackward0", inputs: [a, b], result: arithmetic(CT_MUL, a, b, op: "mul"), saving: [a, b]) { grad, saved in
-            [grad * saved[1], grad * saved[0]]
+            [saved.needsGrad(0) ? grad * saved[1] : nil, saved.needsGrad(1) ? grad * saved[0] : nil]
         }
     }
 
     /// Divides elementwise (true division: integers give the default float dtype).
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         record("DivBackward0", inputs: [a, b], result: floatArithmetic(CT_DIV, a, b, op: "div"), saving: [a, b]) { grad, saved in
-            let (a, b) = (saved[0], saved[1])
-            return [grad / b, -grad * a / (b * b)]
+            let b = saved[1]
+            return [saved.needsGrad(0) ? grad / b : nil, saved.needsGrad(1) ? -grad * saved[0] / (b * b) : nil]
         }
     }
 

@@ -38,7 +38,7 @@ extension Tensor {
         let column = other.view(shape: [count, 1], strides: [other.strides[0], 0], offset: other.storageOffset)
         Tensor.gemm(row, column, into: out.view(shape: [1, 1], strides: [1, 1], offset: 0))
         return Tensor.record("DotBackward0", inputs: [self, other], result: out, saving: [self, other]) { grad, saved in
-            [grad * saved[1], grad * saved[0]]
+            [saved.needsGrad(0) ? grad * saved[1] : nil, saved.needsGrad(1) ? grad * saved[0] : nil]
         }
     }
 
@@ -53,7 +53,7 @@ extension Tensor {
         let out = Tensor(uninitializedShape: [shape[0], other.shape[1]], dtype: dtype)
         Tensor.gemm(self, other, into: out)
         return Tensor.record("MmBackward0", inputs: [self, other], result: out, saving: [self, other]) { grad, saved in
-            [grad.mm(saved[1].t()), saved[0].t().mm(grad)]
+            [saved.needsGrad(0) ? grad.mm(saved[1].t()) : nil, saved.needsGrad(1) ? saved[0].t().mm(grad) : nil]
         }
     }
 
@@ -66,7 +66,7 @@ extension Tensor {
         let column = vector.view(shape: [vector.count, 1], strides: [vector.strides[0], 0], offset: vector.storageOffset)
         Tensor.gemm(self, column, into: out.view(shape: [shape[0], 1], strides: [1, 1], offset: 0))
         return Tensor.record("MvBackward0", inputs: [self, vector], result: out, saving: [self, vector]) { grad, saved in
-            [grad.unsqueezed(1) * saved[1], saved[0].t().mv(grad)]
+            [saved.needsGrad(0) ? grad.unsqueezed(1) * saved[1] : nil, saved.needsGrad(1) ? saved[0].t().mv(grad) : nil]
         }
     }
 
@@ -88,7 +88,8 @@ extension Tensor {
             withNoGrad { Tensor.gemm(select(dim: 0, index: i), other.select(dim: 0, index: i), into: out.select(dim: 0, index: i)) }
         }
         return Tensor.record("BmmBackward0", inputs: [self, other], result: out, saving: [self, other]) { grad, saved in
-            [grad.bmm(saved[1].transposed(1, 2)), saved[0].transposed(1, 2).bmm(grad)]
+            [saved.needsGrad(0) ? grad.bmm(saved[1].transposed(1, 2)) : nil,
+             saved.needsGrad(1) ? saved[0].transposed(1, 2).bmm(grad) : nil]
         }
     }
 
