@@ -37,6 +37,16 @@ public func expectGradientsMatch(_ f: ([Tensor]) -> Tensor, inputs: [Tensor], ep
     #expect(report.passed, "\(report)", sourceLocation: sourceLocation)
 }
 
+/// Expects an exit test's standard error to contain `text` (programmer errors
+/// stop the process with a PyTorch-worded message on standard error).
+public func expectStandardError(_ result: ExitTest.Result?, contains text: String,
+                                sourceLocation: SourceLocation = #_sourceLocation) {
+    guard let result else { return }  // The exit test itself already failed.
+    let stderr = String(decoding: result.standardErrorContent, as: UTF8.self)
+    #expect(stderr.contains(text), "standard error:\n\(stderr)\nexpected to contain:\n\(text)",
+            sourceLocation: sourceLocation)
+}
+
 /// Memory layouts an op must handle identically.
 public enum Layout: String, CaseIterable, Sendable, CustomStringConvertible {
     /// Row-major with no gaps.

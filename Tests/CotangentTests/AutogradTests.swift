@@ -36,15 +36,6 @@ func expectMessage(_ result: ExitTest.Result?, _ key: String, sourceLocation: So
     expectStandardError(result, contains: expected, sourceLocation: sourceLocation)
 }
 
-/// Expects an exit test's standard error to contain `text`.
-func expectStandardError(_ result: ExitTest.Result?, contains text: String,
-                         sourceLocation: SourceLocation = #_sourceLocation) {
-    guard let result else { return }  // The exit test itself already failed.
-    let stderr = String(decoding: result.standardErrorContent, as: UTF8.self)
-    #expect(stderr.contains(text), "standard error:\n\(stderr)\nexpected to contain:\n\(text)",
-            sourceLocation: sourceLocation)
-}
-
 /// The names of a node's next functions, `nil` for inputs that need no gradient.
 func nextNames(_ node: Node?) -> [String] {
     (node?.nextFunctions ?? []).map { $0.node?.name ?? "nil" }

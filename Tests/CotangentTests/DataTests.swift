@@ -75,15 +75,15 @@ extension LearningTests {
             let emptyShuffled = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
                 _ = DataLoader(TensorDataset(Tensor.zeros(0, 2)), batchSize: 2, shuffle: true)
             }
-            expectExitMessage(emptyShuffled, contains: "num_samples should be a positive integer value, but got num_samples=0")
+            expectStandardError(emptyShuffled, contains: "num_samples should be a positive integer value, but got num_samples=0")
             let zeroBatch = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
                 _ = DataLoader(TensorDataset(Tensor.zeros(3, 2)), batchSize: 0)
             }
-            expectExitMessage(zeroBatch, contains: "batch_size should be a positive integer value, but got batch_size=0")
+            expectStandardError(zeroBatch, contains: "batch_size should be a positive integer value, but got batch_size=0")
             let mismatch = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
                 _ = TensorDataset(Tensor.zeros(3, 2), Tensor.zeros(4))
             }
-            expectExitMessage(mismatch, contains: "Size mismatch between tensors")
+            expectStandardError(mismatch, contains: "Size mismatch between tensors")
         }
 
         @Test func digitsLoadWithTheDocumentedSplit() throws {

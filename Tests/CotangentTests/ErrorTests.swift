@@ -1,4 +1,5 @@
 import Testing
+import CotangentTestSupport
 
 @testable import Cotangent
 
@@ -10,9 +11,7 @@ struct ErrorTests {
     /// Expects the stopped child's standard error to contain `message`.
     private func expectMessage(_ result: ExitTest.Result?, _ message: String,
                                sourceLocation: SourceLocation = #_sourceLocation) {
-        guard let result else { return }  // the exit expectation already failed
-        let stderr = String(decoding: result.standardErrorContent, as: UTF8.self)
-        #expect(stderr.contains(message), "standard error: \(stderr)", sourceLocation: sourceLocation)
+        expectStandardError(result, contains: message, sourceLocation: sourceLocation)
     }
 
     @Test func shapeMismatchInAdd() async {

@@ -176,7 +176,7 @@ extension LearningTests {
                 }),
             ]
             for (key, result) in results {
-                expectExitMessage(result, contains: NNGoldens.errors[key]!)
+                expectStandardError(result, contains: NNGoldens.errors[key]!)
             }
         }
     }

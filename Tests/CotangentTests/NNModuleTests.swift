@@ -10,15 +10,6 @@ import Testing
 /// (`.serialized` applies to every suite nested in this one).
 @Suite(.serialized) enum LearningTests {}
 
-/// Expects an exit test's standard error to contain `text` (shared by the NN, optimizer and data tests).
-func expectExitMessage(_ result: ExitTest.Result?, contains text: String,
-                       sourceLocation: SourceLocation = #_sourceLocation) {
-    guard let result else { return }  // The exit test itself already failed.
-    let stderr = String(decoding: result.standardErrorContent, as: UTF8.self)
-    #expect(stderr.contains(text), "standard error:\n\(stderr)\nexpected to contain:\n\(text)",
-            sourceLocation: sourceLocation)
-}
-
 /// A float64 tensor from golden values.
 func golden(_ values: [Double], _ shape: [Int], dtype: DType = .float64) -> Tensor {
     Tensor(shape: shape, scalars: values).to(dtype)
@@ -331,15 +322,15 @@ extension LearningTests {
             let linear = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
                 _ = Linear(3, 2)(Tensor.zeros(4, 4))
             }
-            expectExitMessage(linear, contains: NNGoldens.errors["linearShapes"]!)
+            expectStandardError(linear, contains: NNGoldens.errors["linearShapes"]!)
             let norm = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
                 _ = LayerNorm(4)(Tensor.zeros(4, 3))
             }
-            expectExitMessage(norm, contains: NNGoldens.errors["layerNormShape"]!)
+            expectStandardError(norm, contains: NNGoldens.errors["layerNormShape"]!)
             let drop = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
                 _ = Dropout(p: 1.5)
             }
-            expectExitMessage(drop, contains: NNGoldens.errors["dropoutProbability"]!)
+            expectStandardError(drop, contains: NNGoldens.errors["dropoutProbability"]!)
         }
     }
 }

@@ -141,7 +141,7 @@ extension LearningTests {
                 }),
             ]
             for (key, result) in results {
-                expectExitMessage(result, contains: OptimGoldens.errors[key]!)
+                expectStandardError(result, contains: OptimGoldens.errors[key]!)
             }
         }
     }

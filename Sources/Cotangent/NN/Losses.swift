@@ -70,18 +70,6 @@ extension Reduction {
     func gradientScale(count: Int) -> Double { self == .mean ? 1 / Double(count) : 1 }
 }
 
-extension DType {
-    /// The ATen scalar type name PyTorch's loss messages use: `Float`, `Long`.
-    var atenName: String {
-        switch self {
-        case .bool: "Bool"
-        case .int32: "Int"
-        case .int64: "Long"
-        case .float32: "Float"
-        case .float64: "Double"
-        }
-    }
-}
 
 // MARK: L1, Huber, smooth L1
 
@@ -170,8 +158,8 @@ public func nllLoss(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil, ig
                     reduction: Reduction = .mean) -> Tensor {
     let op = "nll_loss"
     check(input.rank >= 1, op, "Expected 1 or more dimensions (got \(input.rank))")
-    check(target.dtype == .int64, op, "expected target dtype to be Long or Byte, but got \(target.dtype.atenName)")
-    check(input.dtype.isFloatingPoint, op, "\"nll_loss_out_frame\" not implemented for '\(input.dtype.atenName)'")
+    check(target.dtype == .int64, op, "expected target dtype to be Long or Byte, but got \(target.dtype.scalarTypeName)")
+    check(input.dtype.isFloatingPoint, op, "\"nll_loss_out_frame\" not implemented for '\(input.dtype.scalarTypeName)'")
     if input.rank == 1 {
         check(target.rank == 0 || target.shape == [1], op, "0D or 1D target tensor expected, multi-target not supported")
         if target.rank == 1 { return nllLoss(input.unsqueezed(0), target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction) }
@@ -259,7 +247,7 @@ public func crossEntropyLoss(_ input: Tensor, _ target: Tensor, weight: Tensor? 
                              reduction: Reduction = .mean, labelSmoothing: Double = 0) -> Tensor {
     let op = "cross_entropy"
     check(labelSmoothing >= 0 && labelSmoothing <= 1, op, "label_smoothing must be between 0.0 and 1.0. Got: \(labelSmoothing)")
-    check(input.dtype.isFloatingPoint, op, "\"log_softmax_lastdim_kernel_impl\" not implemented for '\(input.dtype.atenName)'")
+    check(input.dtype.isFloatingPoint, op, "\"log_softmax_lastdim_kernel_impl\" not implemented for '\(input.dtype.scalarTypeName)'")
     let classDim = input.rank == 1 ? 0 : 1
     let classes = input.rank == 0 ? 1 : input.shape[classDim]
     // Broadcast a per-class weight against the input: [1, C, 1, ...].
@@ -273,7 +261,7 @@ public func crossEntropyLoss(_ input: Tensor, _ target: Tensor, weight: Tensor? 
 
     if input.shape == target.shape {
         // Class probabilities.
-        check(target.dtype.isFloatingPoint, op, "Expected floating point type for target with class probabilities, got \(target.dtype.atenName)")
+        check(target.dtype.isFloatingPoint, op, "Expected floating point type for target with class probabilities, got \(target.dtype.scalarTypeName)")
         check(ignoreIndex < 0, op, "ignore_index is not supported for floating point target")
         let logProbabilities = input.logSoftmax(dim: classDim)
         let smoothed = labelSmoothing > 0 ? target * (1 - labelSmoothing) + labelSmoothing / Double(classes) : target
@@ -330,8 +318,8 @@ public func binaryCrossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor
                                reduction: Reduction = .mean) -> Tensor {
     let op = "binary_cross_entropy"
     check(target.shape == input.shape, op, "Using a target size (\(torchSizeText(target.shape))) that is different to the input size (\(torchSizeText(input.shape))) is deprecated. Please ensure they have the same size.")
-    check(input.dtype.isFloatingPoint, op, "\"binary_cross_entropy\" not implemented for '\(input.dtype.atenName)'")
-    check(target.dtype == input.dtype, op, "Found dtype \(target.dtype.atenName) but expected \(input.dtype.atenName)")
+    check(input.dtype.isFloatingPoint, op, "\"binary_cross_entropy\" not implemented for '\(input.dtype.scalarTypeName)'")
+    check(target.dtype == input.dtype, op, "Found dtype \(target.dtype.scalarTypeName) but expected \(input.dtype.scalarTypeName)")
     check(withNoGrad { ((input .>= 0.0) .&& (input .<= 1.0)).all().item() } != 0, op,
           "all elements of input should be between 0 and 1")
     let result: Tensor = withNoGrad {
@@ -369,7 +357,7 @@ public func binaryCrossEntropyWithLogits(_ input: Tensor, _ target: Tensor, weig
     let op = "binary_cross_entropy_with_logits"
     check(target.shape == input.shape, op, "Target size (\(torchSizeText(target.shape))) must be the same as input size (\(torchSizeText(input.shape)))")
     check(input.dtype.isFloatingPoint && target.dtype.isFloatingPoint, op,
-          "result type \(DType.resultType([input, target]).atenName) can't be cast to the desired output type \(target.dtype.atenName)")
+          "result type \(DType.resultType([input, target]).scalarTypeName) can't be cast to the desired output type \(target.dtype.scalarTypeName)")
     func logSigmoid(_ x: Tensor) -> Tensor { Tensor.minimum(x, 0) - (-x.abs()).exp().log1p() }
     let result: Tensor = withNoGrad {
         var logSig = logSigmoid(input)
