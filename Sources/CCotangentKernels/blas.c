@@ -22,6 +22,25 @@ static ct_sgemm_fn ct_sgemm;
 static ct_dgemm_fn ct_dgemm;
 static ct_setthreads_fn ct_blas_threads_fn;
 static char ct_blas_label[256];
+// Whether the library is worth using by default: a path the user named is;
+// an auto-detected OpenBLAS only if its kernels use the vector width ours do
+// (Debian's OpenBLAS 0.3.21 picks its SSE3 "Prescott" kernels on some
+// AVX-512 virtual machines and then runs 5x slower than ours); other auto-
+// detected CBLAS libraries (often the unoptimised reference BLAS) never.
+static bool ct_blas_good;
+
+// The vector level (as ct_simd_level) of an OpenBLAS core type's kernels.
+static int32_t ct_blas_core_level(const char *core) {
+    static const char *const avx512[] = {"skylakex", "cooperlake", "sapphirerapids", "zen4", "zen5"};
+    static const char *const avx2[] = {"haswell", "zen", "skylake", "broadwell", "excavator", "zen2", "zen3"};
+    char lower[64];
+    size_t i = 0;
+    for (; core[i] && i + 1 < sizeof lower; i++) lower[i] = (char)(core[i] | 0x20);
+    lower[i] = 0;
+    for (size_t j = 0; j < sizeof avx512 / sizeof *avx512; j++) if (!strcmp(lower, avx512[j])) return 2;
+    for (size_t j = 0; j < sizeof avx2 / sizeof *avx2; j++) if (!strcmp(lower, avx2[j])) return 1;
+    return 0;
+}
 
 static bool ct_blas_try(const char *path) {
     void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
@@ -32,10 +51,16 @@ static bool ct_blas_try(const char *path) {
     ct_sgemm = s;
     ct_dgemm = d;
     ct_blas_threads_fn = (ct_setthreads_fn)dlsym(h, "openblas_set_num_threads");
+    typedef char *(*ct_corename_fn)(void);
+    ct_corename_fn corename = (ct_corename_fn)dlsym(h, "openblas_get_corename");
+    const char *core = corename ? corename() : NULL;
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
-    snprintf(ct_blas_label, sizeof ct_blas_label, "%s (%s)",
-             strstr(base, "openblas") ? "openblas" : "cblas", base);
+    if (core)
+        snprintf(ct_blas_label, sizeof ct_blas_label, "openblas (%s, %s)", base, core);
+    else
+        snprintf(ct_blas_label, sizeof ct_blas_label, "%s (%s)", strstr(base, "openblas") ? "openblas" : "cblas", base);
+    ct_blas_good = core && ct_blas_core_level(core) >= ct_simd_level();
     return true;
 }
 
@@ -43,13 +68,15 @@ static void ct_blas_load(void) {
     const char *env = getenv("COTANGENT_BLAS");
     if (env && !strcmp(env, "off")) return;
     if (env && *env && strcmp(env, "auto") != 0) {
-        ct_blas_try(env);
+        if (ct_blas_try(env)) ct_blas_good = true;  // asked for by name
     } else {
         static const char *const names[] = {"libopenblas.so.0", "libcblas.so.3", "libblas.so.3"};
         for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
             if (ct_blas_try(names[i])) break;
     }
-    if (ct_blas_threads_fn) ct_blas_threads_fn(ct_get_num_threads());
+    // A library we will not use by default gets one thread, so that its pool
+    // does not spin on the cores our own threads need.
+    if (ct_blas_threads_fn) ct_blas_threads_fn(ct_blas_good ? ct_get_num_threads() : 1);
 }
 
 int32_t ct_blas_active(void) {
@@ -59,9 +86,11 @@ int32_t ct_blas_active(void) {
 
 const char *ct_blas_name(void) { return ct_blas_active() ? ct_blas_label : NULL; }
 
+bool ct_blas_preferred(void) { return ct_blas_active() && ct_blas_good; }
+
 void ct_blas_set_threads(int32_t n) {
     // Only if already loaded: setting the thread count must not load a library.
-    if (ct_blas_threads_fn) ct_blas_threads_fn(n);
+    if (ct_blas_threads_fn && ct_blas_good) ct_blas_threads_fn(n);
 }
 
 // Operand layout for CBLAS (row-major): unit column stride means "no

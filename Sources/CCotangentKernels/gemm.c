@@ -10,13 +10,47 @@
 // CBLAS instead (blas.c). Integer dtypes keep the plain loop.
 #include "internal.h"
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 // Products with fewer multiply-adds than this stay on one thread.
 #define CT_GEMM_PARALLEL_MIN (1LL << 21)
-// Products at least this large may use an external BLAS (where it is faster).
+// Single-threaded products with K up to this read row-major B in place
+// (ct_gemm_direct): for them packing costs as much as it saves.
+#define CT_GEMM_DIRECT_KMAX 512
+
+// Chunks per thread in each parallel step: threads claim them as they free up,
+// so one thread delayed by the OS (a busy machine) does not stall the other.
+#ifndef CT_GEMM_CHUNKS_PER_THREAD
+#define CT_GEMM_CHUNKS_PER_THREAD 3
+#endif
+// Products at least this large go to an external BLAS when it is preferred
+// (see blas.c); measured on a 2-core Sapphire Rapids, see ct_gemm_blas_default.
 #define CT_GEMM_BLAS_MIN (1LL << 24)
+
+// The threshold in effect: -1 = the default (decided at first use).
+static _Atomic int64_t ct_gemm_blas_threshold = -1;
+// The path the calling thread's latest ct_gemm took (NULL before any).
+static _Thread_local const char *ct_gemm_last_backend;
+
+static int64_t ct_gemm_blas_min(void) {
+    int64_t t = atomic_load_explicit(&ct_gemm_blas_threshold, memory_order_relaxed);
+    if (t >= 0) return t;
+    return ct_blas_preferred() ? CT_GEMM_BLAS_MIN : INT64_MAX;
+}
+
+int64_t ct_gemm_set_blas_threshold(int64_t macs) {
+    return atomic_exchange(&ct_gemm_blas_threshold, macs < 0 ? -1 : macs);
+}
+
+static const char *ct_gemm_own_name(void) {
+    switch (ct_simd_level()) {
+    case 2: return "cotangent-avx512";
+    case 1: return "cotangent-avx2";
+    default: return "cotangent-generic";
+    }
+}
 
 // MARK: Scratch buffers
 
@@ -130,6 +164,37 @@ static ct_blocking ct_blocking_for(ct_dtype dtype, int32_t mr) {
         ct_macro_##SFX(g, g->apack_shared, 0, g->M, b, e);                           \
     }                                                                                \
                                                                                      \
+    /* Small products: A and B are read in place (only a partial row tile of A   \
+       and a partial column panel of B are copied, zero-padded), C tile by tile. */ \
+    static bool ct_gemm_direct_##SFX(int64_t M, int64_t N, int64_t K, T alpha,       \
+                                     const T *A, int64_t rsa, int64_t csa,           \
+                                     const T *B, int64_t rsb, T beta,                \
+                                     T *C, int64_t rsc, int64_t csc) {               \
+        const ct_kernel_table *kt = ct_kernels();                                    \
+        const int32_t mr = kt->mr_##SFX, nr = kt->nr_##SFX;                          \
+        T *apart = (T *)ct_scratch(0, (size_t)((mr + nr) * K) * sizeof(T));          \
+        if (!apart) return false;                                                    \
+        T *bpart = apart + mr * K;                                                   \
+        const int64_t nfull = N / nr * nr;                                           \
+        if (nfull < N) kt->pack_b_##SFX(K, N - nfull, B + nfull, rsb, 1, bpart);     \
+        for (int64_t i0 = 0; i0 < M; i0 += mr) {                                     \
+            const int32_t m = (int32_t)(M - i0 < mr ? M - i0 : mr);                  \
+            const T *ap = A + i0 * rsa;                                              \
+            int64_t ars = rsa, acs = csa;                                            \
+            if (m < mr) {                                                            \
+                kt->pack_a_##SFX(m, K, ap, rsa, csa, apart);                         \
+                ap = apart; ars = 1; acs = mr;                                       \
+            }                                                                        \
+            for (int64_t j0 = 0; j0 < N; j0 += nr) {                                 \
+                const bool full = j0 < nfull;                                        \
+                kt->ukr_strided_##SFX(K, ap, ars, acs, full ? B + j0 : bpart, full ? rsb : nr, \
+                                      C + i0 * rsc + j0 * csc, rsc, csc, alpha, beta, m, \
+                                      (int32_t)(full ? nr : N - j0));                \
+            }                                                                        \
+        }                                                                            \
+        return true;                                                                 \
+    }                                                                                \
+                                                                                     \
     static void ct_gemm_blocked_##SFX(int64_t M, int64_t N, int64_t K, T alpha,      \
                                       const T *A, int64_t rsa, int64_t csa,          \
                                       const T *B, int64_t rsb, int64_t csb, T beta,  \
@@ -139,6 +204,10 @@ static ct_blocking ct_blocking_for(ct_dtype dtype, int32_t mr) {
                            kt->mr_##SFX, kt->nr_##SFX, ct_blocking_for(sizeof(T) == 4 ? CT_F32 : CT_F64, kt->mr_##SFX), \
                            0, 0, 0, 0, beta, NULL, NULL};                            \
         const int32_t threads = M * N * K >= CT_GEMM_PARALLEL_MIN ? ct_get_num_threads() : 1; \
+        if ((threads == 1 || M * N * K < CT_GEMM_PARALLEL_MIN) && csb == 1 &&        \
+            K <= CT_GEMM_DIRECT_KMAX &&                                              \
+            ct_gemm_direct_##SFX(M, N, K, alpha, A, rsa, csa, B, rsb, beta, C, rsc, csc)) \
+            return;                                                                  \
         const int64_t micro_rows = (M + g.mr - 1) / g.mr;                            \
         /* Few rows: split the columns instead, sharing one packed A. */             \
         const bool split_n = threads > 1 && M <= g.blk.mc && micro_rows < 4 * threads; \
@@ -154,13 +223,13 @@ static ct_blocking ct_blocking_for(ct_dtype dtype, int32_t mr) {
             for (g.pc = 0; g.pc < K; g.pc += g.blk.kc) {                             \
                 g.kc = K - g.pc < g.blk.kc ? K - g.pc : g.blk.kc;                    \
                 g.beta_now = g.pc == 0 ? beta : (T)1;                                \
-                ct_parallel_for(panels, (panels + threads - 1) / threads, ct_packb_chunk_##SFX, &g); \
+                ct_parallel_chunks(panels, threads * CT_GEMM_CHUNKS_PER_THREAD, ct_packb_chunk_##SFX, &g); \
                 if (split_n) {                                                       \
                     kt->pack_a_##SFX(M, g.kc, A + g.pc * csa, rsa, csa, ashared);    \
                     g.apack_shared = ashared;                                        \
-                    ct_parallel_for(panels, (panels + threads - 1) / threads, ct_cols_chunk_##SFX, &g); \
+                    ct_parallel_chunks(panels, threads * CT_GEMM_CHUNKS_PER_THREAD, ct_cols_chunk_##SFX, &g); \
                 } else {                                                             \
-                    ct_parallel_for(micro_rows, (micro_rows + threads - 1) / threads, ct_rows_chunk_##SFX, &g); \
+                    ct_parallel_chunks(micro_rows, threads * CT_GEMM_CHUNKS_PER_THREAD, ct_rows_chunk_##SFX, &g); \
                 }                                                                    \
             }                                                                        \
         }                                                                            \
@@ -191,9 +260,12 @@ void ct_gemm(ct_dtype dtype, int64_t M, int64_t N, int64_t K, double alpha,
     if (M <= 0 || N <= 0) return;
     const bool fp = dtype == CT_F32 || dtype == CT_F64;
     if (fp && K > 0) {
-        if (M * N * K >= CT_GEMM_BLAS_MIN &&
-            ct_blas_gemm(dtype, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc))
+        if (M * N * K >= ct_gemm_blas_min() &&
+            ct_blas_gemm(dtype, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc)) {
+            ct_gemm_last_backend = ct_blas_name();
             return;
+        }
+        ct_gemm_last_backend = ct_gemm_own_name();
         if (dtype == CT_F32)
             ct_gemm_blocked_f32(M, N, K, (float)alpha, (const float *)A, rsa, csa,
                                 (const float *)B, rsb, csb, (float)beta, (float *)C, rsc, csc);
@@ -202,6 +274,7 @@ void ct_gemm(ct_dtype dtype, int64_t M, int64_t N, int64_t K, double alpha,
                                 (const double *)B, rsb, csb, beta, (double *)C, rsc, csc);
         return;
     }
+    ct_gemm_last_backend = "loop";
     switch (dtype) {
     case CT_F32: CT_GEMM_LOOP(float, float); break;
     case CT_F64: CT_GEMM_LOOP(double, double); break;
@@ -212,10 +285,6 @@ void ct_gemm(ct_dtype dtype, int64_t M, int64_t N, int64_t K, double alpha,
 }
 
 const char *ct_gemm_backend_name(void) {
-    if (ct_blas_active()) return ct_blas_name();
-    switch (ct_simd_level()) {
-    case 2: return "cotangent-avx512";
-    case 1: return "cotangent-avx2";
-    default: return "cotangent-generic";
-    }
+    if (ct_gemm_last_backend) return ct_gemm_last_backend;
+    return ct_gemm_blas_min() < INT64_MAX && ct_blas_active() ? ct_blas_name() : ct_gemm_own_name();
 }

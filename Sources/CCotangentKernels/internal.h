@@ -25,6 +25,12 @@ int32_t ct_chunk_count(int64_t n, int64_t grain);
 /// without touching the pool; calls from inside a chunk run serially.
 void ct_parallel_for(int64_t n, int64_t grain, ct_chunk_fn fn, void *ctx);
 
+/// Like ct_parallel_for with exactly `k` chunks (clamped to [1, min(n, CT_MAX_CHUNKS)]),
+/// which may exceed the thread count: threads claim chunks as they become free,
+/// so a thread that the OS delays (a loaded machine) just runs fewer of them.
+/// For work whose chunks write disjoint outputs (the split is still fixed).
+void ct_parallel_chunks(int64_t n, int32_t k, ct_chunk_fn fn, void *ctx);
+
 // MARK: Vectorised kernels
 
 /// One instruction-set variant of the vectorised kernels. Elementwise entries
@@ -60,10 +66,15 @@ typedef struct {
     void (*pack_b_f32)(int64_t k, int64_t n, const float *b, int64_t rs, int64_t cs, float *dst);
     void (*ukr_f32)(int64_t k, const float *ap, const float *bp, float *c, int64_t rsc, int64_t csc,
                     float alpha, float beta, int32_t m, int32_t n);
+    // The same kernel reading A(i, p) at a[i*ars + p*acs] and B's row p at b + p*brs.
+    void (*ukr_strided_f32)(int64_t k, const float *a, int64_t ars, int64_t acs, const float *b, int64_t brs,
+                            float *c, int64_t rsc, int64_t csc, float alpha, float beta, int32_t m, int32_t n);
     void (*pack_a_f64)(int64_t m, int64_t k, const double *a, int64_t rs, int64_t cs, double *dst);
     void (*pack_b_f64)(int64_t k, int64_t n, const double *b, int64_t rs, int64_t cs, double *dst);
     void (*ukr_f64)(int64_t k, const double *ap, const double *bp, double *c, int64_t rsc, int64_t csc,
                     double alpha, double beta, int32_t m, int32_t n);
+    void (*ukr_strided_f64)(int64_t k, const double *a, int64_t ars, int64_t acs, const double *b, int64_t brs,
+                            double *c, int64_t rsc, int64_t csc, double alpha, double beta, int32_t m, int32_t n);
 } ct_kernel_table;
 
 /// The table in effect (chosen at first use; see ct_set_simd_level).
@@ -82,8 +93,10 @@ extern const ct_kernel_table ct_kernels_avx512;
 bool ct_blas_gemm(ct_dtype dtype, int64_t M, int64_t N, int64_t K, double alpha,
                   const void *A, int64_t rsa, int64_t csa, const void *B, int64_t rsb, int64_t csb,
                   double beta, void *C, int64_t rsc, int64_t csc);
-/// "openblas (libopenblas.so.0)"-style name of the loaded library (NULL if none).
+/// "openblas (libopenblas.so.0, SkylakeX)"-style name of the loaded library (NULL if none).
 const char *ct_blas_name(void);
+/// Whether the loaded library should take large GEMMs by default (see blas.c).
+bool ct_blas_preferred(void);
 /// Tells a loaded BLAS the thread count (no-op if none).
 void ct_blas_set_threads(int32_t n);
 

@@ -339,24 +339,35 @@ static void cols_f64(ct_reduce_op op, int64_t m, int64_t n, const double *x, int
     }
 
 // The micro-kernel: an MR x (2 vectors) tile of C in registers, one broadcast
-// of A and two loads of B per k. Full tiles with unit column stride are
-// updated in place; edge tiles and other layouts go through a small buffer.
+// of A and two loads of B per k. A(i, p) is read at a[i * ars + p * acs] and
+// B(p, 0..NR) at b + p * brs: packed panels are the constant case (1, MR, NR),
+// and small products read row-major operands in place (ukr_strided). Full
+// tiles with unit column stride are updated in place; edge tiles and other
+// layouts go through a small buffer.
 #define CT_DEFINE_UKR(T, SFX, V, W, MR, LD, ST, SPLAT, FMA)                       \
-    static void ukr_##SFX(int64_t k, const T *ap, const T *bp, T *c, int64_t rsc, int64_t csc, \
-                          T alpha, T beta, int32_t m, int32_t n) {                \
+    CT_INLINE void ukr_body_##SFX(int64_t k, const T *ap, int64_t ars, int64_t acs, \
+                                  const T *bp, int64_t brs, T *c, int64_t rsc, int64_t csc, \
+                                  T alpha, T beta, int32_t m, int32_t n) {        \
         V acc[MR][2];                                                             \
         _Pragma("clang loop unroll(full)")                                        \
         for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = SPLAT(0);            \
+        if (csc == 1 && m == MR) {  /* C's rows are needed at the end: start fetching them */ \
+            _Pragma("clang loop unroll(full)")                                    \
+            for (int i = 0; i < MR; i++) {                                        \
+                __builtin_prefetch(c + i * rsc, 1);                               \
+                __builtin_prefetch(c + i * rsc + 2 * W - 1, 1);                   \
+            }                                                                     \
+        }                                                                         \
         for (int64_t p = 0; p < k; p++) {                                         \
             const V b0 = LD(bp), b1 = LD(bp + W);                                 \
             _Pragma("clang loop unroll(full)")                                    \
             for (int i = 0; i < MR; i++) {                                        \
-                const V av = SPLAT(ap[i]);                                        \
+                const V av = SPLAT(ap[i * ars]);                                  \
                 acc[i][0] = FMA(av, b0, acc[i][0]);                               \
                 acc[i][1] = FMA(av, b1, acc[i][1]);                               \
             }                                                                     \
-            ap += MR;                                                             \
-            bp += 2 * W;                                                          \
+            ap += acs;                                                            \
+            bp += brs;                                                            \
         }                                                                         \
         const V va = SPLAT(alpha);                                                \
         if (m == MR && n == 2 * W && csc == 1) {                                  \
@@ -381,6 +392,15 @@ static void cols_f64(ct_reduce_op op, int64_t m, int64_t n, const double *x, int
                 T *cp = c + i * rsc + j * csc;                                    \
                 *cp = beta == 0 ? tile[i][j] : tile[i][j] + beta * *cp;           \
             }                                                                     \
+    }                                                                             \
+    static void ukr_##SFX(int64_t k, const T *ap, const T *bp, T *c, int64_t rsc, int64_t csc, \
+                          T alpha, T beta, int32_t m, int32_t n) {                \
+        ukr_body_##SFX(k, ap, 1, MR, bp, 2 * W, c, rsc, csc, alpha, beta, m, n);  \
+    }                                                                             \
+    static void ukr_strided_##SFX(int64_t k, const T *a, int64_t ars, int64_t acs, \
+                                  const T *b, int64_t brs, T *c, int64_t rsc, int64_t csc, \
+                                  T alpha, T beta, int32_t m, int32_t n) {        \
+        ukr_body_##SFX(k, a, ars, acs, b, brs, c, rsc, csc, alpha, beta, m, n);   \
     }
 
 CT_DEFINE_PACK(float, f32, CT_MR_F32, 2 * WF)
@@ -398,6 +418,6 @@ const ct_kernel_table CT_TABLE = {
     .maxmin_f32 = maxmin_f32, .maxmin_f64 = maxmin_f64,
     .cols_f32 = cols_f32, .cols_f64 = cols_f64,
     .mr_f32 = CT_MR_F32, .nr_f32 = 2 * WF, .mr_f64 = CT_MR_F64, .nr_f64 = 2 * WD,
-    .pack_a_f32 = pack_a_f32, .pack_b_f32 = pack_b_f32, .ukr_f32 = ukr_f32,
-    .pack_a_f64 = pack_a_f64, .pack_b_f64 = pack_b_f64, .ukr_f64 = ukr_f64,
+    .pack_a_f32 = pack_a_f32, .pack_b_f32 = pack_b_f32, .ukr_f32 = ukr_f32, .ukr_strided_f32 = ukr_strided_f32,
+    .pack_a_f64 = pack_a_f64, .pack_b_f64 = pack_b_f64, .ukr_f64 = ukr_f64, .ukr_strided_f64 = ukr_strided_f64,
 };

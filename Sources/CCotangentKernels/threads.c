@@ -142,14 +142,25 @@ static void ct_serial_chunks(int64_t n, int32_t k, ct_chunk_fn fn, void *ctx) {
 
 void ct_parallel_for(int64_t n, int64_t grain, ct_chunk_fn fn, void *ctx) {
     if (n <= 0) return;
-    int32_t k = ct_chunk_count(n, grain);
-    if (k == 1) { fn(ctx, 0, n, 0); return; }
+    ct_parallel_chunks(n, ct_chunk_count(n, grain), fn, ctx);
+}
+
+void ct_parallel_chunks(int64_t n, int32_t k, ct_chunk_fn fn, void *ctx) {
+    if (n <= 0) return;
+    if (k > n) k = (int32_t)n;
+    if (k > CT_MAX_CHUNKS) k = CT_MAX_CHUNKS;
+    if (k <= 1 || ct_get_num_threads() == 1) {
+        if (k < 1) k = 1;
+        ct_serial_chunks(n, k, fn, ctx);
+        return;
+    }
     // Nested calls, or another thread already using the pool: same chunks, serially.
     if (ct_inside_chunk || pthread_mutex_trylock(&pool.job_lock) != 0) {
         ct_serial_chunks(n, k, fn, ctx);
         return;
     }
-    ct_ensure_workers(k - 1);
+    const int32_t threads = ct_get_num_threads();
+    ct_ensure_workers((k < threads ? k : threads) - 1);
     if (pool.nworkers == 0) {
         pthread_mutex_unlock(&pool.job_lock);
         ct_serial_chunks(n, k, fn, ctx);

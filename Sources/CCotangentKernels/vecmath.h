@@ -5,10 +5,11 @@
 // schemes; about 1 ulp. Scaling by 2^n is split in two factors so that results
 // near overflow and in the subnormal range round once and correctly.
 //
-// float32: evaluated in double (a float converts exactly, and float subnormals
-// are normal doubles), with shorter polynomials, then rounded once to float:
-// nearly correctly rounded (< 0.51 ulp) over the whole range, with overflow,
-// underflow and subnormal results handled by the final conversion.
+// float32 expm1, log1p, sigmoid: evaluated in double (a float converts
+// exactly, and float subnormals are normal doubles), with shorter polynomials,
+// then rounded once to float: nearly correctly rounded (< 0.51 ulp) over the
+// whole range, with overflow, underflow and subnormal results handled by the
+// final conversion. float32 exp, log and tanh: in float arithmetic (about 1 ulp).
 #ifndef COTANGENT_VECMATH_H
 #define COTANGENT_VECMATH_H
 
@@ -204,16 +205,6 @@ CT_INLINE vd expm1_core_f(vd x) {
     return FMAD(t, expm1_poly9(r), t - 1.0);
 }
 
-CT_INLINE vd tanh_core_f(vd x) {
-    vd ax = absd_(x);
-    vl small = ax < 1.0;
-    vd arg = seld(small, -2.0 * ax, 2.0 * mind_(ax, splatd(22.0)));
-    vd t = expm1_core_f(arg);
-    vd q = seld(small, -t, splatd(2.0)) / (t + 2.0);
-    vd z = seld(small, q, 1.0 - q);
-    return (vd)((vl)z | ((vl)x & (vl)splatd(-0.0)));
-}
-
 CT_INLINE vd sigmoid_core_f(vd x) {
     vd e = exp_core_f(-absd_(x));
     return seld(x >= 0.0, splatd(1.0), e) / (1.0 + e);
@@ -228,7 +219,97 @@ CT_INLINE vd log1p_core_f(vd x) {
     return seld(absd_(x) < 0x1p-20, series, y);
 }
 
-CT_INLINE vd log_core_f(vd x) { return log_d(x); }
+// MARK: float32 (evaluated in float)
+
+// exp, log and tanh run in float arithmetic (twice the lanes of the double
+// cores, and no double division): Cephes' expf/logf/tanhf schemes with FMA, at most about
+// 1 ulp over the whole range (KernelTests sweeps it against libm in double).
+
+// log: x = 2^e * m with m in [sqrt(1/2), sqrt(2)), f = m - 1 exactly, then
+// log(1+f) = f - f^2/2 + f^3 P(f), and e*ln2 added in two parts.
+CT_INLINE vf log_f(vf x) {
+    vi sub = x < 0x1p-126f;  // subnormals: scale into the normal range
+    vf xs = self(sub, x * 0x1p23f, x);
+    vi bits = (vi)xs;
+    vi e = ((bits >> 23) & 0xff) - 126 - (sub & 23);
+    vf m = (vf)((bits & 0x007fffff) | 0x3f000000);  // [0.5, 1)
+    vi lo = m < 0.70710678f;
+    e -= lo & 1;
+    vf f = self(lo, m + m, m) - 1.0f;  // exact
+    vf fe = __builtin_convertvector(e, vf);
+    vf z = f * f;
+    vf p = splatf(7.0376836292e-2f);
+    p = FMAF(p, f, splatf(-1.1514610310e-1f));
+    p = FMAF(p, f, splatf(1.1676998740e-1f));
+    p = FMAF(p, f, splatf(-1.2420140846e-1f));
+    p = FMAF(p, f, splatf(1.4249322787e-1f));
+    p = FMAF(p, f, splatf(-1.6668057665e-1f));
+    p = FMAF(p, f, splatf(2.0000714765e-1f));
+    p = FMAF(p, f, splatf(-2.4999993993e-1f));
+    p = FMAF(p, f, splatf(3.3333331174e-1f));
+    vf y = (p * f) * z;
+    y = FMAF(fe, splatf(-2.12194440e-4f), y);
+    y = FMAF(z, splatf(-0.5f), y);
+    vf r = FMAF(fe, splatf(0.693359375f), f + y);
+    r = self(x == 0.0f, splatf(-__builtin_inff()), r);
+    r = self(x < 0.0f, splatf(__builtin_nanf("")), r);
+    r = self(x == __builtin_inff(), x, r);
+    return self(x != x, x, r);
+}
+
+// e^x for x in [-88, 88] (callers clamp): x = n*ln2 + r, Cephes' degree-7 e^r.
+CT_INLINE vf exp_fast_f(vf x) {
+    vf n = __builtin_elementwise_roundeven(x * 1.44269504088896341f);
+    vf r = FMAF(n, splatf(-0.693359375f), x);
+    r = FMAF(n, splatf(2.12194440e-4f), r);
+    vf p = splatf(1.9875691500e-4f);
+    p = FMAF(p, r, splatf(1.3981999507e-3f));
+    p = FMAF(p, r, splatf(8.3334519073e-3f));
+    p = FMAF(p, r, splatf(4.1665795894e-2f));
+    p = FMAF(p, r, splatf(1.6666665459e-1f));
+    p = FMAF(p, r, splatf(5.0000001201e-1f));
+    p = FMAF(p * r, r, r) + 1.0f;
+    vi scale = (__builtin_convertvector(n, vi) + 127) << 23;
+    return p * (vf)scale;
+}
+
+// exp over the whole float range: the scaling by 2^n is split in two factors
+// so that subnormal results round once (and overflow happens exactly).
+CT_INLINE vf exp_f(vf x) {
+    vf xc = minf_(maxf_(x, splatf(-104.0f)), splatf(89.0f));
+    vf n = __builtin_elementwise_roundeven(xc * 1.44269504088896341f);
+    vf r = FMAF(n, splatf(-0.693359375f), xc);
+    r = FMAF(n, splatf(2.12194440e-4f), r);
+    vf p = splatf(1.9875691500e-4f);
+    p = FMAF(p, r, splatf(1.3981999507e-3f));
+    p = FMAF(p, r, splatf(8.3334519073e-3f));
+    p = FMAF(p, r, splatf(4.1665795894e-2f));
+    p = FMAF(p, r, splatf(1.6666665459e-1f));
+    p = FMAF(p, r, splatf(5.0000001201e-1f));
+    p = FMAF(p * r, r, r) + 1.0f;
+    vi ni = __builtin_convertvector(n, vi);
+    vi n1 = ni >> 1, n2 = ni - n1;
+    vf y = (p * (vf)((n1 + 127) << 23)) * (vf)((n2 + 127) << 23);
+    return self(x != x, x, y);
+}
+
+// tanh: |x| < 0.625: x + x^3 P(x^2); else 1 - 2 / (e^(2|x|) + 1), whose
+// quotient is below 0.45, so its error is halved in the result.
+CT_INLINE vf tanh_f(vf x) {
+    vf ax = absf_(x);
+    vf z = x * x;
+    vf p = splatf(-5.70498872745e-3f);
+    p = FMAF(p, z, splatf(2.06390887954e-2f));
+    p = FMAF(p, z, splatf(-5.37397155531e-2f));
+    p = FMAF(p, z, splatf(1.33314422036e-1f));
+    p = FMAF(p, z, splatf(-3.33332819422e-1f));
+    vf small = FMAF(p * z, ax, ax);
+    vf e = exp_fast_f(minf_(ax, splatf(10.0f)) * 2.0f);
+    vf big = 1.0f - 2.0f / (e + 1.0f);
+    vf r = self(ax < 0.625f, small, big);
+    r = (vf)((vi)r | ((vi)x & (vi)splatf(-0.0f)));  // copysign (tanh(-0) = -0)
+    return self(x != x, x, r);
+}
 
 // Applies a double core to both halves of a float vector, restoring NaN inputs.
 #define CT_VIA_DOUBLE(NAME, CORE)                                        \
@@ -236,11 +317,8 @@ CT_INLINE vd log_core_f(vd x) { return log_d(x); }
         vf y = join_to_f(CORE(lo_to_d(x)), CORE(hi_to_d(x)));            \
         return self(x != x, x, y);                                       \
     }
-CT_VIA_DOUBLE(exp_f, exp_core_f)
 CT_VIA_DOUBLE(expm1_f, expm1_core_f)
-CT_VIA_DOUBLE(log_f, log_core_f)
 CT_VIA_DOUBLE(log1p_f, log1p_core_f)
-CT_VIA_DOUBLE(tanh_f, tanh_core_f)
 CT_VIA_DOUBLE(sigmoid_f, sigmoid_core_f)
 
 #endif

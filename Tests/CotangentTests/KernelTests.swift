@@ -96,35 +96,35 @@ private func ulpError(_ got: Double, _ want: Float80) -> Double {
             (260, 257, [257, 1], [0, 1], [257, 1]),         // large: threaded
             (1, 70_001, [0, 1], [0, 1], [0, 1]),            // one long row: threaded
         ]
-        forEachBackend { backend in
-            for (rows, cols, sa, sb, so) in layouts {
-                func extent(_ s: [Int]) -> Int { max(1, (rows - 1) * s[0] + (cols - 1) * s[1] + 1) }
-                let av = (0..<extent(sa)).map { _ in rng.uniform(-3, 3) }
-                var bv = (0..<extent(sb)).map { _ in rng.uniform(0.5, 3) }
-                if bv.count > 5 { bv[3] = .nan }
-                for (op, ref) in ops {
-                    let shape = [Int64(rows), Int64(cols)]
-                    let (sa64, sb64, so64) = (sa.map { Int64($0) }, sb.map { Int64($0) }, so.map { Int64($0) })
-                    var got = [Double](repeating: 0, count: extent(so))
+        for (rows, cols, sa, sb, so) in layouts {
+            func extent(_ s: [Int]) -> Int { max(1, (rows - 1) * s[0] + (cols - 1) * s[1] + 1) }
+            var av = (0..<extent(sa)).map { _ in rng.uniform(-3, 3) }
+            var bv = (0..<extent(sb)).map { _ in rng.uniform(0.5, 3) }
+            if bv.count > 5 { bv[3] = .nan }
+            if dtype == CT_F32 { (av, bv) = (av.map { Double(Float($0)) }, bv.map { Double(Float($0)) }) }
+            let (a32, b32) = (av.map { Float($0) }, bv.map { Float($0) })
+            let shape = [Int64(rows), Int64(cols)]
+            let (sa64, sb64, so64) = (sa.map { Int64($0) }, sb.map { Int64($0) }, so.map { Int64($0) })
+            for (op, ref) in ops {
+                // The reference once per layout (output positions never written stay NaN).
+                var want = [Double](repeating: .nan, count: extent(so))
+                for i in 0..<rows {
+                    for j in 0..<cols {
+                        let w = ref(av[i * sa[0] + j * sa[1]], bv[i * sb[0] + j * sb[1]])
+                        want[i * so[0] + j * so[1]] = dtype == CT_F32 ? Double(Float(w)) : w
+                    }
+                }
+                // Large layouts exist to reach the threaded split, so only with two threads.
+                forEachBackend(threads: rows * cols > 60_000 ? [2] : [1, 2]) { backend in
+                    var got = [Double](repeating: .nan, count: extent(so))
                     if dtype == CT_F32 {
-                        let a = av.map { Float($0) }, b = bv.map { Float($0) }
-                        var o = [Float](repeating: 0, count: extent(so))
-                        ct_binary(op, dtype, 2, shape, a, sa64, b, sb64, &o, so64)
+                        var o = [Float](repeating: .nan, count: extent(so))
+                        ct_binary(op, dtype, 2, shape, a32, sa64, b32, sb64, &o, so64)
                         got = o.map { Double($0) }
                     } else {
                         ct_binary(op, dtype, 2, shape, av, sa64, bv, sb64, &got, so64)
                     }
-                    var bad = 0
-                    for i in 0..<rows {
-                        for j in 0..<cols {
-                            var x = av[i * sa[0] + j * sa[1]], y = bv[i * sb[0] + j * sb[1]]
-                            if dtype == CT_F32 { x = Double(Float(x)); y = Double(Float(y)) }
-                            var want = ref(x, y)
-                            if dtype == CT_F32 { want = Double(Float(want)) }
-                            let g = got[i * so[0] + j * so[1]]
-                            if !(g == want || (g.isNaN && want.isNaN)) { bad += 1 }
-                        }
-                    }
+                    let bad = zip(got, want).filter { !($0 == $1 || ($0.isNaN && $1.isNaN)) }.count
                     #expect(bad == 0, "\(backend) op \(op) \(rows)x\(cols)")
                 }
             }
@@ -222,15 +222,30 @@ private func ulpError(_ got: Double, _ want: Float80) -> Double {
 
     // MARK: Vector math
 
-    private static func sweepFloat(_ op: ct_unary_op, _ ref: (Double) -> Double) -> (Int64, Float) {
-        // Every 4099th bit pattern (about a million values: both signs, every exponent: subnormals, inf, NaN).
+    /// The float32 inputs the vector-math sweep visits: every 65537th bit pattern
+    /// (65536 values: both signs, every exponent with about 256 values each,
+    /// subnormals, inf, NaN), or with COTANGENT_FULL_SWEEP=1 every 4099th (about
+    /// a million; slow in debug builds), plus hand-picked boundary values.
+    private static let sweepInputs: [Float] = {
+        let full = ProcessInfo.processInfo.environment["COTANGENT_FULL_SWEEP"] == "1"
+        let step: UInt64 = full ? 4099 : 65537
         var xs = [Float]()
-        xs.reserveCapacity(1 << 20)
+        xs.reserveCapacity(Int((1 << 32) / step) + 64)
         var bits: UInt64 = 0
         while bits <= 0xffff_ffff {
             xs.append(Float(bitPattern: UInt32(bits)))
-            bits += 4099
+            bits += step
         }
+        // Dense around 1 (log's cancellation-free but busiest range) and tanh's branch point.
+        for i in -200...200 {
+            xs.append(Float(bitPattern: (1.0 as Float).bitPattern &+ UInt32(bitPattern: Int32(i))))
+            xs.append(Float(bitPattern: (0.625 as Float).bitPattern &+ UInt32(bitPattern: Int32(i))))
+        }
+        return xs
+    }()
+
+    private static func sweepFloat(_ op: ct_unary_op, _ ref: (Double) -> Double) -> (Int64, Float) {
+        var xs = sweepInputs
         xs += [0, -0.0, .infinity, -.infinity, .nan, .leastNonzeroMagnitude, -.leastNonzeroMagnitude,
                .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 88.72283, 88.72284, -87.33654, -103.972, -103.973,
                -1, 1e-8, -1e-8, 9.01, -9.01, 0.55, -0.55]
@@ -530,6 +545,72 @@ private func ulpError(_ got: Double, _ want: Float80) -> Double {
                 #expect(c32.run(CT_F32) && c64.run(CT_F64), "\(backend) layout \(layout)")
             }
         }
+    }
+
+    /// Shapes that reach the packed (blocked) GEMM paths the small-shape tests
+    /// miss: K above the in-place limit on one thread, and few rows split by
+    /// columns on two threads (the product must reach the threading size, 2^21).
+    private static func blockedPathCases<T: BinaryFloatingPoint>(_: T.Type, rng: inout LCG) -> [(String, GemmCase<T>)] {
+        [(9, 20, 530, false, false, true), (9, 20, 530, true, true, false), (14, 600, 250, true, false, false)]
+            .map { m, n, k, ta, tb, cm in
+                ("\(m)x\(n)x\(k) tA=\(ta) tB=\(tb) colC=\(cm)",
+                 GemmCase<T>(m: m, n: n, k: k, transA: ta, transB: tb, colMajorC: cm, alpha: 1, beta: ta ? 0.5 : 0, rng: &rng))
+            }
+    }
+
+    @Test func gemmBlockedPaths() {
+        var rng = LCG(state: 8)
+        let c32 = Self.blockedPathCases(Float.self, rng: &rng), c64 = Self.blockedPathCases(Double.self, rng: &rng)
+        forEachBackend { backend in
+            let failures = c32.filter { !$0.1.run(CT_F32) }.map(\.0) + c64.filter { !$0.1.run(CT_F64) }.map(\.0)
+            #expect(failures.isEmpty, "\(backend): \(failures.prefix(5))")
+        }
+    }
+
+    @Test func gemmBackendNameTellsThePathTaken() {
+        var c = [Float](repeating: 0, count: 4)
+        ct_gemm(CT_F32, 2, 2, 2, 1, [Float](repeating: 1, count: 4), 2, 1, [Float](repeating: 1, count: 4), 2, 1, 0, &c, 2, 1)
+        #expect(String(cString: ct_gemm_backend_name()).hasPrefix("cotangent-"))  // small: never a BLAS
+        var ci = [Int32](repeating: 0, count: 1)
+        ct_gemm(CT_I32, 1, 1, 1, 1, [Int32(2)], 1, 1, [Int32(3)], 1, 1, 0, &ci, 1, 1)
+        #expect(String(cString: ct_gemm_backend_name()) == "loop" && ci == [6])
+    }
+
+    /// The external CBLAS path (COTANGENT_BLAS; CI installs OpenBLAS), forced for
+    /// every size: operand order and transposition flags, column-major C, alpha
+    /// and beta, and the backend name. Skipped where no CBLAS library loads.
+    @Test(.enabled(if: ct_blas_active() != 0, "no CBLAS library (e.g. libopenblas0) installed"))
+    func gemmThroughExternalBLAS() {
+        var rng = LCG(state: 9)
+        var c32 = [(String, GemmCase<Float>)](), c64 = [(String, GemmCase<Double>)]()
+        for (m, n, k) in [(1, 1, 1), (7, 33, 16), (33, 7, 2), (40, 30, 70)] {
+            for layout in 0..<8 {
+                let (ta, tb, cm) = (layout & 1 != 0, layout & 2 != 0, layout & 4 != 0)
+                c32.append(("\(m)x\(n)x\(k) layout \(layout)", GemmCase<Float>(
+                    m: m, n: n, k: k, transA: ta, transB: tb, colMajorC: cm, alpha: 1.5, beta: 0.25, rng: &rng)))
+                c64.append(("\(m)x\(n)x\(k) layout \(layout)", GemmCase<Double>(
+                    m: m, n: n, k: k, transA: ta, transB: tb, colMajorC: cm, alpha: 1, beta: 0, rng: &rng)))
+            }
+        }
+        let previous = ct_gemm_set_blas_threshold(0)
+        defer { ct_gemm_set_blas_threshold(previous) }
+        #expect(c32[0].1.run(CT_F32))
+        let library = String(cString: ct_gemm_backend_name())
+        #expect(library.contains("blas"), "\(library)")
+        for threads: Int32 in [1, 2] {
+            let before = ct_get_num_threads()
+            ct_set_num_threads(threads)
+            defer { ct_set_num_threads(before) }
+            let failures = c32.filter { !$0.1.run(CT_F32) }.map(\.0) + c64.filter { !$0.1.run(CT_F64) }.map(\.0)
+            #expect(failures.isEmpty, "\(library) x\(threads): \(failures.prefix(5))")
+            #expect(String(cString: ct_gemm_backend_name()) == library)
+        }
+        // Strides CBLAS cannot express (every other column of C) still work, on our kernels.
+        let a: [Float] = [1, 2, 3, 4], b: [Float] = [1, 0, 0, 1]
+        var c = [Float](repeating: -1, count: 8)
+        ct_gemm(CT_F32, 2, 2, 2, 1, a, 2, 1, b, 2, 1, 0, &c, 4, 2)
+        #expect(c == [1, -1, 2, -1, 3, -1, 4, -1])
+        #expect(String(cString: ct_gemm_backend_name()).hasPrefix("cotangent-"))
     }
 
     @Test func gemmEdgeCasesAndIntegers() {

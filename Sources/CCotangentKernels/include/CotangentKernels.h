@@ -120,12 +120,24 @@ const char *ct_simd_name(void);
 /// supports; a negative level restores the best one. Returns the level in effect.
 int32_t ct_set_simd_level(int32_t level);
 
-/// 1 if an external CBLAS was loaded for large float GEMMs (see COTANGENT_BLAS:
-/// unset or "auto" tries libopenblas.so.0, libcblas.so.3, libblas.so.3 at first
-/// use; "off" never loads one; a path loads that library). Triggers the attempt.
+/// 1 if an external CBLAS is loaded (COTANGENT_BLAS: unset or "auto" tries
+/// libopenblas.so.0, libcblas.so.3, libblas.so.3 at first use; "off" never loads
+/// one; a path loads that library). Triggers the attempt.
 int32_t ct_blas_active(void);
-/// The backend large float GEMMs use, e.g. "openblas (libopenblas.so.0)" or "cotangent-avx512".
+
+/// The path the calling thread's most recent ct_gemm took: the library's name,
+/// e.g. "openblas (libopenblas.so.0, SkylakeX)", "cotangent-avx512" (or -avx2,
+/// -generic), or "loop" (integers, K == 0). Before any call on this thread, the
+/// path a large float32 GEMM would take.
 const char *ct_gemm_backend_name(void);
+
+/// Sets the size (M * N * K multiply-adds) from which float GEMMs go to the
+/// loaded CBLAS: 0 sends every expressible one there (for tests), a negative
+/// value restores the default. By default only an explicitly named library, or
+/// an OpenBLAS whose kernels match this CPU's vector width, is used, and only
+/// for products where it measured faster than ours. Returns the previous value
+/// (-1 for the default).
+int64_t ct_gemm_set_blas_threshold(int64_t macs);
 
 #ifdef __cplusplus
 }
