@@ -60,6 +60,11 @@ typedef struct {
     void (*cols_f32)(ct_reduce_op op, int64_t m, int64_t n, const float *x, int64_t ld, float *out);
     void (*cols_f64)(ct_reduce_op op, int64_t m, int64_t n, const double *x, int64_t ld, double *out);
 
+    // out = exp(x - mx) over n contiguous elements, returning its sum exactly as
+    // sum_f32/sum_f64 would (softmax's fused middle pass). NULL without vector math.
+    double (*expsub_sum_f32)(int64_t n, const float *x, float mx, float *out);
+    double (*expsub_sum_f64)(int64_t n, const double *x, double mx, double *out);
+
     // GEMM: register tile MR x NR, panel packing and the micro-kernel (see gemm.c).
     int32_t mr_f32, nr_f32, mr_f64, nr_f64;
     void (*pack_a_f32)(int64_t m, int64_t k, const float *a, int64_t rs, int64_t cs, float *dst);

@@ -159,6 +159,52 @@ static double prod_f64(int64_t n, const double *x) {
     return p;
 }
 
+#if CT_MATH
+// The middle passes of softmax fused: out = exp(x - mx) and its sum, which is
+// accumulated exactly as sum_f32/sum_f64 do (same lanes, same order), so the
+// result is bit-identical to subtract, exp and sum as separate kernels.
+static double expsub_sum_f32(int64_t n, const float *x, float mx, float *out) {
+    vd a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+    const vf m = splatf(mx);
+    int64_t i = 0;
+    for (; i + 2 * WF <= n; i += 2 * WF) {
+        vf u = exp_f(ldf(x + i) - m), v = exp_f(ldf(x + i + WF) - m);
+        stf(out + i, u);
+        stf(out + i + WF, v);
+        a0 += lo_to_d(u); a1 += hi_to_d(u); a2 += lo_to_d(v); a3 += hi_to_d(v);
+    }
+    double s = hsumd((a0 + a1) + (a2 + a3));
+    for (; i < n; i += WF) {
+        float t[WF];
+        const int64_t r = n - i < WF ? n - i : WF;
+        for (int64_t j = 0; j < WF; j++) t[j] = j < r ? x[i + j] : mx;
+        stf(t, exp_f(ldf(t) - m));
+        for (int64_t j = 0; j < r; j++) { out[i + j] = t[j]; s += t[j]; }
+    }
+    return s;
+}
+static double expsub_sum_f64(int64_t n, const double *x, double mx, double *out) {
+    vd a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+    const vd m = splatd(mx);
+    int64_t i = 0;
+    for (; i + 4 * WD <= n; i += 4 * WD) {
+        vd u0 = exp_d(ldd(x + i) - m), u1 = exp_d(ldd(x + i + WD) - m);
+        vd u2 = exp_d(ldd(x + i + 2 * WD) - m), u3 = exp_d(ldd(x + i + 3 * WD) - m);
+        std_(out + i, u0); std_(out + i + WD, u1); std_(out + i + 2 * WD, u2); std_(out + i + 3 * WD, u3);
+        a0 += u0; a1 += u1; a2 += u2; a3 += u3;
+    }
+    double s = hsumd((a0 + a1) + (a2 + a3));
+    for (; i < n; i += WD) {
+        double t[WD];
+        const int64_t r = n - i < WD ? n - i : WD;
+        for (int64_t j = 0; j < WD; j++) t[j] = j < r ? x[i + j] : mx;
+        std_(t, exp_d(ldd(t) - m));
+        for (int64_t j = 0; j < r; j++) { out[i + j] = t[j]; s += t[j]; }
+    }
+    return s;
+}
+#endif
+
 // max/min with a NaN flag on the side; the caller rescans for the first NaN.
 #define CT_DEFINE_MAXMIN(NAME, T, V, VI, W, LD, SEL)                              \
     static bool NAME(bool is_max, int64_t n, const T *x, T *result) {             \
@@ -358,6 +404,7 @@ static void cols_f64(ct_reduce_op op, int64_t m, int64_t n, const double *x, int
                 __builtin_prefetch(c + i * rsc + 2 * W - 1, 1);                   \
             }                                                                     \
         }                                                                         \
+        _Pragma("clang loop unroll_count(4)")  /* ~4% at large sizes */          \
         for (int64_t p = 0; p < k; p++) {                                         \
             const V b0 = LD(bp), b1 = LD(bp + W);                                 \
             _Pragma("clang loop unroll(full)")                                    \
@@ -417,6 +464,9 @@ const ct_kernel_table CT_TABLE = {
     .sum_f32 = sum_f32, .sum_f64 = sum_f64, .prod_f32 = prod_f32, .prod_f64 = prod_f64,
     .maxmin_f32 = maxmin_f32, .maxmin_f64 = maxmin_f64,
     .cols_f32 = cols_f32, .cols_f64 = cols_f64,
+#if CT_MATH
+    .expsub_sum_f32 = expsub_sum_f32, .expsub_sum_f64 = expsub_sum_f64,
+#endif
     .mr_f32 = CT_MR_F32, .nr_f32 = 2 * WF, .mr_f64 = CT_MR_F64, .nr_f64 = 2 * WD,
     .pack_a_f32 = pack_a_f32, .pack_b_f32 = pack_b_f32, .ukr_f32 = ukr_f32, .ukr_strided_f32 = ukr_strided_f32,
     .pack_a_f64 = pack_a_f64, .pack_b_f64 = pack_b_f64, .ukr_f64 = ukr_f64, .ukr_strided_f64 = ukr_strided_f64,

@@ -447,6 +447,59 @@ private func ulpError(_ got: Double, _ want: Float80) -> Double {
         }
     }
 
+    // MARK: Softmax
+
+    /// Softmax the unfused way, through the other kernels.
+    private static func softmaxUnfused<T: BinaryFloatingPoint & BitwiseCopyable>(_ x: [T], m: Int, n: Int, log: Bool, dtype: ct_dtype) -> [T] {
+        let shape = [Int64(m), Int64(n)], rowStrides: [Int64] = [Int64(n), 1], colStrides: [Int64] = [1, 0]
+        var mx = [T](repeating: 0, count: m), sums = [T](repeating: 0, count: m)
+        var shifted = [T](repeating: 0, count: m * n), e = shifted, out = shifted
+        ct_reduce(CT_MAX, dtype, Int64(m), Int64(n), x, Int64(n), 1, &mx, 1)
+        ct_binary(CT_SUB, dtype, 2, shape, x, rowStrides, mx, colStrides, &shifted, rowStrides)
+        ct_unary(CT_EXP, dtype, 1, [Int64(m * n)], shifted, [1], &e, [1])
+        ct_reduce(CT_SUM, dtype, Int64(m), Int64(n), e, Int64(n), 1, &sums, 1)
+        if log {
+            var logs = sums
+            ct_unary(CT_LOG, dtype, 1, [Int64(m)], sums, [1], &logs, [1])
+            ct_binary(CT_SUB, dtype, 2, shape, shifted, rowStrides, logs, colStrides, &out, rowStrides)
+        } else {  // times 1/sum, as PyTorch's kernel
+            var reciprocals = sums
+            ct_unary(CT_RECIPROCAL, dtype, 1, [Int64(m)], sums, [1], &reciprocals, [1])
+            ct_binary(CT_MUL, dtype, 2, shape, e, rowStrides, reciprocals, colStrides, &out, rowStrides)
+        }
+        return out
+    }
+
+    private static func softmaxMatchesUnfused<T: BinaryFloatingPoint & BitwiseCopyable>(_: T.Type, dtype: ct_dtype, backend: String) {
+        var rng = LCG(state: 10)
+        for (m, n) in [(1, 1), (5, 37), (3, 300), (300, 230)] {
+            var x = (0..<(m * n)).map { _ in T(rng.uniform(-20, 20)) }
+            if m > 1 { x[n] = .nan }                                  // row 1 has a NaN
+            if m > 2 { for j in 0..<n { x[2 * n + j] = -.infinity } }  // row 2 is all -inf
+            if n > 3 { x[3] = .infinity }                             // row 0 has +inf
+            for log in [false, true] {
+                let want = softmaxUnfused(x, m: m, n: n, log: log, dtype: dtype)
+                var got = [T](repeating: 7, count: m * n)
+                ct_softmax(dtype, log, Int64(m), Int64(n), x, Int64(n), 1, &got, Int64(n), 1)
+                // The transposed layout (rows strided in memory) through the gather path.
+                var xt = x, gotT = got
+                for i in 0..<m { for j in 0..<n { xt[j * m + i] = x[i * n + j] } }
+                ct_softmax(dtype, log, Int64(m), Int64(n), xt, 1, Int64(m), &gotT, 1, Int64(m))
+                func same(_ a: T, _ b: T) -> Bool { a == b || (a.isNaN && b.isNaN) }
+                let bad = (0..<(m * n)).filter { !same(got[$0], want[$0]) }.count
+                let badT = (0..<(m * n)).filter { !same(gotT[($0 % n) * m + $0 / n], want[$0]) }.count
+                #expect(bad == 0 && badT == 0, "\(backend) \(m)x\(n) log=\(log): \(bad), \(badT) differ")
+            }
+        }
+    }
+
+    @Test func softmaxIsBitIdenticalToTheUnfusedKernels() {
+        forEachBackend { backend in
+            Self.softmaxMatchesUnfused(Float.self, dtype: CT_F32, backend: backend)
+            Self.softmaxMatchesUnfused(Double.self, dtype: CT_F64, backend: backend)
+        }
+    }
+
     // MARK: GEMM
 
     /// One GEMM problem, C = alpha * op(A) op(B) + beta * C, with its double-precision

@@ -94,6 +94,14 @@ void ct_cumsum(ct_dtype dtype, int64_t m, int64_t n,
                const void *x, int64_t x_outer, int64_t x_inner,
                void *out, int64_t o_outer, int64_t o_inner);
 
+/// Softmax (or, with `is_log`, log-softmax) of each of `m` rows of `n` float32 or
+/// float64 elements: row i's element j is x[i * x_outer + j * x_inner] and goes
+/// to out[i * o_outer + j * o_inner] (out must not overlap x).
+/// Fused (one pass over memory) and bit-identical to computing max, x - max,
+/// exp, sum and times 1/sum (log: x - max - log(sum)) with the other kernels.
+void ct_softmax(ct_dtype dtype, bool is_log, int64_t m, int64_t n, const void *x, int64_t x_outer,
+                int64_t x_inner, void *out, int64_t o_outer, int64_t o_inner);
+
 // MARK: Matrix multiplication
 
 /// C = alpha * A @ B + beta * C for an M x K matrix A and a K x N matrix B, each
