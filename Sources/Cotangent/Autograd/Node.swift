@@ -105,7 +105,12 @@ extension Tensor {
 /// Reading a value that was modified in place since it was saved, or after the
 /// graph was freed by a backward pass, stops with PyTorch's message.
 final class SavedValues {
-    private var values: [(tensor: Tensor, version: Int)]
+    /// The saved tensors (sharing the caller's array: no copy) and the version
+    /// each had when saved; the first two versions are stored inline, since
+    /// almost every primitive saves at most two tensors.
+    private var values: [Tensor]
+    private let version0: Int, version1: Int
+    private let moreVersions: [Int]
     /// Bit i is set when input i of the node needs a gradient, so a rule can
     /// skip work for the others (PyTorch's `needs_input_grad`).
     var needsGradMask: UInt64 = .max
@@ -122,7 +127,10 @@ final class SavedValues {
     nonisolated(unsafe) static let none = SavedValues([], result: nil)
 
     init(_ values: [Tensor], result: Tensor?) {
-        self.values = values.map { ($0, $0.storage.version) }
+        self.values = values
+        version0 = values.count > 0 ? values[0].storage.version : 0
+        version1 = values.count > 1 ? values[1].storage.version : 0
+        moreVersions = values.count > 2 ? values[2...].map(\.storage.version) : []
         self.resultData = result.map { $0.aliasWithoutHistory() }
         self.resultVersion = result?.storage.version ?? 0
     }
@@ -143,7 +151,8 @@ final class SavedValues {
     /// The i-th saved input.
     subscript(_ i: Int) -> Tensor {
         checkNotReleased()
-        let (value, version) = values[i]
+        let value = values[i]
+        let version = i == 0 ? version0 : (i == 1 ? version1 : moreVersions[i - 2])
         checkVersion(value, expected: version, outputOf: value.gradNode?.name)
         return value
     }

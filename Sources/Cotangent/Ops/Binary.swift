@@ -52,14 +52,16 @@ extension Tensor {
 
     /// Multiplies elementwise, broadcasting the operands.
     public static func * (a: Tensor, b: Tensor) -> Tensor {
-        record("MulBackward0", inputs: [a, b], result: arithmetic(CT_MUL, a, b, op: "mul"), saving: [a, b]) { grad, saved in
+        let operands = [a, b]  // one array for inputs and saved values
+        return record("MulBackward0", inputs: operands, result: arithmetic(CT_MUL, a, b, op: "mul"), saving: operands) { grad, saved in
             [saved.needsGrad(0) ? grad * saved[1] : nil, saved.needsGrad(1) ? grad * saved[0] : nil]
         }
     }
 
     /// Divides elementwise (true division: integers give the default float dtype).
     public static func / (a: Tensor, b: Tensor) -> Tensor {
-        record("DivBackward0", inputs: [a, b], result: floatArithmetic(CT_DIV, a, b, op: "div"), saving: [a, b]) { grad, saved in
+        let operands = [a, b]  // one array for inputs and saved values
+        return record("DivBackward0", inputs: operands, result: floatArithmetic(CT_DIV, a, b, op: "div"), saving: operands) { grad, saved in
             let b = saved[1]
             return [saved.needsGrad(0) ? grad / b : nil, saved.needsGrad(1) ? -grad * saved[0] / (b * b) : nil]
         }
@@ -108,7 +110,8 @@ extension Tensor {
 
     /// The larger of two elements, propagating NaN (`torch.maximum`); ties share the gradient.
     public static func maximum(_ a: Tensor, _ b: Tensor) -> Tensor {
-        record("MaximumBackward0", inputs: [a, b], result: arithmetic(CT_MAXIMUM, a, b, op: "maximum"), saving: [a, b]) { grad, saved in
+        let operands = [a, b]  // one array for inputs and saved values
+        return record("MaximumBackward0", inputs: operands, result: arithmetic(CT_MAXIMUM, a, b, op: "maximum"), saving: operands) { grad, saved in
             let (a, b) = (saved[0], saved[1])
             let shared = Tensor.where(a .== b, grad / 2.0, grad)
             return [Tensor.where(a .< b, Tensor.zeros(like: shared), shared),
@@ -118,7 +121,8 @@ extension Tensor {
 
     /// The smaller of two elements, propagating NaN (`torch.minimum`); ties share the gradient.
     public static func minimum(_ a: Tensor, _ b: Tensor) -> Tensor {
-        record("MinimumBackward0", inputs: [a, b], result: arithmetic(CT_MINIMUM, a, b, op: "minimum"), saving: [a, b]) { grad, saved in
+        let operands = [a, b]  // one array for inputs and saved values
+        return record("MinimumBackward0", inputs: operands, result: arithmetic(CT_MINIMUM, a, b, op: "minimum"), saving: operands) { grad, saved in
             let (a, b) = (saved[0], saved[1])
             let shared = Tensor.where(a .== b, grad / 2.0, grad)
             return [Tensor.where(a .> b, Tensor.zeros(like: shared), shared),
@@ -152,7 +156,8 @@ extension Tensor {
     /// The remainder with the sign of the divisor, as Python's `%` (`torch.remainder`).
     public func remainder(_ other: Tensor) -> Tensor {
         let result = Tensor.arithmetic(CT_REM, self, other, op: "remainder")
-        return Tensor.record("RemainderBackward1", inputs: [self, other], result: result, saving: [self, other]) { grad, saved in
+        let operands = [self, other]  // one array for inputs and saved values
+        return Tensor.record("RemainderBackward1", inputs: operands, result: result, saving: operands) { grad, saved in
             // The quotient is piecewise constant: a constant for higher derivatives too.
             [grad, -grad * withNoGrad { saved[0].floorDivide(saved[1]) }]
         }

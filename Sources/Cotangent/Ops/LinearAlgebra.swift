@@ -5,13 +5,19 @@ import CCotangentKernels
 extension Tensor {
     /// `c = a @ b` for matrices given as (rows x cols) views of any strides.
     static func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor) {
-        let (m, k, n) = (a.shape[0], a.shape[1], b.shape[1])
+        gemm(m: a.shape[0], n: b.shape[1], k: a.shape[1], a, (a.strides[0], a.strides[1]),
+             b, (b.strides[0], b.strides[1]), into: c, (c.strides[0], c.strides[1]))
+    }
+
+    /// `c = a @ b` with the operands' (row, column) strides given explicitly, so
+    /// vectors can be read as matrices without building view tensors.
+    static func gemm(m: Int, n: Int, k: Int, _ a: Tensor, _ sa: (Int, Int), _ b: Tensor, _ sb: (Int, Int),
+                     into c: Tensor, _ sc: (Int, Int)) {
         guard m > 0 && n > 0 else { return }
         if k == 0 { Kernels.fill(c, with: 0); return }
         ct_gemm(a.dtype.kernelCode, Int64(m), Int64(n), Int64(k), 1,
-                a.baseAddress, Int64(a.strides[0]), Int64(a.strides[1]),
-                b.baseAddress, Int64(b.strides[0]), Int64(b.strides[1]), 0,
-                c.baseAddress, Int64(c.strides[0]), Int64(c.strides[1]))
+                a.baseAddress, Int64(sa.0), Int64(sa.1), b.baseAddress, Int64(sb.0), Int64(sb.1), 0,
+                c.baseAddress, Int64(sc.0), Int64(sc.1))
     }
 
     /// Stops unless both operands have one dtype, with each op's PyTorch wording.
@@ -34,10 +40,10 @@ extension Tensor {
         check(count == other.count, "dot", "inconsistent tensor size, expected tensor [\(count)] and src [\(other.count)] to have the same number of elements, but got \(count) and \(other.count) elements respectively")
         Tensor.checkSameDType(self, other, op: "dot")
         let out = Tensor(uninitializedShape: [], dtype: dtype)
-        let row = view(shape: [1, count], strides: [0, strides[0]], offset: storageOffset)
-        let column = other.view(shape: [count, 1], strides: [other.strides[0], 0], offset: other.storageOffset)
-        Tensor.gemm(row, column, into: out.view(shape: [1, 1], strides: [1, 1], offset: 0))
-        return Tensor.record("DotBackward0", inputs: [self, other], result: out, saving: [self, other]) { grad, saved in
+        // A 1 x n row times an n x 1 column.
+        Tensor.gemm(m: 1, n: 1, k: count, self, (0, strides[0]), other, (other.strides[0], 0), into: out, (1, 1))
+        let operands = [self, other]  // one array for inputs and saved values
+        return Tensor.record("DotBackward0", inputs: operands, result: out, saving: operands) { grad, saved in
             [saved.needsGrad(0) ? grad * saved[1] : nil, saved.needsGrad(1) ? grad * saved[0] : nil]
         }
     }
@@ -52,7 +58,8 @@ extension Tensor {
         Tensor.checkSameDType(self, other, op: "mm")
         let out = Tensor(uninitializedShape: [shape[0], other.shape[1]], dtype: dtype)
         Tensor.gemm(self, other, into: out)
-        return Tensor.record("MmBackward0", inputs: [self, other], result: out, saving: [self, other]) { grad, saved in
+        let operands = [self, other]  // one array for inputs and saved values
+        return Tensor.record("MmBackward0", inputs: operands, result: out, saving: operands) { grad, saved in
             [saved.needsGrad(0) ? grad.mm(saved[1].t()) : nil, saved.needsGrad(1) ? saved[0].t().mm(grad) : nil]
         }
     }
@@ -63,9 +70,11 @@ extension Tensor {
         check(shape[1] == vector.count, "mv", "size mismatch, got input (\(shape[0])), mat (\(shape[0])x\(shape[1])), vec (\(vector.count))")
         Tensor.checkSameDType(self, vector, op: "mv")
         let out = Tensor(uninitializedShape: [shape[0]], dtype: dtype)
-        let column = vector.view(shape: [vector.count, 1], strides: [vector.strides[0], 0], offset: vector.storageOffset)
-        Tensor.gemm(self, column, into: out.view(shape: [shape[0], 1], strides: [1, 1], offset: 0))
-        return Tensor.record("MvBackward0", inputs: [self, vector], result: out, saving: [self, vector]) { grad, saved in
+        // The vector read as an n x 1 column, the result written as a column.
+        Tensor.gemm(m: shape[0], n: 1, k: shape[1], self, (strides[0], strides[1]), vector, (vector.strides[0], 0),
+                    into: out, (1, 1))
+        let operands = [self, vector]  // one array for inputs and saved values
+        return Tensor.record("MvBackward0", inputs: operands, result: out, saving: operands) { grad, saved in
             [saved.needsGrad(0) ? grad.unsqueezed(1) * saved[1] : nil, saved.needsGrad(1) ? saved[0].t().mv(grad) : nil]
         }
     }
@@ -87,7 +96,8 @@ extension Tensor {
         for i in 0..<shape[0] {
             withNoGrad { Tensor.gemm(select(dim: 0, index: i), other.select(dim: 0, index: i), into: out.select(dim: 0, index: i)) }
         }
-        return Tensor.record("BmmBackward0", inputs: [self, other], result: out, saving: [self, other]) { grad, saved in
+        let operands = [self, other]  // one array for inputs and saved values
+        return Tensor.record("BmmBackward0", inputs: operands, result: out, saving: operands) { grad, saved in
             [saved.needsGrad(0) ? grad.bmm(saved[1].transposed(1, 2)) : nil,
              saved.needsGrad(1) ? saved[0].transposed(1, 2).bmm(grad) : nil]
         }
