@@ -2,12 +2,15 @@
 // because PyTorch shows that name in `gradFn` (SoftmaxBackward0) and because
 // one fused rule is cheaper and more stable than differentiating the parts.
 
+import CCotangentKernels
+
 extension Tensor {
     /// `exp(x) / sum(exp(x))` along `dim`, computed stably (`torch.softmax`).
     public func softmax(dim: Int) -> Tensor {
         let d = Shape.normalize(dim: dim, rank: rank, op: "softmax")
         let source = dtype.isFloatingPoint ? self : to(.defaultFloat)
         let result: Tensor = withNoGrad {
+            if let fused = source.fusedSoftmax(dim: d, log: false) { return fused }
             let shifted = (source - source.maxForShift(dim: d)).exp()
             return shifted / shifted.sum(dim: d, keepDim: true)
         }
@@ -22,12 +25,25 @@ extension Tensor {
         let d = Shape.normalize(dim: dim, rank: rank, op: "log_softmax")
         let source = dtype.isFloatingPoint ? self : to(.defaultFloat)
         let result: Tensor = withNoGrad {
+            if let fused = source.fusedSoftmax(dim: d, log: true) { return fused }
             let shifted = source - source.maxForShift(dim: d)
             return shifted - shifted.exp().sum(dim: d, keepDim: true).log()
         }
         return Tensor.record("LogSoftmaxBackward0", inputs: [self], result: result, savingResult: true) { grad, saved in
             [grad - saved.result.exp() * grad.sum(dim: d, keepDim: true)]
         }
+    }
+
+    /// Softmax (or log-softmax) along the last dim in one fused kernel pass
+    /// (`ct_softmax`: each row read once, the same steps as the composite, but
+    /// times 1/sum as PyTorch's kernel); nil where it does not apply.
+    private func fusedSoftmax(dim d: Int, log: Bool) -> Tensor? {
+        guard d == rank - 1, count > 0, dtype == .float32 || dtype == .float64 else { return nil }
+        let (source, m, n, outer, inner) = reductionView([d])
+        let out = Tensor(uninitializedShape: shape, dtype: dtype)
+        ct_softmax(dtype.kernelCode, log, Int64(m), Int64(n), source.baseAddress, Int64(outer), Int64(inner),
+                   out.baseAddress, Int64(n), 1)
+        return out
     }
 
     /// The maximum along `dim`, kept, that softmax subtracts for stability;
