@@ -345,14 +345,23 @@ void ct_binary(ct_binary_op op, ct_dtype dtype, int32_t ndim, const int64_t *sha
 
 // MARK: Where, cast, fill, clamp
 
-#define CT_WHERE_SEG(T)                                                              \
+// Contiguous operands use a branch-free select on the bit patterns (cond is 0
+// or 1, so -cond is an all-ones or all-zeros mask), which the compiler turns
+// into vector code; a stride-0 branch (a number, as in relu's gradient) is
+// broadcast once.
+#define CT_WHERE_SEG(T, U)                                                           \
     do {                                                                             \
         const ct_bool *cp = (const ct_bool *)p[0];                                   \
         const T *ap = (const T *)p[1], *bp = (const T *)p[2];                        \
         T *op = (T *)p[3];                                                           \
         const int64_t ic = inner[0], ia = inner[1], ib = inner[2], io = inner[3];    \
-        if (ic == 1 && ia == 1 && ib == 1 && io == 1) {                              \
-            for (int64_t i = 0; i < n; i++) op[i] = cp[i] ? ap[i] : bp[i];           \
+        if (ic == 1 && io == 1 && (ia == 1 || ia == 0) && (ib == 1 || ib == 0)) {    \
+            const U *au = (const U *)ap, *bu = (const U *)bp;                        \
+            U *ou = (U *)op;                                                         \
+            for (int64_t i = 0; i < n; i++) {                                        \
+                const U mask = (U)0 - (U)cp[i];                                      \
+                ou[i] = (au[i * ia] & mask) | (bu[i * ib] & ~mask);                  \
+            }                                                                        \
         } else {                                                                     \
             for (int64_t i = 0; i < n; i++) op[i * io] = cp[i * ic] ? ap[i * ia] : bp[i * ib]; \
         }                                                                            \
@@ -360,11 +369,11 @@ void ct_binary(ct_binary_op op, ct_dtype dtype, int32_t ndim, const int64_t *sha
 
 static void ct_where_span(const void *vctx, int64_t n, char *const *p, const int64_t *inner) {
     switch (*(const ct_dtype *)vctx) {
-    case CT_F32: CT_WHERE_SEG(float); break;
-    case CT_F64: CT_WHERE_SEG(double); break;
-    case CT_I32: CT_WHERE_SEG(int32_t); break;
-    case CT_I64: CT_WHERE_SEG(int64_t); break;
-    case CT_BOOL: CT_WHERE_SEG(ct_bool); break;
+    case CT_F32: CT_WHERE_SEG(float, uint32_t); break;
+    case CT_F64: CT_WHERE_SEG(double, uint64_t); break;
+    case CT_I32: CT_WHERE_SEG(int32_t, uint32_t); break;
+    case CT_I64: CT_WHERE_SEG(int64_t, uint64_t); break;
+    case CT_BOOL: CT_WHERE_SEG(ct_bool, uint8_t); break;
     }
 }
 

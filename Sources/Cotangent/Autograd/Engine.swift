@@ -121,26 +121,43 @@ private final class BackwardPass {
             if node.retainsGrad { Engine.accumulate(grad, into: &node.retainedGrad, createGraph: createGraph) }
             if collecting, let i = targetIndex[ObjectIdentifier(node)] { captured[i] = grad }
             guard let rule = node.rule else { continue }
-            let inputGrads = rule(grad, node.saved ?? SavedValues.none)
+            var inputGrads = rule(grad, node.saved ?? SavedValues.none)
             for (i, input) in node.inputs.enumerated() {
                 guard let edge = input.edge, i < inputGrads.count, let g = inputGrads[i] else { continue }
-                deliver(g.reduced(toShape: input.shape, dtype: input.dtype), to: edge)
+                // Drop the array's reference, so a gradient held nowhere else can be
+                // taken by a leaf's .grad without a copy.
+                inputGrads[i] = nil
+                let reduced = g.reduced(toShape: input.shape, dtype: input.dtype)
+                _ = consume g
+                deliver(reduced, to: edge)
             }
             if !retainGraph { node.saved?.release() }
         }
     }
 
-    private func deliver(_ grad: Tensor, to edge: Edge) {
+    private func deliver(_ grad: consuming Tensor, to edge: Edge) {
         switch edge {
         case .node(let next):
             guard next.needed else { return }
-            next.pendingGrad = next.pendingGrad.map { $0 + grad } ?? grad
+            if let pending = next.pendingGrad { next.pendingGrad = pending + grad } else { next.pendingGrad = grad }
         case .leaf(let leaf):
             if collecting {
-                if let i = targetIndex[ObjectIdentifier(leaf)] { captured[i] = captured[i].map { $0 + grad } ?? grad }
+                if let i = targetIndex[ObjectIdentifier(leaf)] {
+                    if let earlier = captured[i] { captured[i] = earlier + grad } else { captured[i] = grad }
+                }
             } else {
-                Engine.accumulate(grad, into: &leaf.gradStorage, createGraph: createGraph)
+                give(grad, to: leaf)
             }
+        }
+    }
+
+    /// Accumulates into a leaf's `.grad`; like PyTorch, a first gradient that
+    /// nothing else refers to is kept as it is instead of copied.
+    private func give(_ grad: consuming Tensor, to leaf: Tensor) {
+        if leaf.gradStorage == nil, !createGraph, grad.isOwnedGradient, isKnownUniquelyReferenced(&grad) {
+            leaf.gradStorage = grad
+        } else {
+            Engine.accumulate(grad, into: &leaf.gradStorage, createGraph: createGraph)
         }
     }
 
@@ -148,5 +165,15 @@ private final class BackwardPass {
     func reaches(_ t: Tensor) -> Bool {
         if let node = t.gradNode { return nodes.contains { $0 === node } }
         return nodes.contains { $0.inputs.contains { if case .leaf(let l)? = $0.edge { l === t } else { false } } }
+    }
+}
+
+private extension Tensor {
+    /// Whether this gradient owns its storage outright (a contiguous, non-view
+    /// result of a rule, without history), so a leaf may keep it as its `.grad`
+    /// when no other reference to the tensor exists.
+    var isOwnedGradient: Bool {
+        viewBase == nil && isContiguous && gradNode == nil && !isWrappedNumber && storageOffset == 0
+            && storage.byteCount == count * dtype.byteSize
     }
 }

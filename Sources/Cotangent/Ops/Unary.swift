@@ -85,7 +85,7 @@ extension Tensor {
     public func relu() -> Tensor {
         Tensor.record("ReluBackward0", inputs: [self], result: unaryKernel(CT_RELU, promotesIntegers: false),
                       savingResult: true) { grad, saved in
-            [Tensor.where(saved.result .<= 0.0, Tensor.zeros(like: grad), grad)]
+            [Tensor.where(saved.result .<= 0.0, 0.0, grad)]
         }
     }
     /// The largest integer not above each element.
