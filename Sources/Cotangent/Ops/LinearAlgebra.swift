@@ -40,8 +40,9 @@ extension Tensor {
         check(count == other.count, "dot", "inconsistent tensor size, expected tensor [\(count)] and src [\(other.count)] to have the same number of elements, but got \(count) and \(other.count) elements respectively")
         Tensor.checkSameDType(self, other, op: "dot")
         let out = Tensor(uninitializedShape: [], dtype: dtype)
-        // A 1 x n row times an n x 1 column.
-        Tensor.gemm(m: 1, n: 1, k: count, self, (0, strides[0]), other, (other.strides[0], 0), into: out, (1, 1))
+        // A 1 x n row times an n x 1 column (with one column, its stride is
+        // never used; 1 lets the kernel read it in place as a row-major matrix).
+        Tensor.gemm(m: 1, n: 1, k: count, self, (0, strides[0]), other, (other.strides[0], 1), into: out, (1, 1))
         let operands = [self, other]  // one array for inputs and saved values
         return Tensor.record("DotBackward0", inputs: operands, result: out, saving: operands) { grad, saved in
             [saved.needsGrad(0) ? grad * saved[1] : nil, saved.needsGrad(1) ? grad * saved[0] : nil]
@@ -70,8 +71,9 @@ extension Tensor {
         check(shape[1] == vector.count, "mv", "size mismatch, got input (\(shape[0])), mat (\(shape[0])x\(shape[1])), vec (\(vector.count))")
         Tensor.checkSameDType(self, vector, op: "mv")
         let out = Tensor(uninitializedShape: [shape[0]], dtype: dtype)
-        // The vector read as an n x 1 column, the result written as a column.
-        Tensor.gemm(m: shape[0], n: 1, k: shape[1], self, (strides[0], strides[1]), vector, (vector.strides[0], 0),
+        // The vector read as an n x 1 column (column stride unused, so 1: read in
+        // place), the result written as a column.
+        Tensor.gemm(m: shape[0], n: 1, k: shape[1], self, (strides[0], strides[1]), vector, (vector.strides[0], 1),
                     into: out, (1, 1))
         let operands = [self, vector]  // one array for inputs and saved values
         return Tensor.record("MvBackward0", inputs: operands, result: out, saving: operands) { grad, saved in
