@@ -50,10 +50,10 @@ enum Engine {
 extension Tensor {
     /// Sums a gradient over broadcast dimensions and converts it to an input's
     /// dtype: the one place where broadcasting and type promotion are undone.
-    func reduced(toShape target: [Int], dtype target_dtype: DType) -> Tensor {
+    func reduced(toShape target: [Int], dtype targetDType: DType) -> Tensor {
         var g = self
         if g.shape != target { g = g.sumToShape(target) }
-        if g.dtype != target_dtype { g = g.to(target_dtype) }
+        if g.dtype != targetDType { g = g.to(targetDType) }
         return g
     }
 

@@ -141,9 +141,4 @@ extension Tensor {
         result.gradNode = node
         return result
     }
-
-    /// Whether an op on these inputs would be recorded.
-    static func isRecording(_ inputs: Tensor...) -> Bool {
-        GradMode.isEnabled && inputs.contains { $0.requiresGrad }
-    }
 }

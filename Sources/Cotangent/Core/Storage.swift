@@ -76,13 +76,4 @@ enum BufferCache {
         }
         free(pointer)
     }
-
-    /// Frees every cached buffer (for memory measurements and tests).
-    static func drain() {
-        state.withLock { s in
-            for address in s.buffers.values.joined() { free(UnsafeMutableRawPointer(bitPattern: address)) }
-            s.buffers.removeAll()
-            s.cachedBytes = 0
-        }
-    }
 }

@@ -114,16 +114,20 @@ extension Tensor {
         return (result, advanced)
     }
 
+    /// Stops unless a mask of `maskShape` matches `view`'s dims from `d` on.
+    private static func checkMask(_ maskShape: [Int], atDim d: Int, of view: Tensor, op: String) {
+        for (k, size) in maskShape.enumerated() {
+            check(d + k < view.rank && view.shape[d + k] == size, op,
+                  "The shape of the mask \(shapeText(maskShape)) at index \(k) does not match the shape of the indexed tensor \(shapeText(view.shape)) at index \(d + k)")
+        }
+    }
+
     /// Converts a bool mask over dims `d..<d+mask.rank` into flat positions over those dims.
     private func positions(ofMask mask: Tensor, atDim d: Int, in view: Tensor) -> (flat: Tensor, merged: Tensor) {
         let maskShape = mask.rank == 0 ? [1] : mask.shape
         let m = mask.rank == 0 ? mask.reshaped([1]) : mask
-        let target = m.rank == 0 ? view.unsqueezed(d) : view
-        for (k, size) in maskShape.enumerated() {
-            check(d + k < target.rank && target.shape[d + k] == size, "index",
-                  "The shape of the mask \(shapeText(maskShape)) at index \(k) does not match the shape of the indexed tensor \(shapeText(target.shape)) at index \(d + k)")
-        }
-        let merged = target.flattened(startDim: d, endDim: d + maskShape.count - 1)
+        Tensor.checkMask(maskShape, atDim: d, of: view, op: "index")
+        let merged = view.flattened(startDim: d, endDim: d + maskShape.count - 1)
         let flags = m.contiguous().scalars(as: Bool.self)
         let hits = flags.indices.filter { flags[$0] }.map(Int64.init)
         return (Tensor(shape: [hits.count], scalars: hits), merged)
@@ -225,10 +229,7 @@ extension Tensor {
             var hits: [[Int]] = []
             if index.dtype == .bool {
                 let maskShape = index.rank == 0 ? [1] : index.shape
-                for (k, size) in maskShape.enumerated() {
-                    check(d + k < view.rank && view.shape[d + k] == size, "index_put_",
-                          "The shape of the mask \(shapeText(maskShape)) at index \(k) does not match the shape of the indexed tensor \(shapeText(view.shape)) at index \(d + k)")
-                }
+                Tensor.checkMask(maskShape, atDim: d, of: view, op: "index_put_")
                 let flags = index.contiguous().scalars(as: Bool.self)
                 let strides = Shape.contiguousStrides(maskShape)
                 for (flat, flag) in flags.enumerated() where flag {
