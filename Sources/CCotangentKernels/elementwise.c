@@ -6,8 +6,11 @@
 // otherwise run a portable loop the compiler can still vectorise.
 #include "internal.h"
 #include "loops.h"
-#include <math.h>
+#include "special.h"
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <tgmath.h>
 
 typedef uint8_t ct_bool;
 
@@ -111,106 +114,23 @@ static size_t ct_dtype_size(ct_dtype t) {
         }                                                                            \
     } while (0)
 
-// MARK: Unary
+// MARK: Unary and binary, expanded from the lists in CotangentOps.h
 
-// e^x/(1+e^x) for x < 0 so that tiny results underflow gradually instead of
-// 1/(1+inf) = 0; float32 goes through double (one rounding at the end).
-static inline double ct_sigmoid_scalar(double v) {
-    if (v >= 0) return 1 / (1 + exp(-v));
-    double e = exp(v);
-    return e / (1 + e);
+#define CT_COST_CHEAP CT_GRAIN_CHEAP
+#define CT_COST_MATH CT_GRAIN_MATH
+#define CT_OUT_SAME T
+#define CT_OUT_BOOL ct_bool
+#define CT_OUTSIZE_SAME(es) (es)
+#define CT_OUTSIZE_BOOL(es) 1
+
+// An integer operand reached an op Swift always runs in float, or two bools an
+// op without a bool form: a bug in the caller, never a user's mistake.
+__attribute__((noreturn)) static void ct_bad_dtype(void) {
+    fprintf(stderr, "Cotangent internal error: elementwise op called with a dtype it does not take\n");
+    abort();
 }
-
-typedef struct { ct_unary_op op; ct_dtype dtype; } ct_unary_ctx;
-
-#define CT_FLOAT_UNARY(T, F)                                                         \
-    switch (op) {                                                                    \
-    case CT_NEG: CT_UNARY_SEG(T, T, -v); break;                                      \
-    case CT_ABS: CT_UNARY_SEG(T, T, fabs##F(v)); break;                              \
-    case CT_SIGN: CT_UNARY_SEG(T, T, isnan(v) ? (T)0 : (T)((v > 0) - (v < 0))); break; \
-    case CT_SQUARE: CT_UNARY_SEG(T, T, v * v); break;                                \
-    case CT_EXP: CT_UNARY_SEG(T, T, exp##F(v)); break;                               \
-    case CT_LOG: CT_UNARY_SEG(T, T, log##F(v)); break;                               \
-    case CT_LOG1P: CT_UNARY_SEG(T, T, log1p##F(v)); break;                           \
-    case CT_EXPM1: CT_UNARY_SEG(T, T, expm1##F(v)); break;                           \
-    case CT_SQRT: CT_UNARY_SEG(T, T, sqrt##F(v)); break;                             \
-    case CT_RSQRT: CT_UNARY_SEG(T, T, (T)1 / sqrt##F(v)); break;                     \
-    case CT_SIN: CT_UNARY_SEG(T, T, sin##F(v)); break;                               \
-    case CT_COS: CT_UNARY_SEG(T, T, cos##F(v)); break;                               \
-    case CT_TAN: CT_UNARY_SEG(T, T, tan##F(v)); break;                               \
-    case CT_TANH: CT_UNARY_SEG(T, T, tanh##F(v)); break;                             \
-    case CT_SIGMOID: CT_UNARY_SEG(T, T, ct_sigmoid_scalar(v)); break;                \
-    case CT_RELU: CT_UNARY_SEG(T, T, (v > 0 || isnan(v)) ? v : (T)0); break;         \
-    case CT_FLOOR: CT_UNARY_SEG(T, T, floor##F(v)); break;                           \
-    case CT_CEIL: CT_UNARY_SEG(T, T, ceil##F(v)); break;                             \
-    case CT_ROUND: CT_UNARY_SEG(T, T, nearbyint##F(v)); break;                       \
-    case CT_TRUNC: CT_UNARY_SEG(T, T, trunc##F(v)); break;                           \
-    case CT_RECIPROCAL: CT_UNARY_SEG(T, T, (T)1 / v); break;                         \
-    case CT_NOT: CT_UNARY_SEG(T, ct_bool, v == 0); break;                            \
-    case CT_ISNAN: CT_UNARY_SEG(T, ct_bool, isnan(v)); break;                        \
-    }
-
-#define CT_INT_UNARY(T)                                                              \
-    switch (op) {                                                                    \
-    case CT_NEG: CT_UNARY_SEG(T, T, -v); break;                                      \
-    case CT_ABS: CT_UNARY_SEG(T, T, v < 0 ? -v : v); break;                          \
-    case CT_SIGN: CT_UNARY_SEG(T, T, (v > 0) - (v < 0)); break;                      \
-    case CT_SQUARE: CT_UNARY_SEG(T, T, v * v); break;                                \
-    case CT_RELU: CT_UNARY_SEG(T, T, v > 0 ? v : 0); break;                          \
-    case CT_FLOOR: case CT_CEIL: case CT_ROUND: case CT_TRUNC:                       \
-        CT_UNARY_SEG(T, T, v); break;                                                \
-    case CT_NOT: CT_UNARY_SEG(T, ct_bool, v == 0); break;                            \
-    case CT_ISNAN: CT_UNARY_SEG(T, ct_bool, ((void)v, 0)); break;                           \
-    default: break;                                                                  \
-    }
-
-static void ct_unary_span(const void *vctx, int64_t n, char *const *p, const int64_t *inner) {
-    const ct_unary_ctx *ctx = (const ct_unary_ctx *)vctx;
-    const ct_unary_op op = ctx->op;
-    const bool contiguous = inner[0] == 1 && inner[1] == 1;
-    switch (ctx->dtype) {
-    case CT_F32: {
-        const ct_kernel_table *K = ct_kernels();
-        if (contiguous && K->unary_f32 && K->unary_f32(op, n, (const float *)p[0], (float *)p[1])) return;
-        CT_FLOAT_UNARY(float, f);
-        break;
-    }
-    case CT_F64: {
-        const ct_kernel_table *K = ct_kernels();
-        if (contiguous && K->unary_f64 && K->unary_f64(op, n, (const double *)p[0], (double *)p[1])) return;
-        CT_FLOAT_UNARY(double, );
-        break;
-    }
-    case CT_I32: CT_INT_UNARY(int32_t); break;
-    case CT_I64: CT_INT_UNARY(int64_t); break;
-    case CT_BOOL: CT_INT_UNARY(ct_bool); break;
-    }
-}
-
-static bool ct_unary_is_math(ct_unary_op op) {
-    switch (op) {
-    case CT_EXP: case CT_LOG: case CT_LOG1P: case CT_EXPM1: case CT_SIN: case CT_COS:
-    case CT_TAN: case CT_TANH: case CT_SIGMOID:
-        return true;
-    default:
-        return false;
-    }
-}
-
-void ct_unary(ct_unary_op op, ct_dtype dtype, int32_t ndim, const int64_t *shape,
-              const void *x, const int64_t *sx, void *out, const int64_t *so) {
-    const ct_unary_ctx ctx = {op, dtype};
-    const bool to_bool = op == CT_NOT || op == CT_ISNAN;
-    ct_nd it = {
-        .ndim = ndim, .shape = shape, .nops = 2,
-        .base = {(char *)x, (char *)out}, .strides = {sx, so},
-        .esize = {(int64_t)ct_dtype_size(dtype), to_bool ? 1 : (int64_t)ct_dtype_size(dtype)},
-        .span = ct_unary_span, .ctx = &ctx,
-    };
-    ct_nd_run(&it, ct_unary_is_math(op) ? CT_GRAIN_MATH : CT_GRAIN_CHEAP);
-}
-
-// MARK: Binary
+#define CT_FLOAT_ONLY (ct_bad_dtype(), (T)0)
+#define CT_UNSUPPORTED (ct_bad_dtype(), (T)0)
 
 static inline double ct_floordiv_f64(double a, double b) {
     if (b == 0) return a / b;
@@ -244,48 +164,91 @@ static inline int64_t ct_irem(int64_t a, int64_t b) {
     return r;
 }
 
-#define CT_COMPARISONS(T)                                                            \
-    case CT_EQ: CT_BINARY_SEG(T, ct_bool, x == y); break;                            \
-    case CT_NE: CT_BINARY_SEG(T, ct_bool, x != y); break;                            \
-    case CT_LT: CT_BINARY_SEG(T, ct_bool, x < y); break;                             \
-    case CT_LE: CT_BINARY_SEG(T, ct_bool, x <= y); break;                            \
-    case CT_GT: CT_BINARY_SEG(T, ct_bool, x > y); break;                             \
-    case CT_GE: CT_BINARY_SEG(T, ct_bool, x >= y); break;                            \
-    case CT_AND: CT_BINARY_SEG(T, ct_bool, (x != 0) && (y != 0)); break;             \
-    case CT_OR: CT_BINARY_SEG(T, ct_bool, (x != 0) || (y != 0)); break;              \
-    case CT_XOR: CT_BINARY_SEG(T, ct_bool, (x != 0) != (y != 0)); break;
+typedef struct { ct_unary_op op; ct_dtype dtype; double params[3]; } ct_unary_ctx;
 
-#define CT_FLOAT_BINARY(T, F)                                                        \
-    switch (op) {                                                                    \
-    case CT_ADD: CT_BINARY_SEG(T, T, x + y); break;                                  \
-    case CT_SUB: CT_BINARY_SEG(T, T, x - y); break;                                  \
-    case CT_MUL: CT_BINARY_SEG(T, T, x * y); break;                                  \
-    case CT_DIV: CT_BINARY_SEG(T, T, x / y); break;                                  \
-    case CT_POW: CT_BINARY_SEG(T, T, pow##F(x, y)); break;                           \
-    case CT_MAXIMUM: CT_BINARY_SEG(T, T, (isnan(x) || isnan(y)) ? (x + y) : (x > y ? x : y)); break; \
-    case CT_MINIMUM: CT_BINARY_SEG(T, T, (isnan(x) || isnan(y)) ? (x + y) : (x < y ? x : y)); break; \
-    case CT_FLOORDIV: CT_BINARY_SEG(T, T, (T)ct_floordiv_f64(x, y)); break;          \
-    case CT_REM: CT_BINARY_SEG(T, T, (T)ct_rem_f64(x, y)); break;                    \
-    case CT_ATAN2: CT_BINARY_SEG(T, T, atan2##F(x, y)); break;                       \
-    CT_COMPARISONS(T)                                                                \
-    }
+#define CT_UCASE_FLOAT(NAME, FLOAT, INT, OUT, VEC, COST) \
+    case CT_##NAME: CT_UNARY_SEG(T, CT_OUT_##OUT, FLOAT); break;
+#define CT_UCASE_INT(NAME, FLOAT, INT, OUT, VEC, COST) \
+    case CT_##NAME: CT_UNARY_SEG(T, CT_OUT_##OUT, INT); break;
 
-#define CT_INT_BINARY(T)                                                             \
-    switch (op) {                                                                    \
-    case CT_ADD: CT_BINARY_SEG(T, T, x + y); break;                                  \
-    case CT_SUB: CT_BINARY_SEG(T, T, x - y); break;                                  \
-    case CT_MUL: CT_BINARY_SEG(T, T, x * y); break;                                  \
-    case CT_DIV: CT_BINARY_SEG(T, T, y == 0 ? 0 : x / y); break;                     \
-    case CT_POW: CT_BINARY_SEG(T, T, ct_ipow(x, y)); break;                          \
-    case CT_MAXIMUM: CT_BINARY_SEG(T, T, x > y ? x : y); break;                      \
-    case CT_MINIMUM: CT_BINARY_SEG(T, T, x < y ? x : y); break;                      \
-    case CT_FLOORDIV: CT_BINARY_SEG(T, T, ct_ifloordiv(x, y)); break;                \
-    case CT_REM: CT_BINARY_SEG(T, T, ct_irem(x, y)); break;                          \
-    case CT_ATAN2: CT_BINARY_SEG(T, T, atan2((double)x, (double)y)); break;          \
-    CT_COMPARISONS(T)                                                                \
+// One scalar loop per dtype: T names the element type for the list's expressions.
+#define CT_DEFINE_UNARY_LOOP(FN, TYPE, CASE)                                         \
+    static void FN(const ct_unary_ctx *ctx, int64_t n, char *const *p, const int64_t *inner) { \
+        typedef TYPE T;                                                              \
+        const T p0 = (T)ctx->params[0], p1 = (T)ctx->params[1], p2 = (T)ctx->params[2]; \
+        (void)p0; (void)p1; (void)p2;                                                \
+        switch (ctx->op) { CT_UNARY_OPS(CASE) default: break; }                      \
     }
+CT_DEFINE_UNARY_LOOP(ct_unary_loop_f32, float, CT_UCASE_FLOAT)
+CT_DEFINE_UNARY_LOOP(ct_unary_loop_f64, double, CT_UCASE_FLOAT)
+CT_DEFINE_UNARY_LOOP(ct_unary_loop_i32, int32_t, CT_UCASE_INT)
+CT_DEFINE_UNARY_LOOP(ct_unary_loop_i64, int64_t, CT_UCASE_INT)
+CT_DEFINE_UNARY_LOOP(ct_unary_loop_bool, ct_bool, CT_UCASE_INT)
+
+static void ct_unary_span(const void *vctx, int64_t n, char *const *p, const int64_t *inner) {
+    const ct_unary_ctx *ctx = (const ct_unary_ctx *)vctx;
+    const bool contiguous = inner[0] == 1 && inner[1] == 1;
+    switch (ctx->dtype) {
+    case CT_F32: {
+        const ct_kernel_table *K = ct_kernels();
+        if (contiguous && K->unary_f32 && K->unary_f32(ctx->op, n, (const float *)p[0], (float *)p[1])) return;
+        ct_unary_loop_f32(ctx, n, p, inner);
+        break;
+    }
+    case CT_F64: {
+        const ct_kernel_table *K = ct_kernels();
+        if (contiguous && K->unary_f64 && K->unary_f64(ctx->op, n, (const double *)p[0], (double *)p[1])) return;
+        ct_unary_loop_f64(ctx, n, p, inner);
+        break;
+    }
+    case CT_I32: ct_unary_loop_i32(ctx, n, p, inner); break;
+    case CT_I64: ct_unary_loop_i64(ctx, n, p, inner); break;
+    case CT_BOOL: ct_unary_loop_bool(ctx, n, p, inner); break;
+    }
+}
+
+#define CT_UCASE_GRAIN(NAME, FLOAT, INT, OUT, VEC, COST) case CT_##NAME: return CT_COST_##COST;
+#define CT_UCASE_OUTSIZE(NAME, FLOAT, INT, OUT, VEC, COST) case CT_##NAME: return CT_OUTSIZE_##OUT(es);
+static int64_t ct_unary_grain(ct_unary_op op) {
+    switch (op) { CT_UNARY_OPS(CT_UCASE_GRAIN) default: return CT_GRAIN_CHEAP; }
+}
+static int64_t ct_unary_out_size(ct_unary_op op, int64_t es) {
+    switch (op) { CT_UNARY_OPS(CT_UCASE_OUTSIZE) default: return es; }
+}
+
+void ct_unary(ct_unary_op op, ct_dtype dtype, int32_t ndim, const int64_t *shape,
+              const void *x, const int64_t *sx, void *out, const int64_t *so, const double *params) {
+    ct_unary_ctx ctx = {op, dtype, {0, 0, 0}};
+    if (params) memcpy(ctx.params, params, sizeof ctx.params);
+    const int64_t es = (int64_t)ct_dtype_size(dtype);
+    ct_nd it = {
+        .ndim = ndim, .shape = shape, .nops = 2,
+        .base = {(char *)x, (char *)out}, .strides = {sx, so},
+        .esize = {es, ct_unary_out_size(op, es)},
+        .span = ct_unary_span, .ctx = &ctx,
+    };
+    ct_nd_run(&it, ct_unary_grain(op));
+}
 
 typedef struct { ct_binary_op op; ct_dtype dtype; } ct_binary_ctx;
+
+#define CT_BCASE_FLOAT(NAME, FLOAT, INT, BOOL, OUT, VEC, COST) \
+    case CT_##NAME: CT_BINARY_SEG(T, CT_OUT_##OUT, FLOAT); break;
+#define CT_BCASE_INT(NAME, FLOAT, INT, BOOL, OUT, VEC, COST) \
+    case CT_##NAME: CT_BINARY_SEG(T, CT_OUT_##OUT, INT); break;
+#define CT_BCASE_BOOL(NAME, FLOAT, INT, BOOL, OUT, VEC, COST) \
+    case CT_##NAME: CT_BINARY_SEG(T, ct_bool, BOOL); break;
+
+#define CT_DEFINE_BINARY_LOOP(FN, TYPE, CASE)                                        \
+    static void FN(ct_binary_op op, int64_t n, char *const *p, const int64_t *inner) { \
+        typedef TYPE T;                                                              \
+        switch (op) { CT_BINARY_OPS(CASE) default: break; }                          \
+    }
+CT_DEFINE_BINARY_LOOP(ct_binary_loop_f32, float, CT_BCASE_FLOAT)
+CT_DEFINE_BINARY_LOOP(ct_binary_loop_f64, double, CT_BCASE_FLOAT)
+CT_DEFINE_BINARY_LOOP(ct_binary_loop_i32, int32_t, CT_BCASE_INT)
+CT_DEFINE_BINARY_LOOP(ct_binary_loop_i64, int64_t, CT_BCASE_INT)
+CT_DEFINE_BINARY_LOOP(ct_binary_loop_bool, ct_bool, CT_BCASE_BOOL)
 
 static void ct_binary_span(const void *vctx, int64_t n, char *const *p, const int64_t *inner) {
     const ct_binary_ctx *ctx = (const ct_binary_ctx *)vctx;
@@ -298,7 +261,7 @@ static void ct_binary_span(const void *vctx, int64_t n, char *const *p, const in
         if (vec && K->binary_f32 &&
             K->binary_f32(op, n, (const float *)p[0], inner[0], (const float *)p[1], inner[1], (float *)p[2]))
             return;
-        CT_FLOAT_BINARY(float, f);
+        ct_binary_loop_f32(op, n, p, inner);
         break;
     }
     case CT_F64: {
@@ -306,41 +269,36 @@ static void ct_binary_span(const void *vctx, int64_t n, char *const *p, const in
         if (vec && K->binary_f64 &&
             K->binary_f64(op, n, (const double *)p[0], inner[0], (const double *)p[1], inner[1], (double *)p[2]))
             return;
-        CT_FLOAT_BINARY(double, );
+        ct_binary_loop_f64(op, n, p, inner);
         break;
     }
-    case CT_I32: CT_INT_BINARY(int32_t); break;
-    case CT_I64: CT_INT_BINARY(int64_t); break;
-    case CT_BOOL:
-        switch (op) {
-        case CT_ADD: case CT_OR: case CT_MAXIMUM: CT_BINARY_SEG(ct_bool, ct_bool, x | y); break;
-        case CT_MUL: case CT_AND: case CT_MINIMUM: CT_BINARY_SEG(ct_bool, ct_bool, x & y); break;
-        case CT_SUB: case CT_XOR: case CT_NE: CT_BINARY_SEG(ct_bool, ct_bool, x ^ y); break;
-        case CT_EQ: CT_BINARY_SEG(ct_bool, ct_bool, x == y); break;
-        case CT_LT: CT_BINARY_SEG(ct_bool, ct_bool, x < y); break;
-        case CT_LE: CT_BINARY_SEG(ct_bool, ct_bool, x <= y); break;
-        case CT_GT: CT_BINARY_SEG(ct_bool, ct_bool, x > y); break;
-        case CT_GE: CT_BINARY_SEG(ct_bool, ct_bool, x >= y); break;
-        default: break;
-        }
-        break;
+    case CT_I32: ct_binary_loop_i32(op, n, p, inner); break;
+    case CT_I64: ct_binary_loop_i64(op, n, p, inner); break;
+    case CT_BOOL: ct_binary_loop_bool(op, n, p, inner); break;
     }
+}
+
+#define CT_BCASE_GRAIN(NAME, FLOAT, INT, BOOL, OUT, VEC, COST) case CT_##NAME: return CT_COST_##COST;
+#define CT_BCASE_OUTSIZE(NAME, FLOAT, INT, BOOL, OUT, VEC, COST) case CT_##NAME: return CT_OUTSIZE_##OUT(es);
+static int64_t ct_binary_grain(ct_binary_op op) {
+    switch (op) { CT_BINARY_OPS(CT_BCASE_GRAIN) default: return CT_GRAIN_CHEAP; }
+}
+static int64_t ct_binary_out_size(ct_binary_op op, int64_t es) {
+    switch (op) { CT_BINARY_OPS(CT_BCASE_OUTSIZE) default: return es; }
 }
 
 void ct_binary(ct_binary_op op, ct_dtype dtype, int32_t ndim, const int64_t *shape,
                const void *a, const int64_t *sa, const void *b, const int64_t *sb,
                void *out, const int64_t *so) {
     const ct_binary_ctx ctx = {op, dtype};
-    const bool to_bool = op >= CT_EQ;
     const int64_t es = (int64_t)ct_dtype_size(dtype);
     ct_nd it = {
         .ndim = ndim, .shape = shape, .nops = 3,
         .base = {(char *)a, (char *)b, (char *)out}, .strides = {sa, sb, so},
-        .esize = {es, es, to_bool ? 1 : es},
+        .esize = {es, es, ct_binary_out_size(op, es)},
         .span = ct_binary_span, .ctx = &ctx,
     };
-    bool math = op == CT_POW || op == CT_ATAN2 || op == CT_FLOORDIV || op == CT_REM;
-    ct_nd_run(&it, math ? CT_GRAIN_MATH : CT_GRAIN_CHEAP);
+    ct_nd_run(&it, ct_binary_grain(op));
 }
 
 // MARK: Where, cast, fill, clamp

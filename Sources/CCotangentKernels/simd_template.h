@@ -59,59 +59,127 @@
 #define CT_VMAX(x, y, SEL) SEL(((x) != (x)) | ((y) != (y)), (x) + (y), SEL((x) > (y), (x), (y)))
 #define CT_VMIN(x, y, SEL) SEL(((x) != (x)) | ((y) != (y)), (x) + (y), SEL((x) < (y), (x), (y)))
 
-#define CT_DEFINE_BINARY(NAME, T, V, W, LD, ST, SPLAT, SEL)                       \
-    static bool NAME(ct_binary_op op, int64_t n, const T *a, int64_t ia,          \
-                     const T *b, int64_t ib, T *out) {                            \
-        if (!ia && !ib) return false;                                             \
-        switch (op) {                                                             \
-        case CT_ADD: CT_BIN_KERNEL(T, V, W, LD, ST, SPLAT, x + y); return true;   \
-        case CT_SUB: CT_BIN_KERNEL(T, V, W, LD, ST, SPLAT, x - y); return true;   \
-        case CT_MUL: CT_BIN_KERNEL(T, V, W, LD, ST, SPLAT, x * y); return true;   \
-        case CT_DIV: CT_BIN_KERNEL(T, V, W, LD, ST, SPLAT, x / y); return true;   \
-        case CT_MAXIMUM: CT_BIN_KERNEL(T, V, W, LD, ST, SPLAT, CT_VMAX(x, y, SEL)); return true; \
-        case CT_MINIMUM: CT_BIN_KERNEL(T, V, W, LD, ST, SPLAT, CT_VMIN(x, y, SEL)); return true; \
-        default: return false;                                                    \
-        }                                                                         \
-    }
-CT_DEFINE_BINARY(binary_f32, float, vf, WF, ldf, stf, splatf, self)
-CT_DEFINE_BINARY(binary_f64, double, vd, WD, ldd, std_, splatd, seld)
-
+// The vector variants that CotangentOps.h names in its VEC column, over a
+// vector x (and y). CT_HAS_V_<name> says whether this build has one; the list
+// entries whose variant is `none`, or absent here, fall back to the scalar loop.
+#define CT_HAS_V_none 0
+#define CT_V_none(x) (x)
+#define CT_HAS_V_neg 1
+#define CT_V_neg(x) (-(x))
+#define CT_HAS_V_abs 1
+#define CT_V_abs(x) CT_VABS(x)
+#define CT_HAS_V_square 1
+#define CT_V_square(x) ((x) * (x))
+#define CT_HAS_V_sqrt 1
+#define CT_V_sqrt(x) __builtin_elementwise_sqrt(x)
+#define CT_HAS_V_reciprocal 1
+#define CT_V_reciprocal(x) (CT_VSPLAT(1) / (x))
+#define CT_HAS_V_rsqrt 1
+#define CT_V_rsqrt(x) (CT_VSPLAT(1) / __builtin_elementwise_sqrt(x))
+#define CT_HAS_V_relu 1
+#define CT_V_relu(x) CT_VSEL(((x) > 0) | ((x) != (x)), (x), CT_VSPLAT(0))
+#define CT_HAS_V_floor 1
+#define CT_V_floor(x) __builtin_elementwise_floor(x)
+#define CT_HAS_V_ceil 1
+#define CT_V_ceil(x) __builtin_elementwise_ceil(x)
+#define CT_HAS_V_trunc 1
+#define CT_V_trunc(x) __builtin_elementwise_trunc(x)
+#define CT_HAS_V_round 1
+#define CT_V_round(x) __builtin_elementwise_roundeven(x)
+#define CT_HAS_V_frac 1
+#define CT_V_frac(x) ((x) - __builtin_elementwise_trunc(x))
+#define CT_CAT_(a, b) a##b
+#define CT_CAT(a, b) CT_CAT_(a, b)
 #if CT_MATH
-#define CT_MATH_CASES(SFX)                                                        \
-    case CT_EXP: CT_UN_KERNEL_(exp_##SFX(x)); return true;                        \
-    case CT_EXPM1: CT_UN_KERNEL_(expm1_##SFX(x)); return true;                    \
-    case CT_LOG: CT_UN_KERNEL_(log_##SFX(x)); return true;                        \
-    case CT_LOG1P: CT_UN_KERNEL_(log1p_##SFX(x)); return true;                    \
-    case CT_TANH: CT_UN_KERNEL_(tanh_##SFX(x)); return true;                      \
-    case CT_SIGMOID: CT_UN_KERNEL_(sigmoid_##SFX(x)); return true;
+#define CT_HAS_V_exp 1
+#define CT_V_exp(x) CT_CAT(exp_, CT_VSFX)(x)
+#define CT_HAS_V_expm1 1
+#define CT_V_expm1(x) CT_CAT(expm1_, CT_VSFX)(x)
+#define CT_HAS_V_log 1
+#define CT_V_log(x) CT_CAT(log_, CT_VSFX)(x)
+#define CT_HAS_V_log1p 1
+#define CT_V_log1p(x) CT_CAT(log1p_, CT_VSFX)(x)
+#define CT_HAS_V_tanh 1
+#define CT_V_tanh(x) CT_CAT(tanh_, CT_VSFX)(x)
+#define CT_HAS_V_sigmoid 1
+#define CT_V_sigmoid(x) CT_CAT(sigmoid_, CT_VSFX)(x)
 #else
-#define CT_MATH_CASES(SFX)
+#define CT_HAS_V_exp 0
+#define CT_V_exp(x) (x)
+#define CT_HAS_V_expm1 0
+#define CT_V_expm1(x) (x)
+#define CT_HAS_V_log 0
+#define CT_V_log(x) (x)
+#define CT_HAS_V_log1p 0
+#define CT_V_log1p(x) (x)
+#define CT_HAS_V_tanh 0
+#define CT_V_tanh(x) (x)
+#define CT_HAS_V_sigmoid 0
+#define CT_V_sigmoid(x) (x)
 #endif
+#define CT_HAS_V_add 1
+#define CT_V_add(x, y) ((x) + (y))
+#define CT_HAS_V_sub 1
+#define CT_V_sub(x, y) ((x) - (y))
+#define CT_HAS_V_mul 1
+#define CT_V_mul(x, y) ((x) * (y))
+#define CT_HAS_V_div 1
+#define CT_V_div(x, y) ((x) / (y))
+#define CT_HAS_V_max 1
+#define CT_V_max(x, y) CT_VMAX(x, y, CT_VSEL)
+#define CT_HAS_V_min 1
+#define CT_V_min(x, y) CT_VMIN(x, y, CT_VSEL)
 
-#define CT_DEFINE_UNARY(NAME, T, V, W, LD, ST, SPLAT, SEL, ABS, SFX)              \
-    static bool NAME(ct_unary_op op, int64_t n, const T *xs, T *out) {            \
-        switch (op) {                                                             \
-        case CT_NEG: CT_UN_KERNEL_(-x); return true;                              \
-        case CT_ABS: CT_UN_KERNEL_(ABS(x)); return true;                          \
-        case CT_SQUARE: CT_UN_KERNEL_(x * x); return true;                        \
-        case CT_SQRT: CT_UN_KERNEL_(__builtin_elementwise_sqrt(x)); return true;  \
-        case CT_RECIPROCAL: CT_UN_KERNEL_(SPLAT(1) / x); return true;             \
-        case CT_RSQRT: CT_UN_KERNEL_(SPLAT(1) / __builtin_elementwise_sqrt(x)); return true; \
-        case CT_RELU: CT_UN_KERNEL_(SEL((x > 0) | (x != x), x, SPLAT(0))); return true; \
-        case CT_FLOOR: CT_UN_KERNEL_(__builtin_elementwise_floor(x)); return true; \
-        case CT_CEIL: CT_UN_KERNEL_(__builtin_elementwise_ceil(x)); return true;  \
-        case CT_TRUNC: CT_UN_KERNEL_(__builtin_elementwise_trunc(x)); return true; \
-        case CT_ROUND: CT_UN_KERNEL_(__builtin_elementwise_roundeven(x)); return true; \
-        CT_MATH_CASES(SFX)                                                        \
-        default: return false;                                                    \
-        }                                                                         \
+#define CT_VUCASE(NAME, FLOAT, INT, OUT, VEC, COST) \
+    case CT_##NAME: if (!CT_HAS_V_##VEC) return false; CT_UN_KERNEL_(CT_V_##VEC(x)); return true;
+#define CT_VBCASE(NAME, FLOAT, INT, BOOL, OUT, VEC, COST) \
+    case CT_##NAME: if (!CT_HAS_V_##VEC) return false; CT_BIN_KERNEL_(CT_VB_##VEC(x, y)); return true;
+#define CT_VB_none(x, y) (x)
+#define CT_VB_add CT_V_add
+#define CT_VB_sub CT_V_sub
+#define CT_VB_mul CT_V_mul
+#define CT_VB_div CT_V_div
+#define CT_VB_max CT_V_max
+#define CT_VB_min CT_V_min
+
+// One instantiation per element type: CT_VSPLAT, CT_VSEL, CT_VABS and CT_VSFX
+// are that type's vector helpers.
+#define CT_DEFINE_ELEMENTWISE(UNAME, BNAME, T)                                    \
+    static bool BNAME(ct_binary_op op, int64_t n, const T *a, int64_t ia,         \
+                      const T *b, int64_t ib, T *out) {                           \
+        if (!ia && !ib) return false;                                             \
+        switch (op) { CT_BINARY_OPS(CT_VBCASE) default: return false; }           \
+    }                                                                             \
+    static bool UNAME(ct_unary_op op, int64_t n, const T *xs, T *out) {           \
+        switch (op) { CT_UNARY_OPS(CT_VUCASE) default: return false; }            \
     }
+
+#define CT_VSPLAT splatf
+#define CT_VSEL self
+#define CT_VABS absf_
+#define CT_VSFX f
 #define CT_UN_KERNEL_(E) CT_UN_KERNEL(float, vf, WF, ldf, stf, E)
-CT_DEFINE_UNARY(unary_f32, float, vf, WF, ldf, stf, splatf, self, absf_, f)
+#define CT_BIN_KERNEL_(E) CT_BIN_KERNEL(float, vf, WF, ldf, stf, splatf, E)
+CT_DEFINE_ELEMENTWISE(unary_f32, binary_f32, float)
+#undef CT_VSPLAT
+#undef CT_VSEL
+#undef CT_VABS
+#undef CT_VSFX
 #undef CT_UN_KERNEL_
+#undef CT_BIN_KERNEL_
+#define CT_VSPLAT splatd
+#define CT_VSEL seld
+#define CT_VABS absd_
+#define CT_VSFX d
 #define CT_UN_KERNEL_(E) CT_UN_KERNEL(double, vd, WD, ldd, std_, E)
-CT_DEFINE_UNARY(unary_f64, double, vd, WD, ldd, std_, splatd, seld, absd_, d)
+#define CT_BIN_KERNEL_(E) CT_BIN_KERNEL(double, vd, WD, ldd, std_, splatd, E)
+CT_DEFINE_ELEMENTWISE(unary_f64, binary_f64, double)
+#undef CT_VSPLAT
+#undef CT_VSEL
+#undef CT_VABS
+#undef CT_VSFX
 #undef CT_UN_KERNEL_
+#undef CT_BIN_KERNEL_
 
 // MARK: Reductions
 

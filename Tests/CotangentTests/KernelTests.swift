@@ -171,10 +171,10 @@ private func ulpError(_ got: Double, _ want: Float80) -> Double {
                 if dtype == CT_F32 {
                     let x = xs.map { Float($0) }
                     var o = [Float](repeating: 0, count: n)
-                    ct_unary(op, dtype, 1, [Int64(n)], x, [1], &o, [1])
+                    ct_unary(op, dtype, 1, [Int64(n)], x, [1], &o, [1], nil)
                     got = o.map { Double($0) }
                 } else {
-                    ct_unary(op, dtype, 1, [Int64(n)], xs, [1], &got, [1])
+                    ct_unary(op, dtype, 1, [Int64(n)], xs, [1], &got, [1], nil)
                 }
                 var bad = 0
                 for i in 0..<n {
@@ -192,14 +192,14 @@ private func ulpError(_ got: Double, _ want: Float80) -> Double {
         // Every other element of a 4x6 view, written transposed.
         let x = (0..<48).map { Double($0) - 20 }
         var o = [Double](repeating: 99, count: 12)
-        ct_unary(CT_EXP, CT_F64, 2, [4, 3], x, [12, 2], &o, [1, 4])
+        ct_unary(CT_EXP, CT_F64, 2, [4, 3], x, [12, 2], &o, [1, 4], nil)
         for i in 0..<4 {
             for j in 0..<3 {
                 #expect(abs(o[i + 4 * j] - Foundation.exp(x[12 * i + 2 * j])) <= 2 * Foundation.exp(x[12 * i + 2 * j]).ulp)
             }
         }
         var y: [Float] = [7]
-        ct_unary(CT_NEG, CT_F32, 0, [], [Float(2)], [], &y, [])
+        ct_unary(CT_NEG, CT_F32, 0, [], [Float(2)], [], &y, [], nil)
         #expect(y == [-2])
     }
 
@@ -252,7 +252,7 @@ private func ulpError(_ got: Double, _ want: Float80) -> Double {
                .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 88.72283, 88.72284, -87.33654, -103.972, -103.973,
                -1, 1e-8, -1e-8, 9.01, -9.01, 0.55, -0.55]
         var out = [Float](repeating: 0, count: xs.count)
-        ct_unary(op, CT_F32, 1, [Int64(xs.count)], xs, [1], &out, [1])
+        ct_unary(op, CT_F32, 1, [Int64(xs.count)], xs, [1], &out, [1], nil)
         var worst: Int64 = 0, at: Float = 0
         for i in 0..<xs.count {
             let want = Float(ref(Double(xs[i])))
@@ -303,7 +303,7 @@ private func ulpError(_ got: Double, _ want: Float80) -> Double {
             guard ct_simd_level() > 0 else { return }  // the portable path is libm itself
             var out = [Double](repeating: 0, count: xs.count)
             for (name, op, ref) in cases {
-                ct_unary(op, CT_F64, 1, [Int64(xs.count)], xs, [1], &out, [1])
+                ct_unary(op, CT_F64, 1, [Int64(xs.count)], xs, [1], &out, [1], nil)
                 var worst = 0.0, at = 0.0
                 for i in 0..<xs.count {
                     let e = ulpError(out[i], ref(Float80(xs[i])))
@@ -319,23 +319,23 @@ private func ulpError(_ got: Double, _ want: Float80) -> Double {
             let x: [Float] = [-.infinity, .infinity, 0, -0.0, -1, .nan]
             var o = [Float](repeating: 0, count: x.count)
             let n: [Int64] = [Int64(x.count)]
-            ct_unary(CT_SIGMOID, CT_F32, 1, n, x, [1], &o, [1])
+            ct_unary(CT_SIGMOID, CT_F32, 1, n, x, [1], &o, [1], nil)
             #expect(o[0] == 0 && o[1] == 1 && o[2] == 0.5 && o[5].isNaN, "\(backend)")
-            ct_unary(CT_TANH, CT_F32, 1, n, x, [1], &o, [1])
+            ct_unary(CT_TANH, CT_F32, 1, n, x, [1], &o, [1], nil)
             #expect(o[0] == -1 && o[1] == 1 && o[2] == 0 && o[3].sign == .minus && o[5].isNaN, "\(backend)")
-            ct_unary(CT_EXP, CT_F32, 1, n, x, [1], &o, [1])
+            ct_unary(CT_EXP, CT_F32, 1, n, x, [1], &o, [1], nil)
             #expect(o[0] == 0 && o[1] == .infinity && o[2] == 1 && o[5].isNaN, "\(backend)")
-            ct_unary(CT_LOG, CT_F32, 1, n, x, [1], &o, [1])
+            ct_unary(CT_LOG, CT_F32, 1, n, x, [1], &o, [1], nil)
             #expect(o[0].isNaN && o[1] == .infinity && o[2] == -.infinity && o[3] == -.infinity && o[4].isNaN, "\(backend)")
             let xd: [Double] = [-.infinity, .infinity, 0, -0.0, -1, .nan]
             var od = [Double](repeating: 0, count: xd.count)
-            ct_unary(CT_SIGMOID, CT_F64, 1, n, xd, [1], &od, [1])
+            ct_unary(CT_SIGMOID, CT_F64, 1, n, xd, [1], &od, [1], nil)
             #expect(od[0] == 0 && od[1] == 1 && od[2] == 0.5 && od[5].isNaN, "\(backend)")
-            ct_unary(CT_LOG, CT_F64, 1, n, xd, [1], &od, [1])
+            ct_unary(CT_LOG, CT_F64, 1, n, xd, [1], &od, [1], nil)
             #expect(od[0].isNaN && od[1] == .infinity && od[2] == -.infinity && od[4].isNaN, "\(backend)")
-            ct_unary(CT_LOG1P, CT_F64, 1, n, xd, [1], &od, [1])
+            ct_unary(CT_LOG1P, CT_F64, 1, n, xd, [1], &od, [1], nil)
             #expect(od[1] == .infinity && od[4] == -.infinity && od[5].isNaN && od[3].sign == .minus, "\(backend)")
-            ct_unary(CT_EXPM1, CT_F64, 1, n, xd, [1], &od, [1])
+            ct_unary(CT_EXPM1, CT_F64, 1, n, xd, [1], &od, [1], nil)
             #expect(od[0] == -1 && od[1] == .infinity && od[3].sign == .minus, "\(backend)")
         }
     }
@@ -459,15 +459,15 @@ private func ulpError(_ got: Double, _ want: Float80) -> Double {
         var shifted = [T](repeating: 0, count: m * n), e = shifted, out = shifted
         ct_reduce(CT_MAX, dtype, Int64(m), Int64(n), x, Int64(n), 1, &mx, 1)
         ct_binary(CT_SUB, dtype, 2, shape, x, rowStrides, mx, colStrides, &shifted, rowStrides)
-        ct_unary(CT_EXP, dtype, 1, [Int64(m * n)], shifted, [1], &e, [1])
+        ct_unary(CT_EXP, dtype, 1, [Int64(m * n)], shifted, [1], &e, [1], nil)
         ct_reduce(CT_SUM, dtype, Int64(m), Int64(n), e, Int64(n), 1, &sums, 1)
         if log {
             var logs = sums
-            ct_unary(CT_LOG, dtype, 1, [Int64(m)], sums, [1], &logs, [1])
+            ct_unary(CT_LOG, dtype, 1, [Int64(m)], sums, [1], &logs, [1], nil)
             ct_binary(CT_SUB, dtype, 2, shape, shifted, rowStrides, logs, colStrides, &out, rowStrides)
         } else {  // times 1/sum, as PyTorch's kernel
             var reciprocals = sums
-            ct_unary(CT_RECIPROCAL, dtype, 1, [Int64(m)], sums, [1], &reciprocals, [1])
+            ct_unary(CT_RECIPROCAL, dtype, 1, [Int64(m)], sums, [1], &reciprocals, [1], nil)
             ct_binary(CT_MUL, dtype, 2, shape, e, rowStrides, reciprocals, colStrides, &out, rowStrides)
         }
         return out

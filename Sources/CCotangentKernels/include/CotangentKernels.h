@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 #include <stdbool.h>
+#include "CotangentOps.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -25,30 +26,17 @@ typedef enum {
 
 // MARK: Elementwise
 
-/// Unary operations. Transcendental ones are defined for floating dtypes only;
-/// NEG, ABS, SIGN, SQUARE and NOT (bool) also accept integers.
-typedef enum {
-    CT_NEG, CT_ABS, CT_SIGN, CT_SQUARE,
-    CT_EXP, CT_LOG, CT_LOG1P, CT_EXPM1, CT_SQRT, CT_RSQRT,
-    CT_SIN, CT_COS, CT_TAN, CT_TANH, CT_SIGMOID, CT_RELU,
-    CT_FLOOR, CT_CEIL, CT_ROUND, CT_TRUNC, CT_RECIPROCAL,
-    CT_NOT,
-    CT_ISNAN,      // output is bool
-} ct_unary_op;
-
+/// `out = op(x)` for a unary operation of CotangentOps.h. Transcendental ones
+/// take floating dtypes only; NEG, ABS, SIGN, SQUARE, RELU, rounding, NOT and
+/// the IS* tests also take integers and bool. `params` holds the parameters of
+/// the ops that have them (LEAKY_RELU, ELU, SOFTPLUS, HARDTANH), else NULL.
 void ct_unary(ct_unary_op op, ct_dtype dtype, int32_t ndim, const int64_t *shape,
-              const void *x, const int64_t *sx, void *out, const int64_t *so);
+              const void *x, const int64_t *sx, void *out, const int64_t *so, const double *params);
 
-/// Binary operations on two operands of the same dtype. Comparisons write bool.
-/// DIV on integers is not provided (Swift promotes to float first); FLOORDIV and
-/// REM follow Python's sign rules.
-typedef enum {
-    CT_ADD, CT_SUB, CT_MUL, CT_DIV, CT_POW, CT_MAXIMUM, CT_MINIMUM,
-    CT_FLOORDIV, CT_REM, CT_ATAN2,
-    CT_EQ, CT_NE, CT_LT, CT_LE, CT_GT, CT_GE,
-    CT_AND, CT_OR, CT_XOR,
-} ct_binary_op;
-
+/// `out = op(a, b)` for a binary operation of CotangentOps.h on two operands of
+/// the same dtype; comparisons and logical ops write bool. DIV, ATAN2, HYPOT,
+/// COPYSIGN, XLOGY and LOGADDEXP are for floats (Swift promotes integers first);
+/// FLOORDIV and REM follow Python's sign rules, FMOD C's.
 void ct_binary(ct_binary_op op, ct_dtype dtype, int32_t ndim, const int64_t *shape,
                const void *a, const int64_t *sa, const void *b, const int64_t *sb,
                void *out, const int64_t *so);

@@ -17,15 +17,18 @@ enum Kernels {
     }
 
     /// `out = op(x)`, with `x` broadcast to `out`'s shape; both already of the kernel's dtype.
-    static func unary(_ op: ct_unary_op, _ x: Tensor, into out: Tensor) {
+    static func unary(_ op: ct_unary_op, _ x: Tensor, into out: Tensor, params: KernelParameters = .none) {
         guard out.count > 0 else { return }
-        if out.isContiguous, var sx = flatStride(x, out) {
-            var n = Int64(out.count), so: Int64 = 1
-            ct_unary(op, x.dtype.kernelCode, 1, &n, x.baseAddress, &sx, out.baseAddress, &so)
-            return
-        }
-        withKernelLayout(shape: out.shape, strides: [x.strides(broadcastTo: out.shape), out.strides]) { ndim, shape, s in
-            ct_unary(op, x.dtype.kernelCode, ndim, shape, x.baseAddress, s[0], out.baseAddress, s[1])
+        withUnsafeBytes(of: params) { raw in
+            let p = raw.baseAddress!.assumingMemoryBound(to: Double.self)
+            if out.isContiguous, var sx = flatStride(x, out) {
+                var n = Int64(out.count), so: Int64 = 1
+                ct_unary(op, x.dtype.kernelCode, 1, &n, x.baseAddress, &sx, out.baseAddress, &so, p)
+                return
+            }
+            withKernelLayout(shape: out.shape, strides: [x.strides(broadcastTo: out.shape), out.strides]) { ndim, shape, s in
+                ct_unary(op, x.dtype.kernelCode, ndim, shape, x.baseAddress, s[0], out.baseAddress, s[1], p)
+            }
         }
     }
 

@@ -40,9 +40,7 @@ extension Tensor {
     public static func .^ (a: Tensor, b: Tensor) -> Tensor { logical(CT_XOR, a, b, op: "logical_xor") }
     /// Elementwise logical not (`torch.logical_not`): true where an element is zero or false.
     public static prefix func ! (a: Tensor) -> Tensor {
-        let out = Tensor(uninitializedShape: a.shape, dtype: .bool)
-        Kernels.unary(CT_NOT, a, into: out)
-        return out
+        a.apply(Primitives.unary.logicalNot, op: "logical_not")
     }
 
     private static func logical(_ kernel: ct_binary_op, _ a: Tensor, _ b: Tensor, op: String) -> Tensor {
@@ -77,12 +75,5 @@ extension Tensor {
             if equalNaN { close = close .|| (a.isNaN() .&& b.isNaN()) }
             return close.all().item() != 0
         }
-    }
-
-    /// Whether each element is NaN.
-    public func isNaN() -> Tensor {
-        let out = Tensor(uninitializedShape: shape, dtype: .bool)
-        Kernels.unary(CT_ISNAN, self, into: out)
-        return out
     }
 }

@@ -1,0 +1,197 @@
+import CCotangentKernels
+
+// How primitives are declared, and the registry that lists them.
+//
+// An elementwise primitive is one value: its PyTorch node name, its kernel
+// (a case of the C lists in CotangentOps.h), the dtypes it takes, its backward
+// rule in tensor ops, and beside them a slot for its forward-mode (jvp) rule.
+// (Elementwise ops batch trivially, so they need no batching rule.) The values
+// of a family are the stored properties of one struct (`UnaryPrimitives`,
+// `BinaryPrimitives`), which is what lets the registry list them by reflection
+// without a second list to keep in step.
+
+/// The parameters of an elementwise kernel (`leakyRelu`'s slope, `elu`'s
+/// alpha, ...), passed to the C kernel and to the rules.
+struct KernelParameters: Sendable {
+    var p0 = 0.0, p1 = 0.0, p2 = 0.0
+    static let none = KernelParameters()
+}
+
+/// Which dtypes a unary primitive takes, and the dtype of its result.
+enum UnaryDomain: Sendable {
+    /// Every dtype; the result keeps it (`abs`, `floor`, `relu`).
+    case anyDType
+    /// Integers and bool are converted to the default float dtype first (`exp`).
+    case promotesIntegers
+    /// Floating dtypes only; others stop with PyTorch's "`kernel` not implemented for 'Long'".
+    case floatingOnly(kernel: String)
+    /// Every dtype; the result is bool (`isNaN`).
+    case predicate
+}
+
+/// A backward rule of a unary primitive, by what it reads besides the gradient.
+enum UnaryRule: Sendable {
+    /// Reads the input `x`.
+    case ofInput(@Sendable (_ grad: Tensor, _ x: Tensor, _ p: KernelParameters) -> Tensor)
+    /// Reads the output `result` (saved instead of the input).
+    case ofResult(@Sendable (_ grad: Tensor, _ result: Tensor, _ p: KernelParameters) -> Tensor)
+    /// Piecewise constant: the gradient is zero.
+    case zero
+    /// Not differentiable (bool results): nothing is recorded.
+    case none
+}
+
+/// A forward-mode rule: the output's tangent from the input's tangent (room
+/// for the function transforms; none is declared yet).
+typealias UnaryJVP = @Sendable (_ tangent: Tensor, _ x: Tensor, _ result: Tensor, _ p: KernelParameters) -> Tensor
+
+/// One unary elementwise primitive.
+struct UnaryPrimitive: Sendable {
+    /// PyTorch's node name (`ExpBackward0`), or nil when nothing is recorded.
+    let node: String?
+    let kernel: ct_unary_op
+    let domain: UnaryDomain
+    let vjp: UnaryRule
+    let jvp: UnaryJVP?
+
+    init(_ node: String?, _ kernel: ct_unary_op, _ domain: UnaryDomain = .promotesIntegers,
+         vjp: UnaryRule, jvp: UnaryJVP? = nil) {
+        self.node = node
+        self.kernel = kernel
+        self.domain = domain
+        self.vjp = vjp
+        self.jvp = jvp
+    }
+}
+
+extension Tensor {
+    /// Runs a unary primitive and records it.
+    func apply(_ p: UnaryPrimitive, _ params: KernelParameters = .none, op: StaticString) -> Tensor {
+        let computeType: DType, outType: DType
+        switch p.domain {
+        case .anyDType: (computeType, outType) = (dtype, dtype)
+        case .promotesIntegers:
+            computeType = dtype.isFloatingPoint ? dtype : .defaultFloat
+            outType = computeType
+        case .floatingOnly(let kernel):
+            check(dtype.isFloatingPoint, "\(op)", "\"\(kernel)\" not implemented for '\(dtype.scalarTypeName)'")
+            (computeType, outType) = (dtype, dtype)
+        case .predicate: (computeType, outType) = (dtype, .bool)
+        }
+        let out = Tensor(uninitializedShape: shape, dtype: outType)
+        Kernels.unary(p.kernel, ensuring(computeType), into: out, params: params)
+        guard let node = p.node else { return out }
+        switch p.vjp {
+        case .none:
+            return out
+        case .zero:
+            return Tensor.record(node, inputs: [self], result: out) { grad, _ in [Tensor.zeros(like: grad)] }
+        case .ofInput(let rule):
+            return Tensor.record(node, inputs: [self], result: out, saving: [self]) { grad, saved in
+                [rule(grad, saved[0], params)]
+            }
+        case .ofResult(let rule):
+            return Tensor.record(node, inputs: [self], result: out, savingResult: true) { grad, saved in
+                [rule(grad, saved.result, params)]
+            }
+        }
+    }
+}
+
+// MARK: The registry
+
+/// One primitive as the registry lists it.
+public struct PrimitiveDescription: Sendable, CustomStringConvertible {
+    /// The family (`unary`, `binary`, `reduction`, ...), after the file that declares it.
+    public let family: String
+    /// The Swift name (`exp`, `leakyRelu`).
+    public let name: String
+    /// The PyTorch node names it records (empty when it is not differentiable).
+    public let nodeNames: [String]
+    /// Whether a forward-mode (jvp) rule is declared.
+    public let hasJVP: Bool
+
+    public var description: String {
+        "\(family).\(name)" + (nodeNames.isEmpty ? "" : " (\(nodeNames.joined(separator: ", ")))")
+    }
+}
+
+/// Every primitive Cotangent declares: the operations with a kernel or a
+/// backward rule of their own. Everything else is composed from them.
+public enum Primitives {
+    /// All primitives, family by family.
+    public static let all: [PrimitiveDescription] = {
+        var list: [PrimitiveDescription] = []
+        for child in Mirror(reflecting: unary).children {
+            guard let name = child.label, let p = child.value as? UnaryPrimitive else { continue }
+            list.append(PrimitiveDescription(family: "unary", name: name, nodeNames: p.node.map { [$0] } ?? [],
+                                             hasJVP: p.jvp != nil))
+        }
+        for child in Mirror(reflecting: binary).children {
+            guard let name = child.label, let p = child.value as? BinaryPrimitive else { continue }
+            list.append(PrimitiveDescription(family: "binary", name: name, nodeNames: p.node.map { [$0] } ?? [],
+                                             hasJVP: p.jvp != nil))
+        }
+        for (family, entries) in recordedInPlace {
+            for (name, nodes) in entries {
+                list.append(PrimitiveDescription(family: family, name: name, nodeNames: nodes, hasJVP: false))
+            }
+        }
+        return list
+    }()
+
+    static let unary = UnaryPrimitives()
+    static let binary = BinaryPrimitives()
+
+    /// Primitives whose forward and rule are written out in the method that
+    /// records them (their shapes and parameters vary too much for a table
+    /// row), listed here by family with the node names they record. A test
+    /// checks that every node an op-table run records is named here or in
+    /// the tables above, so this list cannot fall behind the code.
+    static let recordedInPlace: [(String, [(String, [String])])] = [
+        ("binary", [
+            ("add", ["AddBackward0"]), ("sub", ["SubBackward0"]), ("rsub", ["RsubBackward1"]),
+            ("mul", ["MulBackward0"]), ("div", ["DivBackward0"]),
+            ("pow", ["PowBackward0", "PowBackward1", "PowBackward2"]),
+            ("maximum", ["MaximumBackward0"]), ("minimum", ["MinimumBackward0"]),
+            ("atan2", ["Atan2Backward0"]), ("floorDivide", ["NotImplemented"]), ("remainder", ["RemainderBackward1"]),
+            ("where", ["WhereBackward0"]), ("clamped", ["ClampBackward1"]), ("clampedByTensors", ["ClampBackward0"]),
+            ("lerp", ["LerpBackward0", "LerpBackward1"]), ("addcmul", ["AddcmulBackward0"]),
+            ("addcdiv", ["AddcdivBackward0"]), ("nanToNum", ["NanToNumBackward0"]),
+        ]),
+        ("comparison", [
+            ("eq", []), ("ne", []), ("lt", []), ("le", []), ("gt", []), ("ge", []),
+            ("logicalAnd", []), ("logicalOr", []), ("logicalXor", []), ("logicalNot", []),
+        ]),
+        ("activation", [
+            ("gelu", ["GeluBackward0"]), ("glu", ["GluBackward0"]), ("prelu", ["PreluKernelBackward0"]),
+        ]),
+        ("reduction", [
+            ("sum", ["SumBackward0", "SumBackward1"]), ("mean", ["MeanBackward0", "MeanBackward1"]),
+            ("prod", ["ProdBackward0", "ProdBackward1"]), ("max", ["MaxBackward1", "MaxBackward0"]),
+            ("min", ["MinBackward1", "MinBackward0"]), ("amax", ["AmaxBackward0"]), ("amin", ["AminBackward0"]),
+            ("argmax", []), ("argmin", []), ("all", []), ("any", []), ("cumsum", ["CumsumBackward0"]),
+            ("norm", ["LinalgVectorNormBackward0"]), ("variance", ["VarBackward0"]), ("std", ["StdBackward0"]),
+            ("logsumexp", ["LogsumexpBackward0"]),
+        ]),
+        ("linearAlgebra", [
+            ("dot", ["DotBackward0"]), ("mm", ["MmBackward0"]), ("mv", ["MvBackward0"]),
+            ("bmm", ["BmmBackward0"]), ("addmm", ["AddmmBackward0"]),
+        ]),
+        ("movement", [
+            ("reshaped", ["ViewBackward0", "UnsafeViewBackward0", "CloneBackward0"]), ("squeezed", ["SqueezeBackward0", "SqueezeBackward1", "SqueezeBackward2"]),
+            ("unsqueezed", ["UnsqueezeBackward0"]), ("permuted", ["PermuteBackward0"]),
+            ("transposed", ["TransposeBackward0", "TBackward0"]), ("expanded", ["ExpandBackward0"]),
+            ("contiguous", ["CloneBackward0"]), ("to", ["ToCopyBackward0"]),
+            ("select", ["SelectBackward0"]), ("slice", ["SliceBackward0", "AliasBackward0"]),
+            ("cat", ["CatBackward0"]), ("stack", ["StackBackward0"]), ("split", ["SplitBackward0", "SplitWithSizesBackward0"]),
+        ]),
+        ("indexing", [
+            ("index", ["IndexBackward0"]), ("indexSelect", ["IndexSelectBackward0"]),
+            ("maskedFilled", ["MaskedFillBackward0"]), ("copySlices", ["CopySlices"]),
+        ]),
+        ("composite", [
+            ("softmax", ["SoftmaxBackward0"]), ("logSoftmax", ["LogSoftmaxBackward0"]),
+        ]),
+    ]
+}
