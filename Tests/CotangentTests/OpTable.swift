@@ -138,6 +138,7 @@ enum OpTable {
         .binary("a.atan2(b)") { $0.atan2($1) },
         .binary("a.remainder(b)") { $0.remainder($1) },
         .binary("a.floorDivide(b)") { $0.floorDivide($1) },
+        .binary("prelu(x, weight: w)") { prelu($0, weight: $1) },
         .binary("a.xlogy(b)") { $0.xlogy($1) },
         .binary("a.hypot(b)") { $0.hypot($1) },
         .binary("a.fmod(b)") { $0.fmod($1) },

@@ -112,3 +112,73 @@ struct OpTableTests {
         }
     }
 }
+
+/// Ties the op table to the registry of primitives (`Primitives`): every
+/// primitive is exercised by a row with PyTorch goldens, and every row calls a
+/// declared primitive or composite.
+@Suite("Primitive registry")
+struct PrimitiveRegistryTests {
+    /// Node names no op-table golden can show, and why.
+    static let nodesWithoutGoldens: [String: String] = [
+        "NotImplemented": "floorDivide's node; PyTorch records it but its backward fails (an exit test)",
+        "PolygammaBackward0": "trigamma, internal: digamma's backward rule",
+        "CopySlices": "subscript assignment; checked in AutogradInPlaceTests",
+        "AliasBackward0": "x[...] on a leaf; checked in AutogradGraphTests",
+    ]
+
+    /// The op a row key calls: `x.sum(dim: 0)` → `sum`, `gelu(x)` → `gelu`,
+    /// `Tensor.where(c, a, b)` → `where`, `a + b` → `+`, `x[0]` → `[]`.
+    static func operation(ofKey key: String) -> String {
+        let tokens = key.split(separator: " ")
+        if tokens.count >= 3, !tokens[0].contains("("), !tokens[0].contains("["),
+           let first = tokens[1].first, !first.isLetter { return String(tokens[1]) }
+        if key.hasPrefix("-") || key.hasPrefix("!") { return String(key.prefix(1)) }
+        var text = Substring(key)
+        for prefix in ["Tensor.", "x.", "a.", "b."] where text.hasPrefix(prefix) { text = text.dropFirst(prefix.count); break }
+        if text.hasPrefix("t().") { text = text.dropFirst(4) }
+        if text.hasPrefix("x[") || text.first == "[" { return "[]" }
+        return String(text.prefix(while: { $0.isLetter || $0.isNumber }))
+    }
+
+    @Test("Every primitive has an op-table row with PyTorch goldens")
+    func everyPrimitiveIsTested() {
+        let goldenNodes = Set(OpGolden.all.flatMap { $0.gradFns.flatMap { $0 } }.compactMap { $0 })
+        let rowOperations = Set(OpTable.rows.map { Self.operation(ofKey: $0.key) })
+        for p in Primitives.all {
+            if p.nodeNames.isEmpty {
+                if !rowOperations.contains(p.name) && Primitives.operatorSpellings[p.name].map(rowOperations.contains) != true {
+                    Issue.record("primitive \(p) has no op-table row")
+                }
+            }
+            for node in p.nodeNames where Self.nodesWithoutGoldens[node] == nil {
+                if !goldenNodes.contains(node) { Issue.record("primitive \(p): no op-table golden records \(node)") }
+            }
+        }
+    }
+
+    @Test("Every op-table row calls a primitive or a composite, and every golden node is declared")
+    func everyRowIsDeclared() {
+        let names = Set(Primitives.all.map(\.name)).union(Primitives.composites)
+            .union(Primitives.operatorSpellings.values)
+        for row in OpTable.rows {
+            let op = Self.operation(ofKey: row.key)
+            if !names.contains(op) {
+                Issue.record("row '\(row.key)' calls '\(op)', which is neither a primitive nor a composite",
+                             sourceLocation: row.sourceLocation)
+            }
+        }
+        let declared = Set(Primitives.all.flatMap(\.nodeNames))
+        let goldenNodes = Set(OpGolden.all.flatMap { $0.gradFns.flatMap { $0 } }.compactMap { $0 })
+        for node in goldenNodes.sorted() {
+            if !declared.contains(node) { Issue.record("PyTorch's node \(node) appears in the goldens but no primitive declares it") }
+        }
+    }
+
+    @Test("The registry lists each primitive once")
+    func registryIsUnique() {
+        let keys = Primitives.all.map { "\($0.family).\($0.name)" }
+        #expect(Set(keys).count == keys.count, "duplicate registry entries")
+        #expect(Primitives.all.count > 100)
+    }
+}
+

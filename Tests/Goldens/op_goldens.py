@@ -269,6 +269,11 @@ case("glu(x)", lambda x: F.glu(x, -1), [f32(3, 4)], "float32")
 case("glu(x)", lambda x: F.glu(x, -1), [f64(0, 4)], "empty")
 case("glu(x, dim: 0)", lambda x: F.glu(x, 0), [f64(4, 3)])
 case("glu(x, dim: 0)", lambda x: F.glu(x, 0), [f64(4, 2, 3)], "3-d")
+case("prelu(x, weight: w)", lambda x, w: F.prelu(x, w), [f64(2, 3, 2), f64(3, kind="unit")])
+case("prelu(x, weight: w)", lambda x, w: F.prelu(x, w), [f32(2, 3), f32(1, kind="unit")], "one weight")
+case("prelu(x, weight: w)", lambda x, w: F.prelu(x, w), [f64(5), f64(1, kind="unit")], "1-d")
+case("prelu(x, weight: w)", lambda x, w: F.prelu(x, w), [f64(), f64(kind="unit")], "0-d")
+case("prelu(x, weight: w)", lambda x, w: F.prelu(x, w), [f64(0, 3), f64(3, kind="unit")], "empty")
 
 # Tensor with a Swift number ---------------------------------------------------
 

@@ -140,6 +140,19 @@ public enum Primitives {
         return list
     }()
 
+    /// Public operations composed from primitives (no rule of their own), by Swift name.
+    public static let composites: Set<String> = [
+        "square", "softsign", "softmin", "relu6", "selu", "outer", "matmul", "flattened", "narrowed", "t",
+        "cloned", "chunked", "MSELoss",
+    ]
+
+    /// The operators of the op table's keys, by the primitive that implements them.
+    public static let operatorSpellings: [String: String] = [
+        "add": "+", "sub": "-", "mul": "*", "div": "/", "neg": "-", "rsub": "-",
+        "eq": ".==", "ne": ".!=", "lt": ".<", "le": ".<=", "gt": ".>", "ge": ".>=",
+        "logicalAnd": ".&&", "logicalOr": ".||", "logicalXor": ".^", "logicalNot": "!", "index": "[]",
+    ]
+
     static let unary = UnaryPrimitives()
     static let binary = BinaryPrimitives()
 
@@ -179,7 +192,8 @@ public enum Primitives {
             ("bmm", ["BmmBackward0"]), ("addmm", ["AddmmBackward0"]),
         ]),
         ("movement", [
-            ("reshaped", ["ViewBackward0", "UnsafeViewBackward0", "CloneBackward0"]), ("squeezed", ["SqueezeBackward0", "SqueezeBackward1", "SqueezeBackward2"]),
+            ("reshaped", ["ViewBackward0", "UnsafeViewBackward0", "ReshapeAliasBackward0", "CloneBackward0"]),
+            ("squeezed", ["SqueezeBackward0", "SqueezeBackward1", "SqueezeBackward2", "SqueezeBackward4"]),
             ("unsqueezed", ["UnsqueezeBackward0"]), ("permuted", ["PermuteBackward0"]),
             ("transposed", ["TransposeBackward0", "TBackward0"]), ("expanded", ["ExpandBackward0"]),
             ("contiguous", ["CloneBackward0"]), ("to", ["ToCopyBackward0"]),
@@ -192,6 +206,9 @@ public enum Primitives {
         ]),
         ("composite", [
             ("softmax", ["SoftmaxBackward0"]), ("logSoftmax", ["LogSoftmaxBackward0"]),
+        ]),
+        ("loss", [
+            ("mseLoss", ["MseLossBackward0"]),
         ]),
     ]
 }
