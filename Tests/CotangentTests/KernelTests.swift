@@ -188,6 +188,52 @@ private func ulpError(_ got: Double, _ want: Float80) -> Double {
         }
     }
 
+    /// Every unary op of CotangentOps.h, on every instruction set: the
+    /// contiguous call (which takes the op's vector variant, if it has one)
+    /// against the strided call (which always runs the scalar loop).
+    @Test(arguments: [CT_F32, CT_F64])
+    func everyUnaryOpMatchesItsScalarLoop(dtype: ct_dtype) {
+        var rng = LCG(state: 5)
+        var xs = (0..<517).map { _ in rng.uniform(-6, 6) }
+        xs += [0, -0.0, .nan, .infinity, -.infinity, 1, -1, 0.5, 3, -3, 30, -30]
+        let n = xs.count
+        let params: [Double] = [0.3, 1.5, 0.7]
+        forEachBackend(threads: [1]) { backend in
+            for raw in 0..<CT_UNARY_OP_COUNT.rawValue {
+                let op = ct_unary_op(rawValue: raw)
+                let toBool = [CT_NOT, CT_ISNAN, CT_ISINF, CT_ISFINITE].contains(op)
+                func run(_ stride: Int64) -> [Double] {
+                    if toBool {
+                        var o = [UInt8](repeating: 7, count: n * Int(stride))
+                        if dtype == CT_F32 {
+                            let x = xs.map { Float($0) }
+                            ct_unary(op, dtype, 1, [Int64(n)], x, [1], &o, [stride], params)
+                        } else {
+                            ct_unary(op, dtype, 1, [Int64(n)], xs, [1], &o, [stride], params)
+                        }
+                        return (0..<n).map { Double(o[$0 * Int(stride)]) }
+                    }
+                    if dtype == CT_F32 {
+                        let x = xs.map { Float($0) }
+                        var o = [Float](repeating: 7, count: n * Int(stride))
+                        ct_unary(op, dtype, 1, [Int64(n)], x, [1], &o, [stride], params)
+                        return (0..<n).map { Double(o[$0 * Int(stride)]) }
+                    }
+                    var o = [Double](repeating: 7, count: n * Int(stride))
+                    ct_unary(op, dtype, 1, [Int64(n)], xs, [1], &o, [stride], params)
+                    return (0..<n).map { o[$0 * Int(stride)] }
+                }
+                let (vector, scalar) = (run(1), run(2))
+                let rtol = dtype == CT_F32 ? 4e-7 : 4e-16
+                var bad = 0
+                for (v, s) in zip(vector, scalar) where !(v == s || (v.isNaN && s.isNaN) || Swift.abs(v - s) <= rtol * Swift.abs(s)) {
+                    bad += 1
+                }
+                #expect(bad == 0, "\(backend) op \(raw): \(bad) of \(n) elements differ")
+            }
+        }
+    }
+
     @Test func unaryStridedAndZeroDimensional() {
         // Every other element of a 4x6 view, written transposed.
         let x = (0..<48).map { Double($0) - 20 }

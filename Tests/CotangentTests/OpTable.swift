@@ -62,6 +62,7 @@ enum OpTable {
         .unary("x.asin()") { $0.asin() },
         .unary("x.acos()") { $0.acos() },
         .unary("x.atan()") { $0.atan() },
+        .unary("x.sinc()") { $0.sinc() },
         .unary("x.sinh()") { $0.sinh() },
         .unary("x.cosh()") { $0.cosh() },
         .unary("x.asinh()") { $0.asinh() },

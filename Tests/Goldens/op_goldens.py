@@ -229,6 +229,7 @@ unary("x.log10()", lambda x: x.log10(), kind="positive", ints="posint", special=
 unary("x.asin()", lambda x: x.asin(), kind="unit", ints="int", special=[1.0, -1.0, 2.0, nan])
 unary("x.acos()", lambda x: x.acos(), kind="unit", special=[1.0, -1.0, 2.0, nan])
 unary("x.atan()", lambda x: x.atan(), ints="int", special=[inf, -inf, nan, 0.0])
+unary("x.sinc()", lambda x: x.sinc(), ints="int", special=[0.0, -0.0, 1.0, inf, nan, 1e-20])
 unary("x.sinh()", lambda x: x.sinh(), ints="int", special=[inf, -inf, nan, 0.0])
 unary("x.cosh()", lambda x: x.cosh(), special=[inf, -inf, nan, 0.0])
 unary("x.asinh()", lambda x: x.asinh(), special=[inf, -inf, nan, 0.0])

@@ -52,6 +52,7 @@
     X(ISNAN, isnan(v) != 0, ((void)v, 0), BOOL, none, CHEAP)                                  \
     X(ISINF, isinf(v) != 0, ((void)v, 0), BOOL, none, CHEAP)                                  \
     X(ISFINITE, isfinite(v) != 0, ((void)v, 1), BOOL, none, CHEAP)                            \
+    X(SINC, v == 0 ? (T)1 : sin((T)M_PI * v) / ((T)M_PI * v), CT_FLOAT_ONLY, SAME, none, MATH) \
     X(SINH, sinh(v), CT_FLOAT_ONLY, SAME, none, MATH)                                    \
     X(COSH, cosh(v), CT_FLOAT_ONLY, SAME, none, MATH)                                    \
     X(ASIN, asin(v), CT_FLOAT_ONLY, SAME, none, MATH)                                    \

@@ -29,6 +29,10 @@ struct UnaryPrimitives {
     let asin = UnaryPrimitive("AsinBackward0", CT_ASIN, vjp: .ofInput { grad, x, _ in grad * (1.0 - x * x).rsqrt() })
     let acos = UnaryPrimitive("AcosBackward0", CT_ACOS, vjp: .ofInput { grad, x, _ in grad * -(1.0 - x * x).rsqrt() })
     let atan = UnaryPrimitive("AtanBackward0", CT_ATAN, vjp: .ofInput { grad, x, _ in grad / (x * x + 1.0) })
+    let sinc = UnaryPrimitive("SincBackward0", CT_SINC, vjp: .ofInput { grad, x, _ in
+        let px = Double.pi * x
+        return grad * Tensor.where(x .== 0.0, 0.0, (px * px.cos() - px.sin()) / (px * x))
+    })
     let sinh = UnaryPrimitive("SinhBackward0", CT_SINH, vjp: .ofInput { grad, x, _ in grad * x.cosh() })
     let cosh = UnaryPrimitive("CoshBackward0", CT_COSH, vjp: .ofInput { grad, x, _ in grad * x.sinh() })
     let tanh = UnaryPrimitive("TanhBackward0", CT_TANH, vjp: .ofResult { grad, result, _ in grad * (1.0 - result * result) })
@@ -157,6 +161,8 @@ extension Tensor {
     public func acos() -> Tensor { apply(Self.unary.acos, op: "acos") }
     /// The inverse tangent of each element, in radians.
     public func atan() -> Tensor { apply(Self.unary.atan, op: "atan") }
+    /// The normalised sinc function `sin(πx) / (πx)`, 1 at 0 (`torch.sinc`).
+    public func sinc() -> Tensor { apply(Self.unary.sinc, op: "sinc") }
     /// The hyperbolic sine of each element.
     public func sinh() -> Tensor { apply(Self.unary.sinh, op: "sinh") }
     /// The hyperbolic cosine of each element.
