@@ -6,6 +6,15 @@
 #include "CotangentKernels.h"
 #include <stddef.h>
 
+/// Bytes per element.
+static inline size_t ct_dtype_byte_size(ct_dtype t) {
+    switch (t) {
+    case CT_BOOL: return 1;
+    case CT_I32: case CT_F32: return 4;
+    default: return 8;
+    }
+}
+
 // MARK: Threads
 
 /// Work of one chunk: elements [begin, end) of the range, `chunk` its index.

@@ -674,9 +674,9 @@ movement("x[2..<7]", lambda x: x[2:7], [8], [("2-d", [f64(8, 2)])])
 movement("x[1...]", lambda x: x[1:], [4, 2])
 movement("x[..<2]", lambda x: x[:2], [4, 2])
 movement("x[1...2]", lambda x: x[1:3], [4, 2])
-movement("x[...]", lambda x: x[:], [2, 3], ints=False)
-movement("x[..., 0]", lambda x: x[:, 0], [2, 3])
-movement("x[0, ..., 1]", lambda x: x[0, :, 1], [2, 3, 2])
+movement("x[...]", lambda x: x[...], [2, 3], ints=False)
+movement("x[..., 0]", lambda x: x[..., 0], [2, 3], [("3-d", [f64(2, 3, 4)])])
+movement("x[0, ..., 1]", lambda x: x[0, ..., 1], [2, 3, 2], [("4-d", [f64(2, 3, 2, 2)])])
 movement("x[TensorIndex.ellipsis, 0]", lambda x: x[..., 0], [2, 3, 2], [("1-d", [f64(3)])])
 movement("x[0, TensorIndex.ellipsis]", lambda x: x[0, ...], [2, 3, 2], ints=False)
 movement("x[TensorIndex.newAxis]", lambda x: x[None], [2, 3], [("0-d", [f64()])])
@@ -690,7 +690,67 @@ case("x[i]", lambda x, i: x[i], [f64(4), i64(2, 2, values=[3.0, 0.0, 1.0, 3.0])]
 case("x[i]", lambda x, i: x[i], [f64(4, 3), i32(2, values=[1.0, -4.0])], "int32 index")
 case("x[i]", lambda x, i: x[i], [f64(4, 3), i64(0)], "empty index")
 case("x[i]", lambda x, i: x[i], [i64(4, 3), i64(2, values=[1.0, 3.0])], "int64")
-case("x[..., i]", lambda x, i: x[:, i], [f64(2, 4), i64(3, values=[3.0, -4.0, 3.0])])
+case("x[..., i]", lambda x, i: x[..., i], [f64(2, 4), i64(3, values=[3.0, -4.0, 3.0])])
+case("x[..., i]", lambda x, i: x[..., i], [f64(2, 3, 4), i64(2, 2, values=[3.0, -4.0, 3.0, 0.0])], "3-d")
+# Several index tensors, broadcast together (D2L 4.4: y_hat[range(len(y_hat)), y]).
+case("x[i, j]", lambda x, i, j: x[i, j], [f64(4, 3), i64(4, values=[0.0, 1.0, 2.0, 3.0]), i64(4, values=[2.0, 0.0, 1.0, 2.0])])
+case("x[i, j]", lambda x, i, j: x[i, j], [f32(4, 3), i64(2, 1, values=[3.0, 0.0]), i64(3, values=[0.0, -1.0, 1.0])], "broadcast")
+case("x[i, j]", lambda x, i, j: x[i, j], [f64(2, 3, 4), i64(2, values=[1.0, 1.0]), i64(2, values=[0.0, 2.0])], "trailing dims")
+case("x[i, j]", lambda x, i, j: x[i, j], [f64(3, 3), i64(0), i64(0)], "empty")
+case("x[i, j]", lambda x, i, j: x[i, j], [i64(3, 3), i64(2, values=[0.0, 2.0]), i64(values=[1.0])], "int64, 0-d index")
+case("x[TensorIndex.all, i, j]", lambda x, i, j: x[:, i, j], [f64(2, 3, 4), i64(2, values=[1.0, 2.0]), i64(2, values=[0.0, 3.0])])
+case("x[i, TensorIndex.all, j]", lambda x, i, j: x[i, :, j], [f64(2, 3, 4), i64(2, values=[1.0, 0.0]), i64(2, values=[0.0, 3.0])])
+case("x[i, TensorIndex.all, j]", lambda x, i, j: x[i, :, j], [f64(2, 3, 4, 2), i64(2, 1, values=[1.0, 0.0]), i64(3, values=[0.0, 3.0, 1.0])],
+     "broadcast, 4-d")
+case("x[i, 1..., j]", lambda x, i, j: x[i, 1:, j], [f64(2, 3, 4), i64(3, values=[1.0, 0.0, 1.0]), i64(1, values=[2.0])])
+case("x[0, i, j]", lambda x, i, j: x[0, i, j], [f64(2, 3, 4), i64(2, values=[1.0, 2.0]), i64(2, values=[0.0, 3.0])])
+case("x[i, 0, j]", lambda x, i, j: x[i, 0, j], [f64(2, 3, 4), i64(2, values=[1.0, 0.0]), i64(2, values=[0.0, 3.0])])
+case("x[TensorIndex.newAxis, i]", lambda x, i: x[None, i], [f64(3, 2), i64(2, values=[2.0, 0.0])])
+case("x[mask, i]", lambda x, m, i: x[m, i], [f64(3, 4), boolean(3, values=[1.0, 0.0, 1.0]), i64(2, values=[3.0, 0.0])])
+case("x[i, mask]", lambda x, i, m: x[i, m], [f64(3, 4), i64(1, values=[2.0]), boolean(4, values=[1.0, 0.0, 1.0, 1.0])])
+case("x[..., mask]", lambda x, m: x[..., m], [f64(2, 3, 2), boolean(3, 2, values=[1.0, 0.0, 0.0, 1.0, 1.0, 1.0])])
+true0 = boolean(values=[1.0])
+false0 = boolean(values=[0.0])
+case("x[mask]", lambda x, m: x[m], [f64(2, 3), true0], "0-d true")
+case("x[mask]", lambda x, m: x[m], [f64(2, 3), false0], "0-d false")
+case("x[mask]", lambda x, m: x[m], [f64(), true0], "0-d of 0-d")
+case("x[0, mask]", lambda x, m: x[0, m], [f64(2, 3), true0])
+
+
+def put(i_first=False):
+    def f(x, i, v):
+        y = x * 1
+        y[i] = v
+        return y
+    return f
+
+
+def put2(x, i, j, v):
+    y = x * 1
+    y[i, j] = v
+    return y
+
+
+def put_mask(x, m, v):
+    y = x * 1
+    y[m] = v
+    return y
+
+
+def put_separated(x, i, j, v):
+    y = x * 1
+    y[i, :, j] = v
+    return y
+
+
+case("x[i] = v", put(), [f64(4, 3), i64(2, values=[3.0, 1.0]), f64(2, 3)])
+case("x[i] = v", put(), [f64(4, 3), i64(2, values=[3.0, 1.0]), f64(3)], "broadcast value")
+case("x[i] = v", put(), [f32(4), i64(2, values=[-1.0, 0.0]), f32()], "0-d value")
+case("x[i, j] = v", put2, [f64(3, 4), i64(3, values=[0.0, 1.0, 2.0]), i64(3, values=[3.0, 0.0, 1.0]), f64(3)])
+case("x[i, j] = v", put2, [f64(3, 4), i64(2, 1, values=[0.0, 2.0]), i64(2, values=[3.0, 0.0]), f64()], "broadcast")
+case("x[mask] = v", put_mask, [f64(2, 3), boolean(2, 3), f64()])
+case("x[mask] = v", put_mask, [f64(3, 2), boolean(3, values=[1.0, 0.0, 1.0]), f64(2)], "rows")
+case("x[i, TensorIndex.all, j] = v", put_separated, [f64(2, 3, 4), i64(2, values=[1.0, 0.0]), i64(2, values=[0.0, 3.0]), f64(2, 3)])
 case("x[mask]", lambda x, m: x[m], [f64(2, 3), boolean(2, 3)])
 case("x[mask]", lambda x, m: x[m], [f32(2, 3), boolean(2, 3)], "float32")
 case("x[mask]", lambda x, m: x[m], [f64(3, 2), boolean(3)], "rows")

@@ -60,6 +60,23 @@ void ct_clamp(ct_dtype dtype, int32_t ndim, const int64_t *shape,
               const void *x, const int64_t *sx, void *out, const int64_t *so,
               double lo, bool has_lo, double hi, bool has_hi);
 
+// MARK: Indexing
+
+/// Gathers rows picked by element offsets: `out`, contiguous with shape
+/// [outer..., n, inner...], gets src[outer_offset(o) + offsets[i] + inner_offset(j)],
+/// where the outer and inner offsets come from their shapes and strides (in
+/// elements). The loops of tensor indexing and indexSelect.
+void ct_index_gather(ct_dtype dtype, int32_t outer_ndim, const int64_t *outer_shape, const int64_t *outer_strides,
+                     int64_t n, const int64_t *offsets, int32_t inner_ndim, const int64_t *inner_shape,
+                     const int64_t *inner_strides, const void *src, void *out);
+
+/// The reverse of ct_index_gather: writes the contiguous `values` to those
+/// places in `dst`, or with `accumulate` adds them (repeated offsets add up, in
+/// a fixed order, so sums are deterministic).
+void ct_index_scatter(ct_dtype dtype, bool accumulate, int32_t outer_ndim, const int64_t *outer_shape,
+                      const int64_t *outer_strides, int64_t n, const int64_t *offsets, int32_t inner_ndim,
+                      const int64_t *inner_shape, const int64_t *inner_strides, void *dst, const void *values);
+
 // MARK: Reductions
 
 typedef enum { CT_SUM, CT_PROD, CT_MAX, CT_MIN, CT_ALL, CT_ANY } ct_reduce_op;

@@ -35,6 +35,8 @@ enum UnaryRule: Sendable {
     case ofInput(@Sendable (_ grad: Tensor, _ x: Tensor, _ p: KernelParameters) -> Tensor)
     /// Reads the output `result` (saved instead of the input).
     case ofResult(@Sendable (_ grad: Tensor, _ result: Tensor, _ p: KernelParameters) -> Tensor)
+    /// Reads only the gradient (nothing is saved, so a second backward works).
+    case ofGradient(@Sendable (_ grad: Tensor, _ p: KernelParameters) -> Tensor)
     /// Piecewise constant: the gradient is zero.
     case zero
     /// Not differentiable (bool results): nothing is recorded.
@@ -86,6 +88,8 @@ extension Tensor {
             return out
         case .zero:
             return Tensor.record(node, inputs: [self], result: out) { grad, _ in [Tensor.zeros(like: grad)] }
+        case .ofGradient(let rule):
+            return Tensor.record(node, inputs: [self], result: out) { grad, _ in [rule(grad, params)] }
         case .ofInput(let rule):
             return Tensor.record(node, inputs: [self], result: out, saving: [self]) { grad, saved in
                 [rule(grad, saved[0], params)]
@@ -197,11 +201,13 @@ public enum Primitives {
             ("unsqueezed", ["UnsqueezeBackward0"]), ("permuted", ["PermuteBackward0"]),
             ("transposed", ["TransposeBackward0", "TBackward0"]), ("expanded", ["ExpandBackward0"]),
             ("contiguous", ["CloneBackward0"]), ("to", ["ToCopyBackward0"]),
-            ("select", ["SelectBackward0"]), ("slice", ["SliceBackward0", "AliasBackward0"]),
+            ("select", ["SelectBackward0"]), ("slice", ["SliceBackward0"]), ("alias", ["AliasBackward0"]),
+            ("embedded", ["SelectBackwardBackward0", "SliceBackwardBackward0", "AsStridedBackwardBackward0"]),
             ("cat", ["CatBackward0"]), ("stack", ["StackBackward0"]), ("split", ["SplitBackward0", "SplitWithSizesBackward0"]),
         ]),
         ("indexing", [
-            ("index", ["IndexBackward0"]), ("indexSelect", ["IndexSelectBackward0"]),
+            ("index", ["IndexBackward0"]), ("indexPut", ["IndexPutBackward0"]), ("indexSelect", ["IndexSelectBackward0"]),
+            ("indexAdd", ["IndexAddBackward0"]),
             ("maskedFilled", ["MaskedFillBackward0"]), ("copySlices", ["CopySlices"]),
         ]),
         ("composite", [

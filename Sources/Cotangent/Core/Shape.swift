@@ -63,6 +63,11 @@ enum Shape {
         return out
     }
 
+    /// Whether two shapes broadcast together.
+    static func broadcastable(_ a: [Int], _ b: [Int]) -> Bool {
+        zip(a.reversed(), b.reversed()).allSatisfy { $0 == $1 || $0 == 1 || $1 == 1 }
+    }
+
     /// Strides that read a tensor of `shape`/`strides` as if expanded to `target`.
     static func broadcastStrides(shape: [Int], strides: [Int], to target: [Int]) -> [Int] {
         if shape == target { return strides }

@@ -60,16 +60,17 @@ extension Tensor {
         set { assign(newValue, at: indices.map(\.tensorIndex)) }
     }
 
-    /// `x[..., 0]`: Swift's `...` stands for the whole first dimension (Python's `:`).
+    /// `x[..., 0]`: Swift's `...` is Python's Ellipsis, all the dimensions the
+    /// other entries leave (so on a `[2, 3, 4]` tensor the result is `[2, 3]`).
     public subscript(_ all: UnboundedRange, _ rest: any TensorIndexConvertible...) -> Tensor {
-        get { index([TensorIndex.all] + rest.map(\.tensorIndex)) }
-        set { assign(newValue, at: [TensorIndex.all] + rest.map(\.tensorIndex)) }
+        get { index([TensorIndex.ellipsis] + rest.map(\.tensorIndex)) }
+        set { assign(newValue, at: [TensorIndex.ellipsis] + rest.map(\.tensorIndex)) }
     }
 
-    /// `x[0, ..., 1]`: `...` stands for the whole second dimension.
+    /// `x[0, ..., 1]`: `...` is Python's Ellipsis.
     public subscript(_ first: any TensorIndexConvertible, _ all: UnboundedRange, _ rest: any TensorIndexConvertible...) -> Tensor {
-        get { index([first.tensorIndex, TensorIndex.all] + rest.map(\.tensorIndex)) }
-        set { assign(newValue, at: [first.tensorIndex, TensorIndex.all] + rest.map(\.tensorIndex)) }
+        get { index([first.tensorIndex, TensorIndex.ellipsis] + rest.map(\.tensorIndex)) }
+        set { assign(newValue, at: [first.tensorIndex, TensorIndex.ellipsis] + rest.map(\.tensorIndex)) }
     }
 
     /// The number of dims an index list consumes, and a check against the rank.
@@ -78,7 +79,8 @@ extension Tensor {
         for item in items {
             switch item {
             case .index, .slice: consumed += 1
-            case .tensor(let t): consumed += t.dtype == .bool ? Swift.max(t.rank, 1) : 1
+            // A 0-d bool mask adds a dimension instead of consuming one.
+            case .tensor(let t): consumed += t.dtype == .bool ? t.rank : 1
             case .ellipsis: ellipses += 1
             case .newAxis: break
             }
@@ -106,9 +108,14 @@ extension Tensor {
             case .newAxis:
                 result = result.unsqueezed(dim)
                 dim += 1
+            case .tensor(let t) where t.dtype == .bool && t.rank == 0:
+                // x[true] adds a dimension of 1, x[false] one of 0: a one-element mask over a new dim.
+                result = result.unsqueezed(dim)
+                advanced.append((dim, t.reshaped([1])))
+                dim += 1
             case .tensor(let t):
                 advanced.append((dim, t))
-                dim += t.dtype == .bool ? Swift.max(t.rank, 1) : 1
+                dim += t.dtype == .bool ? t.rank : 1
             }
         }
         return (result, advanced)
@@ -122,86 +129,59 @@ extension Tensor {
         }
     }
 
-    /// Converts a bool mask over dims `d..<d+mask.rank` into flat positions over those dims.
-    private func positions(ofMask mask: Tensor, atDim d: Int, in view: Tensor) -> (flat: Tensor, merged: Tensor) {
-        let maskShape = mask.rank == 0 ? [1] : mask.shape
-        let m = mask.rank == 0 ? mask.reshaped([1]) : mask
-        Tensor.checkMask(maskShape, atDim: d, of: view, op: "index")
-        let merged = view.flattened(startDim: d, endDim: d + maskShape.count - 1)
-        let flags = m.contiguous().scalars(as: Bool.self)
-        let hits = flags.indices.filter { flags[$0] }.map(Int64.init)
-        return (Tensor(shape: [hits.count], scalars: hits), merged)
-    }
-
     func index(_ items: [TensorIndex]) -> Tensor {
         let (view, advanced) = basicIndex(items)
-        guard let (d, index) = advanced.first else { return view }
-        check(advanced.count == 1, "index", "indexing with more than one tensor index is not supported yet; index one dimension at a time")
-        if index.dtype == .bool {
-            let (flat, merged) = positions(ofMask: index, atDim: d, in: view)
-            return merged.indexSelect(dim: d, flat, name: "IndexBackward0")
+        guard !advanced.isEmpty else {
+            // `x[...]` (or an empty subscript) is an alias, as PyTorch's.
+            guard view === self else { return view }
+            return Tensor.record("AliasBackward0", inputs: [self],
+                                 result: self.view(shape: shape, strides: strides, offset: storageOffset)) { grad, _ in [grad] }
         }
-        check(index.dtype.isInteger, "index", "tensors used as indices must be long, int, byte or bool tensors")
-        if index.rank == 1 { return view.indexSelect(dim: d, index, name: "IndexBackward0") }
-        // A 0-d or n-d index: pick along the dim, then shape the result, recorded as
-        // one IndexBackward0 (as PyTorch) rather than an index followed by a view.
-        let flat = index.reshaped(-1)
-        let picked = withNoGrad { view.indexSelect(dim: d, flat, name: "IndexBackward0") }
-        let result = picked.reshaped(Array(view.shape[..<d]) + index.shape + Array(view.shape[(d + 1)...]))
-        let size = view.rank == 0 ? 1 : view.shape[d]
-        let positions = flat.scalars(as: Int.self).map { $0 < 0 ? $0 + size : $0 }
-        let (pickedShape, viewShape) = (picked.shape, view.shape)
-        return Tensor.record("IndexBackward0", inputs: [view], result: result) { grad, _ in
-            [Tensor.indexAdd(grad.reshaped(pickedShape), dim: d, positions: positions, shape: viewShape)]
-        }
+        return view.index(IndexPlan(advanced, of: view, op: "index"))
     }
 
-    /// Picks entries along `dim` by position (`torch.index_select`); negative positions count from the end.
-    public func indexSelect(dim: Int, _ index: Tensor) -> Tensor {
-        indexSelect(dim: dim, index, name: "IndexSelectBackward0")
-    }
-
-    func indexSelect(dim: Int, _ index: Tensor, name: String) -> Tensor {
-        check(index.rank <= 1 && index.dtype.isInteger, "index_select", "index_select(): Index is supposed to be a vector of integers")
-        let d = Shape.normalize(dim: dim, rank: rank, op: "index_select")
-        let size = rank == 0 ? 1 : shape[d]
-        let positions = index.scalars(as: Int.self).map { i -> Int in
-            check(i >= -size && i < size, "index", "index \(i) is out of bounds for dimension \(d) with size \(size)")
-            return i < 0 ? i + size : i
-        }
-        var outShape = shape
-        if rank > 0 { outShape[d] = positions.count }
-        let out = Tensor(uninitializedShape: outShape, dtype: dtype)
-        withNoGrad {
-            for (i, p) in positions.enumerated() where rank > 0 {
-                Kernels.copy(select(dim: d, index: p), into: out.select(dim: d, index: i))
-            }
-            if rank == 0 { Kernels.copy(self, into: out) }
-        }
-        let inputShape = shape
+    /// The elements a plan picks (PyTorch's `index`), recorded as `IndexBackward0`.
+    func index(_ plan: IndexPlan, name: String = "IndexBackward0", backwardName: String = "IndexPutBackward0") -> Tensor {
+        let out = Tensor(uninitializedShape: plan.resultShape, dtype: dtype)
+        plan.gather(from: self, into: out)
+        let viewShape = shape
         return Tensor.record(name, inputs: [self], result: out) { grad, _ in
-            [Tensor.indexAdd(grad, dim: d, positions: positions, shape: inputShape)]
+            [Tensor.indexPut(Tensor.zeros(viewShape, dtype: grad.dtype), plan, grad, accumulate: true, name: backwardName)]
         }
     }
 
-    /// Zeros of `shape` with `source`'s slices added at `positions` along `dim`
-    /// (duplicates accumulate); the gradient of ``indexSelect(dim:_:)``.
-    static func indexAdd(_ source: Tensor, dim d: Int, positions: [Int], shape: [Int]) -> Tensor {
-        let out = Tensor.zeros(shape, dtype: source.dtype)
-        withNoGrad {
-            if shape.isEmpty {
-                out.addInPlaceUnchecked(source.sum())
-            } else {
-                for (i, p) in positions.enumerated() {
-                    let row = out.select(dim: d, index: p)
-                    Kernels.binary(CT_ADD, row, source.select(dim: d, index: i).ensuring(out.dtype), into: row)
-                }
-            }
+    /// `base` with the elements a plan picks replaced by (or, with `accumulate`,
+    /// increased by) `values`, broadcast to the plan's result shape (PyTorch's
+    /// `index_put`), recorded as `IndexPutBackward0`.
+    static func indexPut(_ base: Tensor, _ plan: IndexPlan, _ values: Tensor, accumulate: Bool,
+                         name: String = "IndexPutBackward0") -> Tensor {
+        let type = base.dtype
+        check(Shape.broadcast(plan.resultShape, values.shape, op: "index_put_") == plan.resultShape, "index_put_",
+              "shape mismatch: value tensor of shape \(shapeText(values.shape)) cannot be broadcast to indexing result of shape \(shapeText(plan.resultShape))")
+        let out = withNoGrad { base.contiguous(copy: true) }
+        let packed = withNoGrad { values.ensuring(type).expanded(to: plan.resultShape).contiguous() }
+        plan.scatter(packed, into: out, accumulate: accumulate)
+        return record(name, inputs: [base, values], result: out) { grad, saved in
+            [saved.needsGrad(0) ? (accumulate ? grad : indexPut(grad, plan, Tensor.zeros([], dtype: grad.dtype), accumulate: false))
+                : nil,
+             saved.needsGrad(1) ? grad.index(plan) : nil]
         }
-        let index = Tensor(shape: [positions.count], scalars: positions.map(Int64.init))
-        return record("IndexAddBackward0", inputs: [source], result: out) { grad, _ in
-            [grad.indexSelect(dim: d, index, name: "IndexSelectBackward0")]
+    }
+
+    /// Picks entries along `dim` by position (`torch.index_select`); the index
+    /// is a 0-d or 1-d integer tensor, and negative positions stop as PyTorch's do.
+    public func indexSelect(dim: Int, _ index: Tensor) -> Tensor {
+        check(index.rank <= 1 && index.dtype.isInteger, "index_select", "index_select(): Index is supposed to be a vector")
+        let d = Shape.normalize(dim: dim, rank: rank, op: "index_select")
+        if rank == 0 {
+            // A 0-d tensor has one element to pick, and keeps its shape.
+            let one = self.reshaped([1])
+            _ = IndexPlan(dim: 0, positions: index, of: one, op: "index_select", allowsNegative: false)
+            let picked = withNoGrad { self.cloned() }
+            return Tensor.record("IndexSelectBackward0", inputs: [self], result: picked) { grad, _ in [grad] }
         }
+        let plan = IndexPlan(dim: d, positions: index, of: self, op: "index_select", allowsNegative: false)
+        return self.index(plan, name: "IndexSelectBackward0", backwardName: "IndexAddBackward0")
     }
 
     /// Writes `value` (broadcast) into the elements `items` select.
@@ -218,41 +198,159 @@ extension Tensor {
             }
             return
         }
-        check(!(GradMode.isEnabled && (requiresGrad || value.requiresGrad)), "index_put_",
-              "assignment through a tensor index to a tensor that requires grad is not supported; build the result with Tensor.where(mask, value, x) instead")
-        checkInPlace("index_put_")
-        check(advanced.count == 1, "index_put_", "assignment with more than one tensor index is not supported yet")
-        let (view, _) = withNoGrad { basicIndex(items) }
-        let (d, index) = advanced[0]
-        withNoGrad {
-            // Each hit is a tuple of positions over the dims the index covers.
-            var hits: [[Int]] = []
+        let value = value.storage === storage ? withNoGrad { value.cloned() } : value
+        updateInPlace("index_put_", involving: value, fastPath: {
+            let (view, advanced) = self.basicIndex(items)
+            let plan = IndexPlan(advanced, of: view, op: "index_put_")
+            check(Shape.broadcast(plan.resultShape, value.shape, op: "index_put_") == plan.resultShape, "index_put_",
+                  "shape mismatch: value tensor of shape \(shapeText(value.shape)) cannot be broadcast to indexing result of shape \(shapeText(plan.resultShape))")
+            plan.scatter(value.ensuring(self.dtype).expanded(to: plan.resultShape).contiguous(), into: view, accumulate: false)
+        }) { old in
+            // Basic entries pick a region of `old`; the tensor entries are put into it.
+            let (view, advanced) = old.basicIndex(items)
+            let plan = IndexPlan(advanced, of: view, op: "index_put_")
+            // Full slices (`x[i, :, j] = v`) leave the whole tensor: no region to copy back.
+            if view.shape == old.shape && view.strides == old.strides && view.storageOffset == old.storageOffset {
+                return Tensor.indexPut(old, plan, value, accumulate: false)
+            }
+            return Tensor.copySlices(old, value: Tensor.indexPut(view, plan, value, accumulate: false),
+                                     region: { $0.basicIndex(items).view })
+        }
+    }
+}
+
+/// Which elements tensor indices pick from a tensor, as PyTorch's advanced
+/// indexing does: the index tensors (bool masks as the positions of their
+/// true elements) broadcast together to one shape; where the indexed
+/// dimensions are adjacent that shape replaces them in place, otherwise it
+/// goes first (`x[:, i, :, j]` is `[B..., x0, x2]`).
+struct IndexPlan: @unchecked Sendable {
+    /// The indexed dims of the tensor, in order, and each one's positions
+    /// (normalised, over the broadcast index shape, row-major).
+    let dims: [Int]
+    let positions: [[Int]]
+    /// The broadcast shape of the index tensors.
+    let indexShape: [Int]
+    /// The shape of the indexed tensor.
+    let sourceShape: [Int]
+    /// Whether the indexed dims are consecutive (the index shape then stays in place).
+    let adjacent: Bool
+
+    /// The shape of what the plan picks.
+    var resultShape: [Int] {
+        let rest = sourceShape.indices.filter { !dims.contains($0) }.map { sourceShape[$0] }
+        guard adjacent, let first = dims.first else { return indexShape + rest }
+        return Array(sourceShape[..<first]) + indexShape + Array(sourceShape[(dims.last! + 1)...])
+    }
+
+    /// A plan for one integer index along `dim` (indexSelect's).
+    init(dim: Int, positions index: Tensor, of source: Tensor, op: String, allowsNegative: Bool) {
+        let size = source.shape[dim]
+        let values = index.reshaped(-1).scalars(as: Int.self)
+        positions = [values.map { i in
+            check(i < size && (i >= 0 || (allowsNegative && i >= -size)), op,
+                  "index out of range in self")
+            return i < 0 ? i + size : i
+        }]
+        dims = [dim]
+        indexShape = [values.count]
+        sourceShape = source.shape
+        adjacent = true
+    }
+
+    /// A plan for the tensor entries of a subscript, each at the view dim where it applies.
+    init(_ entries: [(dim: Int, index: Tensor)], of view: Tensor, op: String) {
+        var dims: [Int] = [], columns: [[Int]] = [], shapes: [[Int]] = []
+        for (d, index) in entries {
             if index.dtype == .bool {
-                let maskShape = index.rank == 0 ? [1] : index.shape
-                Tensor.checkMask(maskShape, atDim: d, of: view, op: "index_put_")
+                // A k-dim mask: the positions of its true elements, one column per dim.
+                for (k, size) in index.shape.enumerated() {
+                    check(d + k < view.rank && view.shape[d + k] == size, op,
+                          "The shape of the mask \(shapeText(index.shape)) at index \(k) does not match the shape of the indexed tensor \(shapeText(view.shape)) at index \(d + k)")
+                }
                 let flags = index.contiguous().scalars(as: Bool.self)
-                let strides = Shape.contiguousStrides(maskShape)
-                for (flat, flag) in flags.enumerated() where flag {
-                    hits.append(zip(maskShape, strides).map { size, stride in (flat / stride) % size })
+                let strides = Shape.contiguousStrides(index.shape)
+                let hits = flags.indices.filter { flags[$0] }
+                for k in index.shape.indices {
+                    dims.append(d + k)
+                    columns.append(hits.map { ($0 / strides[k]) % index.shape[k] })
+                    shapes.append([hits.count])
                 }
             } else {
-                check(index.dtype.isInteger, "index_put_", "tensors used as indices must be long, int, byte or bool tensors")
+                check(index.dtype.isInteger, op, "tensors used as indices must be long, int, byte or bool tensors")
                 let size = view.shape[d]
-                hits = index.reshaped(-1).scalars(as: Int.self).map { i in
-                    check(i >= -size && i < size, "index", "index \(i) is out of bounds for dimension \(d) with size \(size)")
-                    return [i < 0 ? i + size : i]
-                }
-            }
-            for (n, hit) in hits.enumerated() {
-                let slot = hit.reduce(view) { $0.select(dim: d, index: $1) }
-                // One value for all hits, or one row of `value` per hit.
-                let piece = value.count == 1 ? value.reshaped([])
-                    : (value.rank > slot.rank ? value.select(dim: 0, index: n) : value)
-                check(Shape.broadcast(slot.shape, piece.shape, op: "index_put_") == slot.shape, "index_put_",
-                      "shape mismatch: value tensor of shape \(shapeText(value.shape)) cannot be broadcast to indexing result of shape \(shapeText([hits.count] + slot.shape))")
-                Kernels.copy(piece, into: slot)
+                dims.append(d)
+                columns.append(index.contiguous().scalars(as: Int.self).map { i in
+                    check(i >= -size && i < size, op, "index \(i) is out of bounds for dimension \(d) with size \(size)")
+                    return i < 0 ? i + size : i
+                })
+                shapes.append(index.shape)
             }
         }
-        storage.version += 1
+        // Broadcast every column to the common index shape.
+        var shape: [Int] = []
+        for s in shapes {
+            let ok = Shape.broadcastable(shape, s)
+            check(ok, op, "shape mismatch: indexing tensors could not be broadcast together with shapes \(shapes.map { shapeText($0) }.joined(separator: ", "))")
+            shape = Shape.broadcast(shape, s, op: op)
+        }
+        let count = Shape.count(shape)
+        positions = zip(columns, shapes).map { column, s in
+            if s == shape { return column }
+            let strides = Shape.broadcastStrides(shape: s, strides: Shape.contiguousStrides(s), to: shape)
+            let target = Shape.contiguousStrides(shape)
+            return (0..<count).map { flat in
+                var offset = 0
+                for d in shape.indices { offset += ((flat / target[d]) % shape[d]) * strides[d] }
+                return column[offset]
+            }
+        }
+        self.dims = dims
+        indexShape = shape
+        sourceShape = view.shape
+        adjacent = zip(dims, dims.dropFirst()).allSatisfy { $1 == $0 + 1 }
+    }
+
+    /// The element offsets, in a tensor with `strides`, of each picked index tuple.
+    private func offsets(_ strides: [Int]) -> [Int64] {
+        let count = Shape.count(indexShape)
+        var result = [Int64](repeating: 0, count: count)
+        for (d, column) in zip(dims, positions) {
+            let s = strides[d]
+            for i in 0..<count { result[i] += Int64(column[i] * s) }
+        }
+        return result
+    }
+
+    /// The outer and inner dims (the ones kept) of `t`, as the C kernels take them.
+    private func geometry(_ t: Tensor) -> (outer: [Int], inner: [Int]) {
+        let kept = t.shape.indices.filter { !dims.contains($0) }
+        guard adjacent, let first = dims.first else { return ([], kept) }
+        return (kept.filter { $0 < first }, kept.filter { $0 > first })
+    }
+
+    /// Copies what the plan picks from `source` into the contiguous `out`.
+    func gather(from source: Tensor, into out: Tensor) {
+        let (outer, inner) = geometry(source)
+        let offsets = offsets(source.strides)
+        let oShape = outer.map { Int64(source.shape[$0]) }, oStrides = outer.map { Int64(source.strides[$0]) }
+        let iShape = inner.map { Int64(source.shape[$0]) }, iStrides = inner.map { Int64(source.strides[$0]) }
+        withExtendedLifetime((source, out)) {
+            ct_index_gather(source.dtype.kernelCode, Int32(outer.count), oShape, oStrides, Int64(offsets.count), offsets,
+                            Int32(inner.count), iShape, iStrides, source.baseAddress, out.baseAddress)
+        }
+    }
+
+    /// Writes (or adds) the contiguous `values`, of the plan's result shape, into `target`.
+    func scatter(_ values: Tensor, into target: Tensor, accumulate: Bool) {
+        let (outer, inner) = geometry(target)
+        let offsets = offsets(target.strides)
+        let oShape = outer.map { Int64(target.shape[$0]) }, oStrides = outer.map { Int64(target.strides[$0]) }
+        let iShape = inner.map { Int64(target.shape[$0]) }, iStrides = inner.map { Int64(target.strides[$0]) }
+        withExtendedLifetime((values, target)) {
+            ct_index_scatter(target.dtype.kernelCode, accumulate, Int32(outer.count), oShape, oStrides,
+                             Int64(offsets.count), offsets, Int32(inner.count), iShape, iStrides,
+                             target.baseAddress, values.baseAddress)
+        }
     }
 }

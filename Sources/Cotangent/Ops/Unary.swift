@@ -9,7 +9,7 @@ import CCotangentKernels
 struct UnaryPrimitives {
     private static let sqrtPi = Double.pi.squareRoot()
 
-    let neg = UnaryPrimitive("NegBackward0", CT_NEG, .anyDType, vjp: .ofInput { grad, _, _ in -grad })
+    let neg = UnaryPrimitive("NegBackward0", CT_NEG, .anyDType, vjp: .ofGradient { grad, _ in -grad })
     let exp = UnaryPrimitive("ExpBackward0", CT_EXP, vjp: .ofResult { grad, result, _ in grad * result })
     let exp2 = UnaryPrimitive("Exp2Backward0", CT_EXP2, vjp: .ofResult { grad, result, _ in grad * result * 0.6931471805599453 })
     let expm1 = UnaryPrimitive("Expm1Backward0", CT_EXPM1, vjp: .ofResult { grad, result, _ in grad * (result + 1.0) })
@@ -59,7 +59,7 @@ struct UnaryPrimitives {
     let ceil = UnaryPrimitive("CeilBackward0", CT_CEIL, .anyDType, vjp: .zero)
     let round = UnaryPrimitive("RoundBackward0", CT_ROUND, .anyDType, vjp: .zero)
     let trunc = UnaryPrimitive("TruncBackward0", CT_TRUNC, .anyDType, vjp: .zero)
-    let frac = UnaryPrimitive("FracBackward0", CT_FRAC, .floatingOnly(kernel: "frac_cpu"), vjp: .ofInput { grad, _, _ in grad })
+    let frac = UnaryPrimitive("FracBackward0", CT_FRAC, .floatingOnly(kernel: "frac_cpu"), vjp: .ofGradient { grad, _ in grad })
     let logicalNot = UnaryPrimitive(nil, CT_NOT, .predicate, vjp: .none)
     let isNaN = UnaryPrimitive(nil, CT_ISNAN, .predicate, vjp: .none)
     let isInf = UnaryPrimitive(nil, CT_ISINF, .predicate, vjp: .none)
