@@ -96,3 +96,106 @@ struct ElementwiseErrorTests {
         expectStandardError(result, contains: "At least one of 'min' or 'max' must not be None")
     }
 }
+
+/// Indexing, gather and scatter refuse bad indices with PyTorch's words.
+@Suite("Index errors stop the process")
+struct IndexErrorTests {
+    @Test func gatherOutOfRange() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros(3, 4).gather(dim: 1, index: Tensor([[5]]))
+        }
+        expectStandardError(result, contains: "gather: index 5 is out of bounds for dimension 1 with size 4")
+    }
+
+    @Test func gatherNegativeIndex() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros(3, 4).gather(dim: 1, index: Tensor([[-1]]))
+        }
+        expectStandardError(result, contains: "index -1 is out of bounds for dimension 1 with size 4")
+    }
+
+    @Test func gatherIndexOfWrongRank() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros(3, 4).gather(dim: 1, index: Tensor([0, 1]))
+        }
+        expectStandardError(result, contains: "Index tensor must have the same number of dimensions as input tensor")
+    }
+
+    @Test func gatherIndexOfWrongDType() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros(3, 4).gather(dim: 1, index: Tensor.zeros(3, 1))
+        }
+        expectStandardError(result, contains: "gather(): Expected dtype int32/int64 for index")
+    }
+
+    @Test func gatherIndexTooLarge() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros(3, 4).gather(dim: 1, index: Tensor.zeros(4, 1, dtype: .int64))
+        }
+        expectStandardError(result, contains: "Size does not match at dimension 0 expected index [4, 1] to be no larger than self [3, 4] apart from dimension 1")
+    }
+
+    @Test func scatterAddIndexLargerThanSource() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros(3, 4).scatterAdd(dim: 1, index: Tensor([[0, 2], [1, 0], [2, 2]]), src: Tensor.ones(2, 1))
+        }
+        expectStandardError(result, contains: "Expected index [3, 2] to be no larger than self [3, 4] apart from dimension 1 and to be no larger size than src [2, 1]")
+    }
+
+    @Test func scatterOutOfRange() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros(3, 4).scatterAdd(dim: 1, index: Tensor([[9]]), src: Tensor.ones(3, 2))
+        }
+        expectStandardError(result, contains: "index 9 is out of bounds for dimension 1 with size 4")
+    }
+
+    @Test func takeOutOfRange() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros(3, 4).take(Tensor([12]))
+        }
+        expectStandardError(result, contains: "out of range: tried to access index 12 on a tensor of 12 elements.")
+    }
+
+    @Test func indexSelectNegative() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros(3, 4).indexSelect(dim: 0, Tensor([-1]))
+        }
+        expectStandardError(result, contains: "index_select: index out of range in self")
+    }
+
+    @Test func indexAddSourceMismatch() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros(3, 4).indexAdd(dim: 0, index: Tensor([0, 1]), source: Tensor.ones(3, 4))
+        }
+        expectStandardError(result, contains: "index_add_(): Number of indices (2) should be equal to source.size(dim): (3), for dim: 0")
+    }
+
+    @Test func maskedScatterSourceTooSmall() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let x = Tensor.arange(12.0).reshaped(3, 4)
+            _ = x.maskedScatter(x .> 3, source: Tensor.zeros(2))
+        }
+        expectStandardError(result, contains: "Number of elements of source < number of ones in mask")
+    }
+
+    @Test func indexTensorsThatDoNotBroadcast() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros(3, 4)[Tensor([0, 1]), Tensor([0, 1, 2])]
+        }
+        expectStandardError(result, contains: "shape mismatch: indexing tensors could not be broadcast together with shapes [2], [3]")
+    }
+
+    @Test func indexOfWrongDType() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros(3, 4)[Tensor([0.5])]
+        }
+        expectStandardError(result, contains: "tensors used as indices must be long, int, byte or bool tensors")
+    }
+
+    @Test func advancedIndexOutOfRange() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros(3, 4)[Tensor([0, 1]), Tensor([0, 4])]
+        }
+        expectStandardError(result, contains: "index 4 is out of bounds for dimension 1 with size 4")
+    }
+}

@@ -123,7 +123,6 @@ struct PrimitiveRegistryTests {
         "NotImplemented": "floorDivide's node; PyTorch records it but its backward fails (an exit test)",
         "PolygammaBackward0": "trigamma, internal: digamma's backward rule",
         "CopySlices": "subscript assignment; checked in AutogradInPlaceTests",
-        "IndexAddBackward0": "indexSelect's backward, recorded under createGraph",
         "SelectBackwardBackward0": "select's backward, recorded under createGraph (AutogradGraphTests)",
         "SliceBackwardBackward0": "slice's backward, recorded under createGraph (AutogradGraphTests)",
         "AsStridedBackwardBackward0": "the backward of in-place writes to views, under createGraph",

@@ -716,6 +716,51 @@ case("x[mask]", lambda x, m: x[m], [f64(2, 3), false0], "0-d false")
 case("x[mask]", lambda x, m: x[m], [f64(), true0], "0-d of 0-d")
 case("x[0, mask]", lambda x, m: x[0, m], [f64(2, 3), true0])
 
+# gather, scatter and the index ops.
+gi = i64(3, 2, values=[0.0, 3.0, 1.0, 1.0, 2.0, 0.0])
+case("x.gather(dim: 1, index: i)", lambda x, i: x.gather(1, i), [f64(3, 4), gi])
+case("x.gather(dim: 1, index: i)", lambda x, i: x.gather(1, i), [f32(3, 4), i32(2, 5, values=[0.0, 1.0, 2.0, 3.0, 0.0] * 2)], "float32, wider")
+case("x.gather(dim: 1, index: i)", lambda x, i: x.gather(1, i), [i64(3, 4), gi], "int64")
+case("x.gather(dim: 1, index: i)", lambda x, i: x.gather(1, i), [f64(3, 4), i64(0, 2)], "empty")
+case("x.gather(dim: 0, index: i)", lambda x, i: x.gather(0, i), [f64(3, 2, 2), i64(4, 2, 1, values=[2.0, 0.0, 1.0, 1.0, 0.0, 2.0, 2.0, 2.0])])
+case("x.gather(dim: 0, index: i)", lambda x, i: x.gather(0, i), [f64(), i64(2, values=[0.0, 0.0])], "0-d")
+si = i64(2, 3, values=[0.0, 2.0, 0.0, 1.0, 1.0, 3.0])
+case("x.scattered(dim: 1, index: i, src: s)", lambda x, i, s: x.scatter(1, i, s), [f64(2, 4), i64(2, 2, values=[0.0, 2.0, 3.0, 1.0]), f64(2, 3)])
+case("x.scattered(dim: 1, index: i, src: s)", lambda x, i, s: x.scatter(1, i, s), [f32(3, 4), i64(2, 1, values=[3.0, 0.0]), f32(2, 2)], "float32, smaller index")
+case("x.scattered(dim: 0, index: i, value: 2.5)", lambda x, i: x.scatter(0, i, 2.5), [f64(3, 2), i64(2, 2, values=[2.0, 0.0, 1.0, 2.0])])
+case("x.scatterAdd(dim: 1, index: i, src: s)", lambda x, i, s: x.scatter_add(1, i, s), [f64(2, 4), si, f64(2, 3)])
+case("x.scatterAdd(dim: 1, index: i, src: s)", lambda x, i, s: x.scatter_add(1, i, s), [f32(2, 4), si, f32(2, 3)], "float32")
+case("x.scatterAdd(dim: 1, index: i, src: s)", lambda x, i, s: x.scatter_add(1, i, s), [i64(2, 4), si, i64(2, 3)], "int64")
+case("x.scatterAdd(dim: 0, index: i, src: s)", lambda x, i, s: x.scatter_add(0, i, s), [f64(3, 2), i64(4, 2, values=[0.0, 1.0, 2.0, 1.0, 0.0, 0.0, 2.0, 1.0]), f64(4, 2)])
+for reduce in ["sum", "prod", "mean", "amax", "amin"]:
+    for include in [True, False]:
+        key = "x.scatterReduce(dim: 1, index: i, src: s, reduce: .%s%s)" % (reduce, "" if include else ", includeSelf: false")
+        fn = (lambda r, inc: lambda x, i, s: x.scatter_reduce(1, i, s, r, include_self=inc))(reduce, include)
+        case(key, fn, [f64(2, 4), si, f64(2, 3)])
+        case(key, fn, [f32(2, 4), si, f32(2, 3)], "float32")
+        case(key, fn, [mat([[1.0, 0.0, 2.0, 0.5], [2.0, 2.0, 0.0, -1.0]]), si, mat([[2.0, 1.0, 0.0], [2.0, 0.0, 0.0]])], "ties and zeros")
+case("x.scatterReduce(dim: 1, index: i, src: s, reduce: .mean)", lambda x, i, s: x.scatter_reduce(1, i, s, "mean"),
+     [i64(2, 4), si, i64(2, 3)], "int64")
+ai = i64(3, values=[2.0, 0.0, 2.0])
+case("x.indexAdd(dim: 0, index: i, source: s)", lambda x, i, s: x.index_add(0, i, s), [f64(3, 2), ai, f64(3, 2)])
+case("x.indexAdd(dim: 0, index: i, source: s)", lambda x, i, s: x.index_add(0, i, s), [i64(3, 2), ai, i64(3, 2)], "int64")
+case("x.indexAdd(dim: 1, index: i, source: s, alpha: -2)", lambda x, i, s: x.index_add(1, i, s, alpha=-2), [f64(2, 3), ai, f64(2, 3)])
+case("x.indexAdd(dim: 1, index: i, source: s, alpha: -2)", lambda x, i, s: x.index_add(1, i, s, alpha=-2), [f32(2, 3), ai, f32(2, 3)], "float32")
+case("x.indexCopy(dim: 1, index: i, source: s)", lambda x, i, s: x.index_copy(1, i, s), [f64(2, 4), i64(2, values=[3.0, 1.0]), f64(2, 2)])
+case("x.indexFill(dim: 1, index: i, value: -1)", lambda x, i: x.index_fill(1, i, -1.0), [f64(2, 4), i64(2, values=[3.0, 1.0])])
+case("x.indexFill(dim: 1, index: i, value: -1)", lambda x, i: x.index_fill(1, i, -1.0), [i64(2, 4), i64(1, values=[0.0])], "int64")
+case("x.maskedSelect(mask)", lambda x, m: x.masked_select(m), [f64(2, 3), boolean(2, 3)])
+case("x.maskedSelect(mask)", lambda x, m: x.masked_select(m), [f64(2, 3), boolean(3)], "broadcast mask")
+case("x.maskedSelect(mask)", lambda x, m: x.masked_select(m), [f32(3), boolean(2, 3)], "broadcast self")
+case("x.maskedScatter(mask, source: s)", lambda x, m, s: x.masked_scatter(m, s), [f64(2, 3), boolean(2, 3), f64(7)])
+case("x.maskedScatter(mask, source: s)", lambda x, m, s: x.masked_scatter(m, s), [f64(2, 3), boolean(3), f64(2, 4)], "broadcast mask")
+case("x.take(i)", lambda x, i: x.take(i), [f64(3, 4), i64(2, 2, values=[0.0, 11.0, 5.0, -1.0])])
+case("x.take(i)", lambda x, i: x.take(i), [f32(3, 4), i64(3, values=[2.0, 2.0, 7.0])], "float32")
+case("x.takeAlongDim(i, dim: 1)", lambda x, i: torch.take_along_dim(x, i, 1), [f64(3, 4), i64(3, 1, values=[0.0, 3.0, 2.0])])
+case("x.takeAlongDim(i, dim: 1)", lambda x, i: torch.take_along_dim(x, i, 1), [f64(3, 4), i64(1, 2, values=[0.0, 3.0])], "broadcast")
+# PyTorch 2.15 views a non-contiguous input here and fails; the flat input is the same computation.
+case("x.takeAlongDim(i)", lambda x, i: torch.take_along_dim(x.reshape(-1), i), [f64(3, 4), i64(2, values=[11.0, 0.0])])
+
 
 def put(i_first=False):
     def f(x, i, v):

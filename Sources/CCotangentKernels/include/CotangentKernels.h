@@ -77,6 +77,27 @@ void ct_index_scatter(ct_dtype dtype, bool accumulate, int32_t outer_ndim, const
                       const int64_t *outer_strides, int64_t n, const int64_t *offsets, int32_t inner_ndim,
                       const int64_t *inner_shape, const int64_t *inner_strides, void *dst, const void *values);
 
+/// How ct_scatter combines a value with the destination element.
+typedef enum {
+    CT_SCATTER_ASSIGN, CT_SCATTER_SUM, CT_SCATTER_PROD, CT_SCATTER_MEAN, CT_SCATTER_AMAX, CT_SCATTER_AMIN,
+} ct_scatter_reduce;
+
+/// torch.gather: over the index tensor's shape, out[p] = src[p with p[dim] := index[p]].
+/// Strides are in elements; `index` is int64. Returns false, with the offending
+/// value in *bad_index, when an index is outside [0, dim_size).
+bool ct_gather(ct_dtype dtype, int32_t ndim, const int64_t *shape, int32_t dim, int64_t dim_size,
+               const void *src, const int64_t *src_strides, const int64_t *index, const int64_t *index_strides,
+               void *out, const int64_t *out_strides, int64_t *bad_index);
+
+/// torch.scatter / scatter_add / scatter_reduce: over the index tensor's shape,
+/// dst[p with p[dim] := index[p]] (op)= values[p]. MEAN adds (the caller
+/// divides by `counts`, which, when not NULL, counts the values each
+/// destination element receives). Repeated indices combine in index order.
+bool ct_scatter(ct_dtype dtype, ct_scatter_reduce reduce, int32_t ndim, const int64_t *shape, int32_t dim,
+                int64_t dim_size, void *dst, const int64_t *dst_strides, const int64_t *index,
+                const int64_t *index_strides, const void *values, const int64_t *value_strides,
+                int64_t *counts, const int64_t *count_strides, int64_t *bad_index);
+
 // MARK: Reductions
 
 typedef enum { CT_SUM, CT_PROD, CT_MAX, CT_MIN, CT_ALL, CT_ANY } ct_reduce_op;

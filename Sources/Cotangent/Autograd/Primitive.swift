@@ -147,7 +147,7 @@ public enum Primitives {
     /// Public operations composed from primitives (no rule of their own), by Swift name.
     public static let composites: Set<String> = [
         "square", "softsign", "softmin", "relu6", "selu", "outer", "matmul", "flattened", "narrowed", "t",
-        "cloned", "chunked", "MSELoss",
+        "cloned", "chunked", "MSELoss", "takeAlongDim",
     ]
 
     /// The operators of the op table's keys, by the primitive that implements them.
@@ -207,7 +207,11 @@ public enum Primitives {
         ]),
         ("indexing", [
             ("index", ["IndexBackward0"]), ("indexPut", ["IndexPutBackward0"]), ("indexSelect", ["IndexSelectBackward0"]),
-            ("indexAdd", ["IndexAddBackward0"]),
+            ("indexAdd", ["IndexAddBackward0"]), ("indexCopy", ["IndexCopyBackward0"]), ("indexFill", ["IndexFillBackward0"]),
+            ("gather", ["GatherBackward0"]), ("scattered", ["ScatterBackward0", "ScatterBackward1"]),
+            ("scatterAdd", ["ScatterAddBackward0"]), ("scatterReduce", ["ScatterReduceBackward0"]),
+            ("maskedSelect", ["MaskedSelectBackward0"]), ("maskedScatter", ["MaskedScatterBackward0"]),
+            ("take", ["TakeBackward0"]),
             ("maskedFilled", ["MaskedFillBackward0"]), ("copySlices", ["CopySlices"]),
         ]),
         ("composite", [

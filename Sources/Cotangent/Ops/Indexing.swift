@@ -249,7 +249,7 @@ struct IndexPlan: @unchecked Sendable {
         let values = index.reshaped(-1).scalars(as: Int.self)
         positions = [values.map { i in
             check(i < size && (i >= 0 || (allowsNegative && i >= -size)), op,
-                  "index out of range in self")
+                  op == "index_select" ? "index out of range in self" : "index \(i) is out of bounds for dimension \(dim) with size \(size)")
             return i < 0 ? i + size : i
         }]
         dims = [dim]
