@@ -199,3 +199,79 @@ struct IndexErrorTests {
         expectStandardError(result, contains: "index 4 is out of bounds for dimension 1 with size 4")
     }
 }
+
+/// Shape ops refuse impossible requests with PyTorch's words.
+@Suite("Shape errors stop the process")
+struct ShapeErrorTests {
+    @Test func oddPadList() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros(2, 3).padded([1])
+        }
+        expectStandardError(result, contains: "pad: Padding length must be divisible by 2")
+    }
+
+    @Test func padListLongerThanTheDims() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros(3).padded([1, 1, 1, 1], mode: .reflect)
+        }
+        expectStandardError(result, contains: "Padding length should be less than or equal to two times the input dimension but got padding length 4 and input of dimension 1")
+    }
+
+    @Test func reflectionWiderThanTheInput() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros(2, 3, 4).padded([4, 0], mode: .reflect)
+        }
+        expectStandardError(result, contains: "Padding size should be less than the corresponding input dimension, but got: padding (4, 0) at dimension 2 of input [2, 3, 4]")
+    }
+
+    @Test func nonConstantPaddingOfA1dTensor() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros(3).padded([1, 1], mode: .replicate)
+        }
+        expectStandardError(result, contains: "Padding size 2 is not supported for 1D input tensor.")
+    }
+
+    @Test func tooFewRepeats() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros(2, 3).repeated(2)
+        }
+        expectStandardError(result, contains: "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
+    }
+
+    @Test func trilOfAVector() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros(3).tril()
+        }
+        expectStandardError(result, contains: "tril: input tensor must have at least 2 dimensions")
+    }
+
+    @Test func traceOf3d() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros(2, 2, 2).trace()
+        }
+        expectStandardError(result, contains: "trace: expected a matrix, but got tensor with dim 3")
+    }
+
+    @Test func diagOf3d() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros(2, 2, 2).diag()
+        }
+        expectStandardError(result, contains: "diag(): Supports 1D or 2D tensors. Got 3D")
+    }
+}
+
+/// A tensor is a sequence of its rows.
+@Suite("Tensor as a sequence")
+struct TensorSequenceTests {
+    @Test func rowsAreViews() {
+        let x = Tensor.arange(6.0).reshaped(3, 2)
+        var sums: [Double] = []
+        for row in x { sums.append(row.sum().item()) }
+        #expect(sums == [1, 5, 9])
+        let rows = Array(x)
+        #expect(rows.count == 3 && rows[2].shape == [2])
+        rows[1][0] = Tensor(-1.0)
+        #expect(x[1, 0].item() == -1)
+        #expect(Array(Tensor.zeros(0, 4)).isEmpty)
+    }
+}

@@ -147,7 +147,8 @@ public enum Primitives {
     /// Public operations composed from primitives (no rule of their own), by Swift name.
     public static let composites: Set<String> = [
         "square", "softsign", "softmin", "relu6", "selu", "outer", "matmul", "flattened", "narrowed", "t",
-        "cloned", "chunked", "MSELoss", "takeAlongDim",
+        "cloned", "chunked", "MSELoss", "takeAlongDim", "tiled", "repeatInterleave", "movedim", "swapaxes",
+        "unflattened", "broadcast", "meshgrid",
     ]
 
     /// The operators of the op table's keys, by the primitive that implements them.
@@ -204,6 +205,16 @@ public enum Primitives {
             ("select", ["SelectBackward0"]), ("slice", ["SliceBackward0"]), ("alias", ["AliasBackward0"]),
             ("embedded", ["SelectBackwardBackward0", "SliceBackwardBackward0", "AsStridedBackwardBackward0"]),
             ("cat", ["CatBackward0"]), ("stack", ["StackBackward0"]), ("split", ["SplitBackward0", "SplitWithSizesBackward0"]),
+        ]),
+        ("rearrange", [
+            ("padded", ["ConstantPadNdBackward0", "ReflectionPad1DBackward0", "ReflectionPad2DBackward0",
+                        "ReflectionPad3DBackward0", "ReplicationPad1DBackward0", "ReplicationPad2DBackward0",
+                        "ReplicationPad3DBackward0"]),
+            ("repeated", ["RepeatBackward0"]), ("flipped", ["FlipBackward0"]), ("rolled", ["RollBackward0"]),
+            ("rot90", ["Rot90Backward0"]), ("tril", ["TrilBackward0"]), ("triu", ["TriuBackward0"]),
+            ("diagonal", ["DiagonalBackward0", "DiagonalBackwardBackward0"]), ("diagEmbed", ["DiagEmbedBackward0"]),
+            ("diag", ["DiagonalBackward0_copy"]), ("trace", ["TraceBackward0"]),
+            ("unbind", ["UnbindBackward0", "UnbindBackwardBackward0"]),
         ]),
         ("indexing", [
             ("index", ["IndexBackward0"]), ("indexPut", ["IndexPutBackward0"]), ("indexSelect", ["IndexSelectBackward0"]),

@@ -70,6 +70,18 @@ extension Tensor {
         }
     }
 
+    /// A view with a new shape, which the layout must allow (PyTorch's `view`,
+    /// as `unflatten` uses it), recorded as `ViewBackward0`.
+    func viewed(_ shape: [Int], op: String) -> Tensor {
+        let newShape = inferShape(shape, op: op)
+        guard let strides = viewStrides(for: newShape) else {
+            fail(op, "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
+        }
+        let inputShape = self.shape
+        let result = view(shape: newShape, strides: strides, offset: storageOffset)
+        return Tensor.record("ViewBackward0", inputs: [self], result: result) { grad, _ in [grad.reshaped(inputShape)] }
+    }
+
     /// The same elements with a new shape: `x.reshaped(2, -1)`.
     public func reshaped(_ shape: Int...) -> Tensor { reshaped(shape) }
 

@@ -5,12 +5,12 @@ extension Tensor {
     /// As in PyTorch, only `seed` modulo 2^32 affects the numbers; negative
     /// seeds wrap modulo 2^64.
     public static func manualSeed(_ seed: Int) {
-        Generator.default.manualSeed(UInt64(bitPattern: Int64(seed)))
+        Cotangent.Generator.default.manualSeed(UInt64(bitPattern: Int64(seed)))
     }
 
     /// Seeds the default generator with an unsigned 64-bit seed.
     public static func manualSeed(_ seed: UInt64) {
-        Generator.default.manualSeed(seed)
+        Cotangent.Generator.default.manualSeed(seed)
     }
 
     /// Fills a float tensor in memory order from `fill`, which receives typed buffers.
@@ -34,7 +34,7 @@ extension Tensor {
     ///   - requiresGrad: Whether the new leaf records operations.
     ///   - generator: The generator to draw from; the seeded default if omitted.
     public static func rand(_ shape: [Int], dtype: DType = .defaultFloat, requiresGrad: Bool = false,
-                            generator: Generator = .default) -> Tensor {
+                            generator: Cotangent.Generator = .default) -> Tensor {
         let t = random(shape, dtype: dtype, op: "rand",
                        float32: { generator.fillUniform($0, from: 0, to: 1) },
                        float64: { generator.fillUniform($0, from: 0, to: 1) })
@@ -49,7 +49,7 @@ extension Tensor {
 
     /// Standard normal random numbers (`torch.randn`).
     public static func randn(_ shape: [Int], dtype: DType = .defaultFloat, requiresGrad: Bool = false,
-                             generator: Generator = .default) -> Tensor {
+                             generator: Cotangent.Generator = .default) -> Tensor {
         normal(mean: 0, std: 1, shape: shape, dtype: dtype, requiresGrad: requiresGrad, generator: generator)
     }
 
@@ -60,7 +60,7 @@ extension Tensor {
 
     /// Normal random numbers with the given mean and standard deviation (`torch.normal`).
     public static func normal(mean: Double, std: Double, shape: [Int], dtype: DType = .defaultFloat,
-                              requiresGrad: Bool = false, generator: Generator = .default) -> Tensor {
+                              requiresGrad: Bool = false, generator: Cotangent.Generator = .default) -> Tensor {
         check(std >= 0, "normal", "normal expects std >= 0.0, but found std \(std)")
         let t = random(shape, dtype: dtype, op: "normal",
                        float32: { generator.fillNormal($0, mean: mean, std: std) },
@@ -71,7 +71,7 @@ extension Tensor {
 
     /// Random integers in `low ..< high` as `int64` (`torch.randint`).
     public static func randint(_ low: Int, _ high: Int, shape: [Int], dtype: DType = .int64,
-                               generator: Generator = .default) -> Tensor {
+                               generator: Cotangent.Generator = .default) -> Tensor {
         check(low < high, "randint", "random_ expects 'from' to be less than 'to', but got from=\(low) >= to=\(high)")
         let t = empty(shape, dtype: .int64)
         generator.fillRandomInt(UnsafeMutableBufferPointer(start: t.baseAddress.assumingMemoryBound(to: Int64.self), count: t.count),
@@ -80,26 +80,26 @@ extension Tensor {
     }
 
     /// Random integers in `0 ..< high`.
-    public static func randint(_ high: Int, shape: [Int], dtype: DType = .int64, generator: Generator = .default) -> Tensor {
+    public static func randint(_ high: Int, shape: [Int], dtype: DType = .int64, generator: Cotangent.Generator = .default) -> Tensor {
         randint(0, high, shape: shape, dtype: dtype, generator: generator)
     }
 
     /// A random permutation of `0 ..< n` (`torch.randperm`).
-    public static func randperm(_ n: Int, dtype: DType = .int64, generator: Generator = .default) -> Tensor {
+    public static func randperm(_ n: Int, dtype: DType = .int64, generator: Cotangent.Generator = .default) -> Tensor {
         check(n >= 0, "randperm", "n must be non-negative, got\(n)")
         return Tensor(shape: [n], scalars: generator.randperm(n)).ensuring(dtype)
     }
 
     /// Overwrites this tensor with uniform random numbers in [from, to), in
     /// place, drawing in memory order as PyTorch's `uniform_` does.
-    public func fillUniform(from: Double = 0, to: Double = 1, generator: Generator = .default) {
+    public func fillUniform(from: Double = 0, to: Double = 1, generator: Cotangent.Generator = .default) {
         fillRandom(op: "uniform_", generator: generator,
                    float32: { generator.fillUniform($0, from: from, to: to) },
                    float64: { generator.fillUniform($0, from: from, to: to) })
     }
 
     /// Overwrites this tensor with normal random numbers, in place (`normal_`).
-    public func fillNormal(mean: Double = 0, std: Double = 1, generator: Generator = .default) {
+    public func fillNormal(mean: Double = 0, std: Double = 1, generator: Cotangent.Generator = .default) {
         // PyTorch takes the scalar path for non-contiguous targets; mirror it.
         let contiguousTarget = isContiguous
         fillRandom(op: "normal_", generator: generator,
