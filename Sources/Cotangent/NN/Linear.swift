@@ -16,9 +16,9 @@ public final class Linear: Module {
     /// The size of each output sample.
     public let outFeatures: Int
     /// The learnable weight, `[outFeatures, inFeatures]`: a leaf that requires grad.
-    public let weight: Tensor
+    @Parameter public var weight: Tensor
     /// The learnable bias, `[outFeatures]`, or nil for a layer without one.
-    public let bias: Tensor?
+    @Parameter public var bias: Tensor?
     public var isTraining = true
 
     /// Creates a layer with PyTorch's default initialisation.
@@ -37,14 +37,17 @@ public final class Linear: Module {
         self.outFeatures = outFeatures
         weight = Tensor.empty([outFeatures, inFeatures], dtype: dtype)
         self.bias = bias ? Tensor.empty([outFeatures], dtype: dtype) : nil
-        // nn.Linear.reset_parameters: weight first, then the bias, from one generator.
+        Self.resetParameters(weight: weight, bias: self.bias, generator: generator)
+    }
+
+    /// `nn.Linear.reset_parameters`: the weight first, then the bias, from one generator.
+    static func resetParameters(weight: Tensor, bias: Tensor?, generator: Generator) {
         Init.kaimingUniform(weight, a: 5.0.squareRoot(), generator: generator)
-        if let b = self.bias {
+        if let bias {
+            let inFeatures = weight.shape[1]
             let bound = inFeatures > 0 ? 1 / Double(inFeatures).squareRoot() : 0
-            Init.uniform(b, from: -bound, to: bound, generator: generator)
+            Init.uniform(bias, from: -bound, to: bound, generator: generator)
         }
-        weight.requiresGrad = true
-        self.bias?.requiresGrad = true
     }
 
     /// Applies the layer to the last dimension of `input`.
@@ -52,19 +55,100 @@ public final class Linear: Module {
     /// - Parameter input: `[..., inFeatures]`.
     /// - Returns: `[..., outFeatures]`; for a matrix input with a bias, one
     ///   `AddmmBackward0` node, as in PyTorch.
-    public func callAsFunction(_ input: Tensor) -> Tensor {
-        check(input.rank >= 1, "linear", "both arguments to linear need to be at least 1D, but they are \(input.rank)D and 2D")
-        if input.rank == 2 {
-            guard let bias else { return input.mm(weight.t()) }
-            return Tensor.addmm(bias, input, weight.t())
-        }
-        // Fold leading dims into rows, as PyTorch does, so one GEMM does the work.
-        let rows = input.reshaped(-1, input.shape[input.rank - 1])
-        let out = bias.map { Tensor.addmm($0, rows, weight.t()) } ?? rows.mm(weight.t())
-        return out.reshaped(Array(input.shape.dropLast()) + [outFeatures])
-    }
+    public func callAsFunction(_ input: Tensor) -> Tensor { linear(input, weight: weight, bias: bias) }
 
     public var extraDescription: String {
         "in_features=\(inFeatures), out_features=\(outFeatures), bias=\(bias == nil ? "False" : "True")"
+    }
+}
+
+/// `y = x Wᵀ + b` over the last dimension of `input` (`torch.nn.functional.linear`).
+///
+/// - Parameters:
+///   - input: `[..., inFeatures]`.
+///   - weight: `[outFeatures, inFeatures]`.
+///   - bias: `[outFeatures]`, or nil.
+/// - Returns: `[..., outFeatures]`; for a matrix input with a bias, one
+///   `AddmmBackward0` node, as in PyTorch.
+public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
+    check(input.rank >= 1, "linear", "both arguments to linear need to be at least 1D, but they are \(input.rank)D and \(weight.rank)D")
+    if input.rank == 2 {
+        guard let bias else { return input.mm(weight.t()) }
+        return Tensor.addmm(bias, input, weight.t())
+    }
+    // Fold leading dims into rows, as PyTorch does, so one GEMM does the work.
+    let rows = input.reshaped(-1, input.shape[input.rank - 1])
+    let out = bias.map { Tensor.addmm($0, rows, weight.t()) } ?? rows.mm(weight.t())
+    return out.reshaped(Array(input.shape.dropLast()) + [weight.shape[0]])
+}
+
+/// A fully connected layer whose input size is inferred from its first input
+/// (PyTorch's `nn.LazyLinear`).
+///
+/// Until the first call the weight and bias are uninitialized lazy parameters:
+/// absent from ``Module/parameters()`` and the state dict, so build the
+/// optimizer after a first (dry) run, as PyTorch's documentation advises. At
+/// the first call, `inFeatures` becomes the input's last dimension and the
+/// parameters are drawn from the generator then, exactly as ``Linear`` draws
+/// them, so the values equal PyTorch's for the same seed and the same draws
+/// before. The layer then prints as `Linear(...)`, as PyTorch's turns into one.
+///
+/// ```swift
+/// let net = Sequential { LazyLinear(256); ReLU(); LazyLinear(10) }   // D2L 6.4
+/// _ = net(Tensor.rand(2, 20))
+/// net[0, as: LazyLinear.self].weight!.shape    // [256, 20]
+/// ```
+public final class LazyLinear: Module {
+    /// The size of each input sample: 0 until the first call (or a state dict) sets the weight.
+    public var inFeatures: Int { weight?.shape[1] ?? 0 }
+    /// The size of each output sample.
+    public let outFeatures: Int
+    /// The weight, `[outFeatures, inFeatures]`, or nil before the first call.
+    @Parameter public var weight: Tensor?
+    /// The bias, `[outFeatures]`, or nil before the first call or without a bias.
+    @Parameter public var bias: Tensor?
+    /// Whether the layer has a bias.
+    public let hasBias: Bool
+    private let generator: Generator
+    public var isTraining = true
+
+    /// Creates the layer.
+    ///
+    /// - Parameters:
+    ///   - outFeatures: The size of each output sample.
+    ///   - bias: Whether the layer adds a learnable bias (default `true`).
+    ///   - dtype: The parameters' dtype (default `float32`).
+    ///   - generator: The generator the initial values are drawn from at the first call.
+    public init(_ outFeatures: Int, bias: Bool = true, dtype: DType = .defaultFloat, generator: Generator = .default) {
+        check(outFeatures >= 0, "LazyLinear", "Trying to create tensor with negative dimension: [\(outFeatures), 0]")
+        self.outFeatures = outFeatures
+        hasBias = bias
+        self.generator = generator
+        _weight = Parameter(uninitialized: dtype)
+        _bias = bias ? Parameter(uninitialized: dtype) : Parameter()
+    }
+
+    /// Whether the parameters still wait for the first call.
+    public var hasUninitializedParameters: Bool { $weight.isUninitializedParameter || $bias.isUninitializedParameter }
+
+    /// Materialises the parameters for `input`, then applies the layer.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        check(input.rank >= 1, "linear", "both arguments to linear need to be at least 1D, but they are \(input.rank)D and 2D")
+        if hasUninitializedParameters {
+            // nn.LazyLinear.initialize_parameters, under no-grad.
+            let inFeatures = input.shape[input.rank - 1]
+            withNoGrad {
+                if let dtype = $weight.uninitializedDType { weight = Tensor.empty([outFeatures, inFeatures], dtype: dtype) }
+                if let dtype = $bias.uninitializedDType { bias = Tensor.empty([outFeatures], dtype: dtype) }
+            }
+            Linear.resetParameters(weight: weight!, bias: bias, generator: generator)
+        }
+        return linear(input, weight: weight!, bias: bias)
+    }
+
+    public var typeName: String { hasUninitializedParameters ? "LazyLinear" : "Linear" }
+
+    public var extraDescription: String {
+        "in_features=\(inFeatures), out_features=\(outFeatures), bias=\(hasBias ? "True" : "False")"
     }
 }

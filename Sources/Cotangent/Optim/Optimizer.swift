@@ -22,14 +22,20 @@ public protocol Optimizer: AnyObject {
     var learningRate: Double { get set }
     /// Updates every parameter that has a gradient, once (PyTorch's `step()`).
     func step()
+    /// Clears the gradient of every parameter (PyTorch's `zero_grad()`):
+    /// sets each `grad` to nil. A requirement, so an optimizer's own version
+    /// is the one called through `any Optimizer`; the default calls
+    /// ``zeroGrad(setToNil:)`` with `true`.
+    func zeroGrad()
+    /// Clears the gradient of every parameter: sets each `grad` to nil
+    /// (`setToNil: true`, PyTorch's default) or fills existing gradients with zeros.
+    func zeroGrad(setToNil: Bool)
 }
 
 extension Optimizer {
-    /// Clears the gradient of every parameter (PyTorch's `zero_grad()`).
-    ///
-    /// - Parameter setToNil: Sets each `grad` to nil (the default, as in
-    ///   PyTorch); with `false`, fills existing gradients with zeros instead.
-    public func zeroGrad(setToNil: Bool = true) {
+    public func zeroGrad() { zeroGrad(setToNil: true) }
+
+    public func zeroGrad(setToNil: Bool) {
         for p in parameters { p.clearGradient(setToNil: setToNil) }
     }
 }
