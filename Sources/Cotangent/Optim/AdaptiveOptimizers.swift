@@ -388,9 +388,9 @@ public final class RAdam: StatefulOptimizer<NAdamOptions> {
                 let root = v.sqrt()
                 root += o.eps
                 let adaptive = pow(biasCorrection2, 0.5) / root
-                p += corrected * lr * adaptive * rect
+                p -= corrected * lr * adaptive * rect
             } else {
-                p += corrected * lr
+                p -= corrected * lr
             }
         }
     }

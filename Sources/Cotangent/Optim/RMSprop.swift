@@ -74,6 +74,9 @@ public final class RMSprop: StatefulOptimizer<RMSpropOptions> {
             var g = grad
             _ = state.advanceStep()
             let s = state.tensor("square_avg") { Tensor.zeros(like: p) }
+            // PyTorch creates the buffers together, in this order.
+            if o.momentum > 0 { _ = state.tensor("momentum_buffer") { Tensor.zeros(like: p) } }
+            if o.centered { _ = state.tensor("grad_avg") { Tensor.zeros(like: p) } }
             if o.weightDecay != 0 { g = g + p * o.weightDecay }
             s *= o.alpha
             s.addMultiplied(g, g, value: 1 - o.alpha)
