@@ -32,6 +32,15 @@ private final class Block: Module {
     func callAsFunction(_ x: Tensor) -> Tensor { bn(fc(x * scale + offset)) }
 }
 
+/// The README's model.
+private final class ReadmeNet: Module {
+    let body = Sequential { Flatten(); Linear(784, 256); BatchNorm1d(256); ReLU(); Linear(256, 10) }
+    @Parameter var temperature = Tensor.ones(1)
+    let mask = Tensor.ones(10)
+    var isTraining = true
+    func callAsFunction(_ x: Tensor) -> Tensor { body(x) * mask / temperature }
+}
+
 private func orderModel() -> Sequential {
     Sequential {
         Block()
@@ -126,6 +135,28 @@ extension LearningTests {
             #expect(b.weight.isLeaf && b.weight.requiresGrad && b.weight !== computed)
             let frozen = Parameter<Tensor>(wrappedValue: Tensor.ones(2), requiresGrad: false)
             #expect(!frozen.wrappedValue.requiresGrad)
+        }
+
+        @Test func readmeExampleTrains() {
+            Tensor.manualSeed(5)
+            let net = ReadmeNet()
+            #expect(net.stateDict().keys == ["temperature", "body.1.weight", "body.1.bias", "body.2.weight", "body.2.bias",
+                                             "body.2.running_mean", "body.2.running_var", "body.2.num_batches_tracked",
+                                             "body.4.weight", "body.4.bias"])
+            let optimizer = SGD(groups: [.init([net.temperature]) { $0.weightDecay = 0 },
+                                         .init(net.body.parameters())], learningRate: 0.1, momentum: 0.9, weightDecay: 1e-4)
+            #expect(optimizer.parameterGroups.map(\.options.weightDecay) == [0, 1e-4])
+            let x = Tensor.rand(16, 1, 28, 28), y = Tensor.randint(0, 10, shape: [16])
+            var losses: [Double] = []
+            for _ in 0..<5 {
+                optimizer.zeroGrad()
+                let loss = CrossEntropyLoss()(net(x), y)
+                loss.backward()
+                optimizer.step()
+                losses.append(loss.item())
+            }
+            #expect(losses.last! < losses.first!)
+            #expect(net.body[2, as: BatchNorm1d.self].numBatchesTracked!.item() == 5)
         }
 
         @Test func sequentialGivesTypedLayers() {
