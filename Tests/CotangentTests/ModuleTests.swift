@@ -41,6 +41,22 @@ private final class ReadmeNet: Module {
     func callAsFunction(_ x: Tensor) -> Tensor { body(x) * mask / temperature }
 }
 
+/// The fixture's Tagger: embeddings, batch norm over the embedding dim, a lazy head.
+private final class Tagger: Module {
+    let embed = Embedding(7, 3, paddingIdx: 0)
+    let norm = BatchNorm1d(3)
+    let head = LazyLinear(2)
+    func callAsFunction(_ input: Tensor) -> Tensor {
+        head(norm(embed(input).transposed(1, 2)).transposed(1, 2))
+    }
+}
+
+/// A state dict that PyTorch saved with safetensors (base64 in LayerFixtures.swift).
+private func pytorchState(_ base64: String) throws -> [String: Tensor] {
+    let data = try #require(Data(base64Encoded: base64.filter { !$0.isWhitespace }))
+    return try Safetensors.decode(data).tensors
+}
+
 private func orderModel() -> Sequential {
     Sequential {
         Block()
@@ -157,6 +173,32 @@ extension LearningTests {
             }
             #expect(losses.last! < losses.first!)
             #expect(net.body[2, as: BatchNorm1d.self].numBatchesTracked!.item() == 5)
+        }
+
+        @Test func stateDictsSavedByPyTorchReproduceItsOutputs() throws {
+            let mlp = Sequential { Linear(4, 6); BatchNorm1d(6); ReLU(); Linear(6, 3) }
+            #expect(mlp.stateDict().keys == LayerFixtures.mlpKeys)
+            try mlp.loadStateDict(pytorchState(LayerFixtures.mlp))
+            mlp.eval()
+            let x = golden(ramp([5, 4], 0.5, 0.1), [5, 4], dtype: .float32)
+            expectClose(withNoGrad { mlp(x) }, LayerFixtures.mlpOutput, shape: [5, 3], rtol: 1e-5, atol: 1e-6)
+            #expect(mlp[1, as: BatchNorm1d.self].numBatchesTracked!.item() == 3)
+
+            // The lazy head takes its shape from the checkpoint.
+            let tagger = Tagger()
+            try tagger.loadStateDict(pytorchState(LayerFixtures.tagger))
+            #expect(tagger.head.inFeatures == 3)
+            tagger.eval()
+            let indices = Tensor([[3, 0, 6, 1], [5, 5, 2, 0]] as [[Int64]])
+            expectClose(withNoGrad { tagger(indices) }, LayerFixtures.taggerOutput, shape: [2, 4, 2], rtol: 1e-5, atol: 1e-6)
+            #expect(tagger.embed.weight[0].abs().sum().item() == 0, "the padding row stayed zero through training")
+
+            let image = Sequential { BatchNorm2d(3, momentum: 0.2); Flatten(); Linear(12, 2) }
+            try image.loadStateDict(pytorchState(LayerFixtures.image))
+            expectClose(image[0, as: BatchNorm2d.self].runningVar!, LayerFixtures.imageRunningVar, rtol: 1e-6, atol: 1e-7)
+            image.eval()
+            let batch = golden(ramp([2, 3, 2, 2], 0.9, -0.3), [2, 3, 2, 2], dtype: .float32)
+            expectClose(withNoGrad { image(batch) }, LayerFixtures.imageOutput, shape: [2, 2], rtol: 1e-5, atol: 1e-6)
         }
 
         @Test func sequentialGivesTypedLayers() {

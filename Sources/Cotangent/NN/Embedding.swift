@@ -22,9 +22,13 @@ public func embedding(_ input: Tensor, weight: Tensor, paddingIdx: Int? = nil) -
     var looked = weight.indexSelect(dim: 0, flat)
     if let paddingIdx {
         let padding = paddingIdx < 0 ? paddingIdx + rows : paddingIdx
-        // The padding row's value, with the gradient of its lookups cut off.
-        let keep = withNoGrad { (flat .!= Tensor(Int64(padding))).to(weight.dtype).unsqueezed(1) }
-        if requiresGradient(weight) { looked = looked * keep + looked.detached() * (1 - keep) }
+        // The padding row's value, with the gradient of its lookups cut off
+        // (masking rather than multiplying, so infinite entries stay exact).
+        if requiresGradient(weight) {
+            let row = Tensor(Int64(padding))
+            let (isPadding, isOther) = withNoGrad { ((flat .== row).unsqueezed(1), (flat .!= row).unsqueezed(1)) }
+            looked = looked.maskedFilled(isPadding, with: 0) + looked.detached().maskedFilled(isOther, with: 0)
+        }
     }
     return looked.reshaped(input.shape + [weight.shape[1]])
 }
