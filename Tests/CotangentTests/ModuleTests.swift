@@ -307,6 +307,27 @@ extension LearningTests {
                                  inputs: [golden(expected.evalInput, shape), w, b])
         }
 
+        @Test func lazyBatchNormTakesItsChannelsFromTheFirstInput() throws {
+            let expected = ModuleGoldens.batchNorm["1d"]!
+            let lazy = LazyBatchNorm1d(dtype: .float64)
+            #expect(lazy.description == "LazyBatchNorm1d(0, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)")
+            #expect(lazy.parameters().isEmpty && lazy.stateDict().keys == ["num_batches_tracked"])
+            // Materialised with ones and zeros at the first call, then exactly BatchNorm1d(3).
+            let x = golden(expected.steps[0].input, expected.shape)
+            let y = lazy(x)
+            #expect(lazy.description == expected.description && lazy.numFeatures == 3)
+            #expect(lazy.stateDict().keys == expected.keys)
+            let eager = BatchNorm1d(3, dtype: .float64)
+            #expect(y.equal(eager(x)) && lazy.runningVar!.equal(eager.runningVar!))
+            #expect(lazy.weight!.requiresGrad && lazy.weight!.isLeaf && !lazy.runningMean!.requiresGrad)
+            // A state dict materialises an uninitialized one with the checkpoint's shapes.
+            let loaded = LazyBatchNorm2d()
+            try loaded.loadStateDict(BatchNorm2d(5).stateDict())
+            #expect(loaded.numFeatures == 5 && loaded.runningMean!.shape == [5])
+            #expect(LazyBatchNorm2d(affine: false, trackRunningStats: false).description
+                    == "LazyBatchNorm2d(0, eps=1e-05, momentum=0.1, affine=False, bias=False, track_running_stats=False)")
+        }
+
         @Test func batchNormInFloat32AndBadInput() async {
             let expected = ModuleGoldens.batchNorm["2d"]!
             let layer = BatchNorm2d(2)

@@ -58,8 +58,11 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?
 /// Batch normalisation over channels (PyTorch's `_BatchNorm`), shared by
 /// ``BatchNorm1d`` and ``BatchNorm2d``, which differ only in the input ranks they accept.
 public class BatchNormBase: Module {
-    /// The number of channels `C`.
-    public let numFeatures: Int
+    /// The number of channels `C` (0 for a lazy layer before its first call or state dict).
+    public var numFeatures: Int { weight?.shape[0] ?? runningMean?.shape[0] ?? inferredFeatures }
+    private var inferredFeatures: Int
+    /// Whether the layer has run once (a lazy layer prints as the plain one after).
+    private(set) var hasRun = false
     /// Added to the variance for numerical stability.
     public let eps: Double
     /// The weight of each new batch in the running statistics, or nil for a
@@ -69,6 +72,8 @@ public class BatchNormBase: Module {
     public let affine: Bool
     /// Whether the layer keeps running statistics (used in evaluation mode).
     public let trackRunningStats: Bool
+    /// Whether the affine transform has a shift.
+    let hasBias: Bool
     /// The learnable scale `[C]` (starts at ones), or nil without `affine`.
     @Parameter public var weight: Tensor?
     /// The learnable shift `[C]` (starts at zeros), or nil.
@@ -82,12 +87,24 @@ public class BatchNormBase: Module {
     public var isTraining = true
 
     init(numFeatures: Int, eps: Double, momentum: Double?, affine: Bool, bias: Bool, trackRunningStats: Bool,
-         dtype: DType) {
-        self.numFeatures = numFeatures
+         dtype: DType, lazy: Bool = false) {
+        inferredFeatures = numFeatures
         self.eps = eps
         self.momentum = momentum
         self.affine = affine
         self.trackRunningStats = trackRunningStats
+        hasBias = affine && bias
+        if lazy {
+            // PyTorch's _LazyNormBase: uninitialized parameters and running statistics, a real counter.
+            if affine { _weight = Parameter(uninitialized: dtype) }
+            if affine && bias { _bias = Parameter(uninitialized: dtype) }
+            if trackRunningStats {
+                _runningMean = Buffer(uninitialized: dtype, name: "running_mean")
+                _runningVar = Buffer(uninitialized: dtype, name: "running_var")
+                numBatchesTracked = Tensor.zeros([], dtype: .int64)
+            }
+            return
+        }
         weight = affine ? Tensor.ones([numFeatures], dtype: dtype) : nil
         self.bias = affine && bias ? Tensor.zeros([numFeatures], dtype: dtype) : nil
         if trackRunningStats {
@@ -104,6 +121,8 @@ public class BatchNormBase: Module {
     /// the running ones) and with the running statistics in evaluation mode.
     public func callAsFunction(_ input: Tensor) -> Tensor {
         checkInputRank(input)
+        materialize(channels: input.shape[1])
+        hasRun = true
         var factor = momentum ?? 0
         if isTraining, trackRunningStats, let count = numBatchesTracked {
             withNoGrad { count += 1 }
@@ -116,8 +135,22 @@ public class BatchNormBase: Module {
                          weight: weight, bias: bias, training: useBatchStatistics, momentum: factor, eps: eps)
     }
 
+    /// Gives a lazy layer's uninitialized tensors their shape (PyTorch's
+    /// `initialize_parameters` and `reset_parameters`: ones, zeros, zeros, ones).
+    private func materialize(channels: Int) {
+        if inferredFeatures == 0 { inferredFeatures = channels }
+        withNoGrad {
+            if let dtype = $weight.uninitializedDType, weight == nil { weight = Tensor.ones([channels], dtype: dtype) }
+            if let dtype = $bias.uninitializedDType, bias == nil { bias = Tensor.zeros([channels], dtype: dtype) }
+            if let dtype = $runningMean.uninitializedDType, runningMean == nil { runningMean = Tensor.zeros([channels], dtype: dtype) }
+            if let dtype = $runningVar.uninitializedDType, runningVar == nil { runningVar = Tensor.ones([channels], dtype: dtype) }
+        }
+    }
+
+    public var typeName: String { String(describing: type(of: self)) }
+
     public var extraDescription: String {
-        "\(numFeatures), eps=\(pythonFloat(eps)), momentum=\(momentum.map(pythonFloat) ?? "None"), affine=\(affine ? "True" : "False"), bias=\(bias != nil ? "True" : "False"), track_running_stats=\(trackRunningStats ? "True" : "False")"
+        "\(numFeatures), eps=\(pythonFloat(eps)), momentum=\(momentum.map(pythonFloat) ?? "None"), affine=\(affine ? "True" : "False"), bias=\(hasBias ? "True" : "False"), track_running_stats=\(trackRunningStats ? "True" : "False")"
     }
 }
 
@@ -169,4 +202,41 @@ public final class BatchNorm2d: BatchNormBase {
     override func checkInputRank(_ input: Tensor) {
         check(input.rank == 4, "BatchNorm2d", "expected 4D input (got \(input.rank)D input)")
     }
+}
+
+/// ``BatchNorm1d`` whose channel count is inferred from its first input
+/// (PyTorch's `nn.LazyBatchNorm1d`): until then the weight, bias and running
+/// statistics are uninitialized, and the layer prints as `LazyBatchNorm1d(0, ...)`;
+/// after its first call it prints as `BatchNorm1d`. The initial values need
+/// no random numbers (ones and zeros), so they equal PyTorch's.
+public final class LazyBatchNorm1d: BatchNormBase {
+    /// Creates the layer; the arguments are those of ``BatchNorm1d`` without the channel count.
+    public init(eps: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true, bias: Bool = true,
+                trackRunningStats: Bool = true, dtype: DType = .defaultFloat) {
+        super.init(numFeatures: 0, eps: eps, momentum: momentum, affine: affine, bias: bias,
+                   trackRunningStats: trackRunningStats, dtype: dtype, lazy: true)
+    }
+
+    override func checkInputRank(_ input: Tensor) {
+        check(input.rank == 2 || input.rank == 3, "BatchNorm1d", "expected 2D or 3D input (got \(input.rank)D input)")
+    }
+
+    public override var typeName: String { hasRun ? "BatchNorm1d" : "LazyBatchNorm1d" }
+}
+
+/// ``BatchNorm2d`` whose channel count is inferred from its first input
+/// (PyTorch's `nn.LazyBatchNorm2d`); see ``LazyBatchNorm1d``.
+public final class LazyBatchNorm2d: BatchNormBase {
+    /// Creates the layer; the arguments are those of ``BatchNorm2d`` without the channel count.
+    public init(eps: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true, bias: Bool = true,
+                trackRunningStats: Bool = true, dtype: DType = .defaultFloat) {
+        super.init(numFeatures: 0, eps: eps, momentum: momentum, affine: affine, bias: bias,
+                   trackRunningStats: trackRunningStats, dtype: dtype, lazy: true)
+    }
+
+    override func checkInputRank(_ input: Tensor) {
+        check(input.rank == 4, "BatchNorm2d", "expected 4D input (got \(input.rank)D input)")
+    }
+
+    public override var typeName: String { hasRun ? "BatchNorm2d" : "LazyBatchNorm2d" }
 }

@@ -91,7 +91,9 @@ public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tens
 /// the first call, `inFeatures` becomes the input's last dimension and the
 /// parameters are drawn from the generator then, exactly as ``Linear`` draws
 /// them, so the values equal PyTorch's for the same seed and the same draws
-/// before. The layer then prints as `Linear(...)`, as PyTorch's turns into one.
+/// before. After its first call the layer prints as `Linear(...)`, as PyTorch's
+/// turns into one. A state dict loaded before the first call materialises the
+/// parameters with the checkpoint's shapes.
 ///
 /// ```swift
 /// let net = Sequential { LazyLinear(256); ReLU(); LazyLinear(10) }   // D2L 6.4
@@ -110,6 +112,8 @@ public final class LazyLinear: Module {
     /// Whether the layer has a bias.
     public let hasBias: Bool
     private let generator: Generator
+    /// Whether the layer has run once (PyTorch's lazy module turns into a `Linear` then).
+    private var hasRun = false
     public var isTraining = true
 
     /// Creates the layer.
@@ -143,10 +147,11 @@ public final class LazyLinear: Module {
             }
             Linear.resetParameters(weight: weight!, bias: bias, generator: generator)
         }
+        hasRun = true
         return linear(input, weight: weight!, bias: bias)
     }
 
-    public var typeName: String { hasUninitializedParameters ? "LazyLinear" : "Linear" }
+    public var typeName: String { hasRun ? "Linear" : "LazyLinear" }
 
     public var extraDescription: String {
         "in_features=\(inFeatures), out_features=\(outFeatures), bias=\(hasBias ? "True" : "False")"

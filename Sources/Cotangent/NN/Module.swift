@@ -148,7 +148,7 @@ extension Module {
         for (name, member) in members {
             switch member {
             case .parameter(let slot) where slot.tensor != nil || slot.isUninitialized: parameters.append((name, slot))
-            case .buffer(true, let slot) where slot.tensor != nil: buffers.append((name, slot))
+            case .buffer(true, let slot) where slot.tensor != nil || slot.isUninitialized: buffers.append((name, slot))
             default: continue
             }
         }

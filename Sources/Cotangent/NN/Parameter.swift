@@ -113,7 +113,7 @@ public final class Parameter<Value: ModuleTensorValue>: ModuleTensorSlot, Custom
 
     /// Declares a lazy parameter (PyTorch's `UninitializedParameter`): it has
     /// no value, and so is not among ``Module/parameters()``, until the module
-    /// assigns one at its first call or ``Module/loadStateDict(_:strict:)``
+    /// assigns one at its first call or `loadStateDict(_:strict:)`
     /// materialises it from a state dict.
     ///
     /// - Parameters:
@@ -177,6 +177,22 @@ public final class Buffer<Value: ModuleTensorValue>: ModuleTensorSlot {
         self.persistent = persistent
         super.init(tensor: wrappedValue.moduleTensor, stateName: name)
     }
+
+    /// Declares a lazy buffer (PyTorch's `UninitializedBuffer`): it has no
+    /// value until the module assigns one at its first call or a state dict
+    /// materialises it.
+    ///
+    /// - Parameters:
+    ///   - dtype: The dtype the buffer will have.
+    ///   - name: The key in state dicts, when it differs from the property's name.
+    ///   - persistent: Whether the buffer is saved in state dicts (default `true`).
+    public init(uninitialized dtype: DType, name: String? = nil, persistent: Bool = true) {
+        self.persistent = persistent
+        super.init(tensor: nil, stateName: name, uninitializedDType: dtype)
+    }
+
+    /// Whether this is a lazy buffer that has no value yet.
+    public var isUninitializedBuffer: Bool { isUninitialized }
 
     /// Declares a buffer assigned later, in the module's initialiser.
     ///

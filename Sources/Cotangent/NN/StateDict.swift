@@ -54,7 +54,7 @@ public struct StateDict: Sequence, ExpressibleByDictionaryLiteral, CustomStringC
     /// The entries, in order.
     public var entries: [(key: String, value: Tensor)] { keys.map { ($0, values[$0]!) } }
 
-    /// The entries as a dictionary (for ``Safetensors/write(_:to:metadata:)``, which sorts them).
+    /// The entries as a dictionary (for `Safetensors.write(_:to:metadata:)`, which sorts them).
     public var dictionary: [String: Tensor] { values }
 
     public func makeIterator() -> IndexingIterator<[(key: String, value: Tensor)]> { entries.makeIterator() }
@@ -83,7 +83,7 @@ extension Safetensors {
     }
 }
 
-/// Why ``Module/loadStateDict(_:strict:)`` refused a state dict, worded as
+/// Why `loadStateDict(_:strict:)` refused a state dict, worded as
 /// PyTorch's `load_state_dict` error.
 public struct StateDictError: Error, CustomStringConvertible, Sendable {
     /// The type name of the module being loaded, e.g. `Sequential`.
@@ -128,7 +128,7 @@ extension Module {
     /// e.g. `"0.weight"`, `"1.running_mean"`, in PyTorch's order (PyTorch's `state_dict()`).
     ///
     /// The values share storage with the module's tensors but carry no autograd
-    /// history; save them with ``Safetensors/write(_:to:metadata:)-(StateDict,_,_)``.
+    /// history; save them with `Safetensors.write(_:to:metadata:)`.
     /// Uninitialized lazy parameters are left out (PyTorch lists placeholders).
     ///
     /// - Returns: The tensors by dotted name.
@@ -205,7 +205,7 @@ extension Module {
     }
 
     /// Copies values from a dictionary (e.g. ``Safetensors/read(from:)``'s);
-    /// unexpected keys are reported in sorted order. See ``loadStateDict(_:strict:)-(StateDict,_)``.
+    /// unexpected keys are reported in sorted order. See the `StateDict` overload.
     @discardableResult
     public func loadStateDict(_ dictionary: [String: Tensor], strict: Bool = true) throws
         -> (missingKeys: [String], unexpectedKeys: [String]) {
