@@ -201,6 +201,36 @@ extension LearningTests {
             expectClose(withNoGrad { image(batch) }, LayerFixtures.imageOutput, shape: [2, 2], rtol: 1e-5, atol: 1e-6)
         }
 
+        @Test func d2lInitialisationThroughApplyMatchesPyTorch() {
+            Tensor.manualSeed(0)
+            let net = Sequential {
+                LazyLinear(8)
+                ReLU()
+                LazyLinear(1)
+            }
+            let x = Tensor.rand(2, 4)
+            _ = net(x)
+            // `type(module) == nn.Linear` in D2L: lazy layers are Linears.
+            net.apply { module in
+                if let linear = module as? Linear {
+                    Init.normal(linear.weight, mean: 0, std: 0.01)
+                    Init.zeros(linear.bias!)
+                }
+            }
+            #expect(net[0, as: Linear.self].weight.scalars(as: Double.self) == ModuleGoldens.d2lInitNormal)
+            net.apply { module in
+                guard let linear = module as? Linear else { return }
+                Init.uniform(linear.weight, from: -10, to: 10)
+                withNoGrad { linear.weight *= (linear.weight.abs() .>= 5).to(linear.weight.dtype) }
+            }
+            #expect(net[0, as: Linear.self].weight.scalars(as: Double.self) == ModuleGoldens.d2lMyInit)
+            let weight = net[0, as: Linear.self].weight.detached()
+            weight += 1
+            weight[0, 0] = Tensor(Float(42))
+            #expect(net[0, as: Linear.self].weight[0].scalars(as: Double.self) == ModuleGoldens.d2lEditedRow)
+            expectClose(net(x), ModuleGoldens.d2lOutput, shape: [2, 1], rtol: 1e-5, atol: 1e-5)
+        }
+
         @Test func sequentialGivesTypedLayers() {
             let net = Sequential {
                 Linear(4, 3)
@@ -233,11 +263,11 @@ extension LearningTests {
             let x = (Tensor.arange(8, dtype: .float32) / 8).reshaped(2, 4)
             let y = lazy(x)
             // Bit-exact: the same draws as Linear(4, 3) after the same seed.
-            #expect(lazy.weight!.scalars(as: Double.self) == ModuleGoldens.lazyWeight)
+            #expect(lazy.weight.scalars(as: Double.self) == ModuleGoldens.lazyWeight)
             #expect(lazy.bias!.scalars(as: Double.self) == ModuleGoldens.lazyBias)
             expectClose(y, ModuleGoldens.lazyOutput, shape: [2, 3])
             #expect(lazy.description == ModuleGoldens.lazyDescriptions[1])
-            #expect(lazy.weight!.requiresGrad && lazy.weight!.isLeaf && lazy.inFeatures == 4)
+            #expect(lazy.weight.requiresGrad && lazy.weight.isLeaf && lazy.inFeatures == 4)
             #expect(lazy.parameters().count == 2)
 
             // D2L 6.4.
@@ -249,8 +279,8 @@ extension LearningTests {
             }
             let out = net(Tensor.rand(2, 20))
             expectClose(out, ModuleGoldens.lazyNetOutput, shape: [2, 10], rtol: 1e-5, atol: 1e-6)
-            #expect(net[0, as: LazyLinear.self].weight!.shape == [256, 20])
-            let sums = [net[0, as: LazyLinear.self].weight!, net[2, as: LazyLinear.self].weight!].map { $0.to(.float64).sum().item() }
+            #expect(net[0, as: LazyLinear.self].weight.shape == [256, 20])
+            let sums = [net[0, as: LazyLinear.self].weight, net[2, as: LazyLinear.self].weight].map { $0.to(.float64).sum().item() }
             for (s, e) in zip(sums, ModuleGoldens.lazyNetWeightSums) { #expect(Swift.abs(s - e) < 1e-9) }
 
             // A state dict materialises an uninitialized lazy layer with its shapes.

@@ -175,5 +175,30 @@ for k, f in {
 }.items(): emit(f"        \"{k}\": {swift_string(message(f))},")
 emit("    ]")
 emit(f"    static let sequentialIndexError = {swift_string(message(lambda: nn.Sequential(nn.ReLU())[3]))}")
+
+# D2L 6.4: initialising lazy layers through apply (children first), in the generator's order.
+torch.manual_seed(0)
+net = nn.Sequential(nn.LazyLinear(8), nn.ReLU(), nn.LazyLinear(1))
+X = torch.rand(size=(2, 4))
+net(X)
+def init_normal(module):
+    if type(module) == nn.Linear:
+        nn.init.normal_(module.weight, mean=0, std=0.01)
+        nn.init.zeros_(module.bias)
+net.apply(init_normal)
+init_normal_weight = net[0].weight.clone()
+def my_init(module):
+    if type(module) == nn.Linear:
+        nn.init.uniform_(module.weight, -10, 10)
+        module.weight.data *= module.weight.data.abs() >= 5
+net.apply(my_init)
+my_init_weight = net[0].weight.clone()
+net[0].weight.data[:] += 1
+net[0].weight.data[0, 0] = 42
+emit("    /// D2L 6.4: manualSeed(0); Sequential(LazyLinear(8), ReLU(), LazyLinear(1)) on rand(2, 4); apply(initNormal), apply(myInit), edits.")
+emit(f"    static let d2lInitNormal = {arr(init_normal_weight)}")
+emit(f"    static let d2lMyInit = {arr(my_init_weight)}")
+emit(f"    static let d2lEditedRow = {arr(net[0].weight[0])}")
+emit(f"    static let d2lOutput = {arr(net(X))}")
 emit("}")
 print("\n".join(out))

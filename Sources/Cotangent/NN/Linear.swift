@@ -10,9 +10,12 @@
 /// let layer = Linear(64, 10)
 /// let logits = layer(x)            // x: [batch, 64] -> [batch, 10]
 /// ```
-public final class Linear: Module {
-    /// The size of each input sample.
-    public let inFeatures: Int
+///
+/// ``LazyLinear`` is a subclass, so `module as? Linear` finds lazy layers too
+/// (PyTorch's lazy layer turns into a `Linear` at its first call).
+public class Linear: Module {
+    /// The size of each input sample (0 for a ``LazyLinear`` before its first call).
+    public var inFeatures: Int { $weight.tensor?.shape[1] ?? 0 }
     /// The size of each output sample.
     public let outFeatures: Int
     /// The learnable weight, `[outFeatures, inFeatures]`: a leaf that requires grad.
@@ -33,11 +36,17 @@ public final class Linear: Module {
                 generator: Generator = .default) {
         check(inFeatures >= 0 && outFeatures >= 0, "Linear",
               "Trying to create tensor with negative dimension: [\(outFeatures), \(inFeatures)]")
-        self.inFeatures = inFeatures
         self.outFeatures = outFeatures
         weight = Tensor.empty([outFeatures, inFeatures], dtype: dtype)
         self.bias = bias ? Tensor.empty([outFeatures], dtype: dtype) : nil
         Self.resetParameters(weight: weight, bias: self.bias, generator: generator)
+    }
+
+    /// A layer whose parameters are uninitialized (``LazyLinear``'s).
+    init(lazyOutFeatures outFeatures: Int, bias: Bool, dtype: DType) {
+        self.outFeatures = outFeatures
+        _weight = Parameter(uninitialized: dtype)
+        _bias = bias ? Parameter(uninitialized: dtype) : Parameter()
     }
 
     /// `nn.Linear.reset_parameters`: the weight first, then the bias, from one generator.
@@ -57,8 +66,13 @@ public final class Linear: Module {
     ///   `AddmmBackward0` node, as in PyTorch.
     public func callAsFunction(_ input: Tensor) -> Tensor { linear(input, weight: weight, bias: bias) }
 
+    /// Whether the layer adds a bias (also before a lazy layer's first call).
+    public var hasBias: Bool { bias != nil || $bias.isUninitializedParameter }
+
+    public var typeName: String { "Linear" }
+
     public var extraDescription: String {
-        "in_features=\(inFeatures), out_features=\(outFeatures), bias=\(bias == nil ? "False" : "True")"
+        "in_features=\(inFeatures), out_features=\(outFeatures), bias=\(hasBias ? "True" : "False")"
     }
 }
 
@@ -83,38 +97,27 @@ public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tens
 }
 
 /// A fully connected layer whose input size is inferred from its first input
-/// (PyTorch's `nn.LazyLinear`).
+/// (PyTorch's `nn.LazyLinear`); a subclass of ``Linear``.
 ///
 /// Until the first call the weight and bias are uninitialized lazy parameters:
-/// absent from ``Module/parameters()`` and the state dict, so build the
-/// optimizer after a first (dry) run, as PyTorch's documentation advises. At
-/// the first call, `inFeatures` becomes the input's last dimension and the
-/// parameters are drawn from the generator then, exactly as ``Linear`` draws
-/// them, so the values equal PyTorch's for the same seed and the same draws
-/// before. After its first call the layer prints as `Linear(...)`, as PyTorch's
-/// turns into one. A state dict loaded before the first call materialises the
-/// parameters with the checkpoint's shapes.
+/// absent from ``Module/parameters()`` and the state dict (reading `weight`
+/// stops), so build the optimizer after a first (dry) run, as PyTorch's
+/// documentation advises. At the first call, `inFeatures` becomes the input's
+/// last dimension and the parameters are drawn from the generator then,
+/// exactly as ``Linear`` draws them, so the values equal PyTorch's for the same
+/// seed and the same draws before. After its first call the layer prints as
+/// `Linear(...)`, as PyTorch's turns into one. A state dict loaded before the
+/// first call materialises the parameters with the checkpoint's shapes.
 ///
 /// ```swift
 /// let net = Sequential { LazyLinear(256); ReLU(); LazyLinear(10) }   // D2L 6.4
 /// _ = net(Tensor.rand(2, 20))
-/// net[0, as: LazyLinear.self].weight!.shape    // [256, 20]
+/// net[0, as: Linear.self].weight.shape    // [256, 20]
 /// ```
-public final class LazyLinear: Module {
-    /// The size of each input sample: 0 until the first call (or a state dict) sets the weight.
-    public var inFeatures: Int { weight?.shape[1] ?? 0 }
-    /// The size of each output sample.
-    public let outFeatures: Int
-    /// The weight, `[outFeatures, inFeatures]`, or nil before the first call.
-    @Parameter public var weight: Tensor?
-    /// The bias, `[outFeatures]`, or nil before the first call or without a bias.
-    @Parameter public var bias: Tensor?
-    /// Whether the layer has a bias.
-    public let hasBias: Bool
+public final class LazyLinear: Linear {
     private let generator: Generator
     /// Whether the layer has run once (PyTorch's lazy module turns into a `Linear` then).
     private var hasRun = false
-    public var isTraining = true
 
     /// Creates the layer.
     ///
@@ -125,18 +128,15 @@ public final class LazyLinear: Module {
     ///   - generator: The generator the initial values are drawn from at the first call.
     public init(_ outFeatures: Int, bias: Bool = true, dtype: DType = .defaultFloat, generator: Generator = .default) {
         check(outFeatures >= 0, "LazyLinear", "Trying to create tensor with negative dimension: [\(outFeatures), 0]")
-        self.outFeatures = outFeatures
-        hasBias = bias
         self.generator = generator
-        _weight = Parameter(uninitialized: dtype)
-        _bias = bias ? Parameter(uninitialized: dtype) : Parameter()
+        super.init(lazyOutFeatures: outFeatures, bias: bias, dtype: dtype)
     }
 
-    /// Whether the parameters still wait for the first call.
+    /// Whether the parameters still wait for the first call (or a state dict).
     public var hasUninitializedParameters: Bool { $weight.isUninitializedParameter || $bias.isUninitializedParameter }
 
-    /// Materialises the parameters for `input`, then applies the layer.
-    public func callAsFunction(_ input: Tensor) -> Tensor {
+    /// Materialises the parameters for `input` at the first call, then applies the layer.
+    public override func callAsFunction(_ input: Tensor) -> Tensor {
         check(input.rank >= 1, "linear", "both arguments to linear need to be at least 1D, but they are \(input.rank)D and 2D")
         if hasUninitializedParameters {
             // nn.LazyLinear.initialize_parameters, under no-grad.
@@ -145,15 +145,11 @@ public final class LazyLinear: Module {
                 if let dtype = $weight.uninitializedDType { weight = Tensor.empty([outFeatures, inFeatures], dtype: dtype) }
                 if let dtype = $bias.uninitializedDType { bias = Tensor.empty([outFeatures], dtype: dtype) }
             }
-            Linear.resetParameters(weight: weight!, bias: bias, generator: generator)
+            Linear.resetParameters(weight: weight, bias: bias, generator: generator)
         }
         hasRun = true
-        return linear(input, weight: weight!, bias: bias)
+        return super.callAsFunction(input)
     }
 
-    public var typeName: String { hasRun ? "Linear" : "LazyLinear" }
-
-    public var extraDescription: String {
-        "in_features=\(inFeatures), out_features=\(outFeatures), bias=\(hasBias ? "True" : "False")"
-    }
+    public override var typeName: String { hasRun ? "Linear" : "LazyLinear" }
 }
