@@ -151,6 +151,11 @@ extension LearningTests {
             #expect(b.weight.isLeaf && b.weight.requiresGrad && b.weight !== computed)
             let frozen = Parameter<Tensor>(wrappedValue: Tensor.ones(2), requiresGrad: false)
             #expect(!frozen.wrappedValue.requiresGrad)
+            // Freezing a module: its outputs stop requiring grad.
+            model.requiresGrad(false)
+            #expect(model.parameters().allSatisfy { !$0.requiresGrad } && !model(Tensor.ones(1, 3)).requiresGrad)
+            model.requiresGrad()
+            #expect(model.parameters().allSatisfy { $0.requiresGrad })
         }
 
         @Test func readmeExampleTrains() {

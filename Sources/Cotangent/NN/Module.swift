@@ -261,6 +261,17 @@ extension Module {
     @discardableResult
     public func eval() -> Self { train(false) }
 
+    /// Turns gradients on or off for every parameter (PyTorch's
+    /// `requires_grad_()`), e.g. to freeze a pretrained body.
+    ///
+    /// - Parameter flag: Whether the parameters require grad (default `true`).
+    /// - Returns: This module, for chaining.
+    @discardableResult
+    public func requiresGrad(_ flag: Bool = true) -> Self {
+        for p in parameters() { p.requiresGrad = flag }
+        return self
+    }
+
     /// Clears the gradient of every parameter (PyTorch's `zero_grad()`).
     ///
     /// - Parameter setToNil: Sets each `grad` to nil (the default, as in
