@@ -25,7 +25,8 @@ func upstream(_ shape: [Int], dtype: DType = .float64) -> Tensor {
 private final class TwoLayer: Module {
     let hidden = Linear(4, 3)
     let output = Linear(3, 2, bias: false)
-    let scale = Tensor.ones(2, requiresGrad: true)
+    @Parameter var scale = Tensor.ones(2)
+    let constant = Tensor.ones(2, requiresGrad: true)   // a plain tensor: neither parameter nor buffer
     let blocks: [any Module] = [ReLU(), Linear(2, 2)]
     let note = "not a parameter"
     var isTraining = true

@@ -6,11 +6,18 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
     case missingResource(String)
     /// A line of a CSV file is malformed.
     case malformedCSV(line: Int, reason: String)
+    /// A data set's files are not in the folder searched.
+    case missingDataset(name: String, folder: String, file: String, hint: String)
+    /// An IDX file is malformed.
+    case malformedIDX(file: String, reason: String)
 
     public var description: String {
         switch self {
         case .missingResource(let name): "the bundled resource \(name) was not found in the Cotangent resource bundle"
         case .malformedCSV(let line, let reason): "malformed CSV at line \(line): \(reason)"
+        case .missingDataset(let name, let folder, let file, let hint):
+            "\(name) not found: no \(file) or \(file).gz in \(folder). \(hint)"
+        case .malformedIDX(let file, let reason): "malformed IDX file \(file): \(reason)"
         }
     }
 }

@@ -1,28 +1,36 @@
-// The module protocol (PyTorch's `nn.Module`): parameters and sub-modules are
-// found by reflecting over stored properties, as mlx-swift does, and named by
-// property name, so `stateDict()` keys match PyTorch's (`0.weight`, `fc1.bias`).
+// The module protocol (PyTorch's `nn.Module`): parameters, buffers and
+// sub-modules are found by reflecting over stored properties, as mlx-swift
+// does, and named by property name (or the name a `@Parameter`/`@Buffer`
+// declares), so `stateDict()` keys match PyTorch's (`0.weight`, `fc1.bias`,
+// `bn.num_batches_tracked`).
 
 /// A layer or a model: a callable that owns parameters and sub-modules
 /// (PyTorch's `torch.nn.Module`).
 ///
 /// Conform a class and store its parts as properties; nothing needs to be
-/// listed by hand. Every stored `Tensor` (or `Tensor?`, `[Tensor]`) is a
-/// parameter and every stored module (or `[any Module]`) is a sub-module,
-/// named after the property, as PyTorch names attributes:
+/// listed by hand. A property declared ``Parameter`` is a parameter, one
+/// declared ``Buffer`` a buffer, and every stored module (or `[any Module]`,
+/// or an optional module) a sub-module, named after the property, as PyTorch
+/// names attributes. Any other stored tensor is a plain attribute, neither
+/// trained nor saved (PyTorch's plain tensor attribute):
 ///
 /// ```swift
-/// final class MLP: Module {
-///     let hidden = Linear(64, 256)
-///     let output = Linear(256, 10)
-///     var isTraining = true
-///     func callAsFunction(_ x: Tensor) -> Tensor { output(hidden(x).relu()) }
+/// final class FixedHiddenMLP: Module {                 // D2L 6.1
+///     let randWeight = Tensor.rand(20, 20)             // a constant: not a parameter
+///     let linear = Linear(20, 20)
+///     func callAsFunction(_ x: Tensor) -> Tensor {
+///         var x = linear(x)
+///         x = (x.mm(randWeight) + 1).relu()
+///         x = linear(x)
+///         while x.abs().sum().item() > 1 { x = x / 2 }
+///         return x.sum()
+///     }
 /// }
-/// let model = MLP()
-/// model.namedParameters().map(\.name)   // ["hidden.weight", "hidden.bias", "output.weight", "output.bias"]
+/// FixedHiddenMLP().namedParameters().map(\.name)   // ["linear.weight", "linear.bias"]
 /// ```
 ///
-/// Parameters are ordered as in PyTorch: a module's own, in declaration
-/// order, then each sub-module's, depth first.
+/// Parameters and buffers are ordered as in PyTorch: a module's own, in
+/// declaration order, then each sub-module's, depth first.
 public protocol Module: AnyObject, CustomStringConvertible {
     /// Runs the module on `input` (PyTorch's `forward`).
     func callAsFunction(_ input: Tensor) -> Tensor
@@ -43,15 +51,21 @@ public protocol Module: AnyObject, CustomStringConvertible {
     /// The arguments shown between the parentheses of ``description``
     /// (PyTorch's `extra_repr`), e.g. `in_features=3, out_features=2, bias=True`.
     var extraDescription: String { get }
+
+    /// The name shown by ``description`` and in state-dict errors (PyTorch's
+    /// `_get_name()`); by default the Swift type's name. A lazy layer reports
+    /// the layer it becomes once initialised, as PyTorch's does (`Linear`).
+    var typeName: String { get }
 }
 
 /// One stored member that reflection found on a module.
 private enum ModuleMember {
-    case parameter(Tensor)
+    case parameter(ModuleTensorSlot)
+    case buffer(persistent: Bool, ModuleTensorSlot)
     case module(any Module)
 }
 
-/// The parameters and sub-modules stored on `object`, superclass members first.
+/// The parameters, buffers and sub-modules stored on `object`, superclass members first.
 private func reflectedMembers(of object: AnyObject) -> [(name: String, member: ModuleMember)] {
     var mirrors: [Mirror] = []
     var next: Mirror? = Mirror(reflecting: object)
@@ -67,12 +81,17 @@ private func reflectedMembers(of object: AnyObject) -> [(name: String, member: M
             let lazyPrefix = "$__lazy_storage_$_"
             if name.hasPrefix(lazyPrefix) { name.removeFirst(lazyPrefix.count) }
             switch child.value {
-            case let tensor as Tensor:
-                members.append((name, .parameter(tensor)))
+            case let slot as ModuleTensorSlot:
+                // A wrapped property `x` is stored as `_x`.
+                if name.hasPrefix("_") { name.removeFirst() }
+                let key = slot.stateName ?? name
+                if let buffer = slot as? BufferSlotKind {
+                    members.append((key, .buffer(persistent: buffer.isPersistent, slot)))
+                } else {
+                    members.append((key, .parameter(slot)))
+                }
             case let module as any Module:
                 members.append((name, .module(module)))
-            case let tensors as [Tensor]:
-                for (i, t) in tensors.enumerated() { members.append(("\(name).\(i)", .parameter(t))) }
             case let modules as [any Module]:
                 for (i, m) in modules.enumerated() { members.append(("\(name).\(i)", .module(m))) }
             default:
@@ -82,6 +101,10 @@ private func reflectedMembers(of object: AnyObject) -> [(name: String, member: M
     }
     return members
 }
+
+/// Lets reflection tell buffers from parameters without knowing their `Value`.
+protocol BufferSlotKind { var isPersistent: Bool { get } }
+extension Buffer: BufferSlotKind { var isPersistent: Bool { persistent } }
 
 extension Module {
     /// Reports the first sub-module's mode, or `true` for a module without any;
@@ -99,11 +122,37 @@ extension Module {
 
     public var extraDescription: String { "" }
 
-    /// The parameters stored directly on this module, not on its sub-modules.
+    public var typeName: String { String(describing: type(of: self)) }
+
+    /// The parameters stored directly on this module, not on its sub-modules,
+    /// in declaration order; absent (nil) and uninitialized lazy ones are skipped.
     public func namedDirectParameters() -> [(name: String, parameter: Tensor)] {
         reflectedMembers(of: self).compactMap { name, member in
-            if case .parameter(let t) = member { (name, t) } else { nil }
+            if case .parameter(let slot) = member, let t = slot.tensor { (name, t) } else { nil }
         }
+    }
+
+    /// The buffers stored directly on this module, persistent or not, in
+    /// declaration order; absent (nil) ones are skipped.
+    public func namedDirectBuffers() -> [(name: String, buffer: Tensor)] {
+        reflectedMembers(of: self).compactMap { name, member in
+            if case .buffer(_, let slot) = member, let t = slot.tensor { (name, t) } else { nil }
+        }
+    }
+
+    /// The slots saved in a state dict, in PyTorch's order: parameters, then
+    /// persistent buffers; absent ones are skipped, uninitialized lazy ones kept.
+    func stateSlots() -> [(name: String, slot: ModuleTensorSlot)] {
+        let members = reflectedMembers(of: self)
+        var parameters: [(name: String, slot: ModuleTensorSlot)] = [], buffers: [(name: String, slot: ModuleTensorSlot)] = []
+        for (name, member) in members {
+            switch member {
+            case .parameter(let slot) where slot.tensor != nil || slot.isUninitialized: parameters.append((name, slot))
+            case .buffer(true, let slot) where slot.tensor != nil || slot.isUninitialized: buffers.append((name, slot))
+            default: continue
+            }
+        }
+        return parameters + buffers
     }
 
     // MARK: Traversal
@@ -127,8 +176,33 @@ extension Module {
     /// This module and every module below it, depth first (PyTorch's `modules()`).
     public func modules() -> [any Module] { namedModules().map(\.module) }
 
-    /// The direct sub-modules (PyTorch's `children()`).
-    public func children() -> [any Module] { namedChildren().map(\.module) }
+    /// The direct sub-modules, each once (PyTorch's `children()`).
+    public func children() -> [any Module] {
+        var seen = Set<ObjectIdentifier>()
+        return namedChildren().map(\.module).filter { seen.insert(ObjectIdentifier($0)).inserted }
+    }
+
+    /// Calls `function` on every sub-module, then on this module (PyTorch's
+    /// `apply(fn)`, children first), e.g. to initialise weights:
+    ///
+    /// ```swift
+    /// net.apply { module in
+    ///     if let linear = module as? Linear {
+    ///         Init.normal(linear.weight, std: 0.01)
+    ///         if let bias = linear.bias { Init.zeros(bias) }
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// - Parameter function: Called once per visit; a module shared by two
+    ///   parents at different depths is visited from each, as in PyTorch.
+    /// - Returns: This module, for chaining.
+    @discardableResult
+    public func apply(_ function: (any Module) -> Void) -> Self {
+        for child in children() { child.apply(function) }
+        function(self)
+        return self
+    }
 
     /// Every parameter with its dotted name, e.g. `0.weight` (PyTorch's
     /// `named_parameters()`); a parameter shared by several modules appears once.
@@ -147,6 +221,22 @@ extension Module {
     /// Every parameter, in the order of ``namedParameters()`` (PyTorch's
     /// `parameters()`); pass them to an optimizer.
     public func parameters() -> [Tensor] { namedParameters().map(\.parameter) }
+
+    /// Every buffer, persistent or not, with its dotted name, e.g.
+    /// `1.running_mean` (PyTorch's `named_buffers()`); a shared buffer appears once.
+    public func namedBuffers() -> [(name: String, buffer: Tensor)] {
+        var seen = Set<ObjectIdentifier>()
+        var result: [(name: String, buffer: Tensor)] = []
+        for (prefix, module) in namedModules() {
+            for (name, buffer) in module.namedDirectBuffers() where seen.insert(ObjectIdentifier(buffer)).inserted {
+                result.append((prefix.isEmpty ? name : "\(prefix).\(name)", buffer))
+            }
+        }
+        return result
+    }
+
+    /// Every buffer, in the order of ``namedBuffers()`` (PyTorch's `buffers()`).
+    public func buffers() -> [Tensor] { namedBuffers().map(\.buffer) }
 
     /// The number of elements in all parameters.
     public var parameterCount: Int { parameters().reduce(0) { $0 + $1.count } }
@@ -171,6 +261,17 @@ extension Module {
     @discardableResult
     public func eval() -> Self { train(false) }
 
+    /// Turns gradients on or off for every parameter (PyTorch's
+    /// `requires_grad_()`), e.g. to freeze a pretrained body.
+    ///
+    /// - Parameter flag: Whether the parameters require grad (default `true`).
+    /// - Returns: This module, for chaining.
+    @discardableResult
+    public func requiresGrad(_ flag: Bool = true) -> Self {
+        for p in parameters() { p.requiresGrad = flag }
+        return self
+    }
+
     /// Clears the gradient of every parameter (PyTorch's `zero_grad()`).
     ///
     /// - Parameter setToNil: Sets each `grad` to nil (the default, as in
@@ -184,7 +285,7 @@ extension Module {
     /// The module as PyTorch prints it: `Linear(in_features=3, out_features=2, bias=True)`,
     /// with sub-modules on indented lines.
     public var description: String {
-        let name = String(describing: type(of: self))
+        let name = typeName
         let children = namedChildren()
         let extra = extraDescription
         if children.isEmpty { return "\(name)(\(extra))" }
@@ -209,98 +310,5 @@ extension Tensor {
             grad = target
             withNoGrad { target.zero() }
         }
-    }
-}
-
-// MARK: State dicts
-
-/// Why ``Module/loadStateDict(_:strict:)`` refused a state dict, worded as
-/// PyTorch's `load_state_dict` error.
-public struct StateDictError: Error, CustomStringConvertible, Sendable {
-    /// The type name of the module being loaded, e.g. `Sequential`.
-    public let moduleName: String
-    /// Keys the module has but the state dict lacks (reported when loading strictly).
-    public let missingKeys: [String]
-    /// Keys the state dict has but the module lacks (reported when loading strictly).
-    public let unexpectedKeys: [String]
-    /// One PyTorch-worded line per key whose shape differs.
-    public let sizeMismatches: [String]
-
-    public var description: String {
-        var messages: [String] = []
-        if !missingKeys.isEmpty {
-            messages.append("Missing key(s) in state_dict: \(missingKeys.map { "\"\($0)\"" }.joined(separator: ", ")). ")
-        }
-        if !unexpectedKeys.isEmpty {
-            messages.append("Unexpected key(s) in state_dict: \(unexpectedKeys.map { "\"\($0)\"" }.joined(separator: ", ")). ")
-        }
-        messages += sizeMismatches
-        return "Error(s) in loading state_dict for \(moduleName):\n\t" + messages.joined(separator: "\n\t")
-    }
-}
-
-/// A shape as PyTorch prints it in messages: `torch.Size([2, 3])`.
-func torchSizeText(_ shape: [Int]) -> String { "torch.Size(\(shapeText(shape)))" }
-
-extension Module {
-    /// Every parameter under its dotted name, in model order, shared ones under each name.
-    func stateEntries() -> [(key: String, value: Tensor)] {
-        var result: [(key: String, value: Tensor)] = []
-        func visit(_ module: any Module, prefix: String) {
-            for (name, t) in module.namedDirectParameters() { result.append((prefix + name, t)) }
-            for (name, child) in module.namedChildren() { visit(child, prefix: prefix + name + ".") }
-        }
-        visit(self, prefix: "")
-        return result
-    }
-
-    /// The module's parameters by their PyTorch names, e.g. `"0.weight"`
-    /// (PyTorch's `state_dict()`).
-    ///
-    /// The values share storage with the parameters but carry no autograd
-    /// history; save them with ``Safetensors/write(_:to:)``.
-    ///
-    /// - Returns: A dictionary from dotted name to tensor.
-    public func stateDict() -> [String: Tensor] {
-        var result: [String: Tensor] = [:]
-        for (key, value) in stateEntries() { result[key] = value.detached() }
-        return result
-    }
-
-    /// Copies values into the module's parameters by name (PyTorch's `load_state_dict`).
-    ///
-    /// Nothing is copied unless every check passes, so a failed load leaves the
-    /// module unchanged. Values are converted to each parameter's dtype.
-    ///
-    /// - Parameters:
-    ///   - stateDict: Tensors by dotted name, as ``stateDict()`` returns them.
-    ///   - strict: Whether missing and unexpected keys are errors (the default).
-    ///     Shape mismatches are always errors.
-    /// - Returns: The keys that were missing and unexpected (both empty after a strict load).
-    /// - Throws: ``StateDictError``, listing every missing, unexpected and mis-shaped key.
-    @discardableResult
-    public func loadStateDict(_ stateDict: [String: Tensor], strict: Bool = true) throws
-        -> (missingKeys: [String], unexpectedKeys: [String]) {
-        let entries = stateEntries()
-        let ownKeys = Set(entries.map(\.key))
-        var missing: [String] = [], mismatches: [String] = []
-        for (key, parameter) in entries {
-            guard let value = stateDict[key] else { missing.append(key); continue }
-            if value.shape != parameter.shape {
-                mismatches.append("size mismatch for \(key): copying a param with shape \(torchSizeText(value.shape)) from checkpoint, the shape in current model is \(torchSizeText(parameter.shape)).")
-            }
-        }
-        let unexpected = stateDict.keys.filter { !ownKeys.contains($0) }.sorted()
-        if !mismatches.isEmpty || (strict && (!missing.isEmpty || !unexpected.isEmpty)) {
-            throw StateDictError(moduleName: String(describing: type(of: self)),
-                                 missingKeys: strict ? missing : [], unexpectedKeys: strict ? unexpected : [],
-                                 sizeMismatches: mismatches)
-        }
-        withNoGrad {
-            for (key, parameter) in entries {
-                if let value = stateDict[key], value !== parameter { parameter.copy(from: value) }
-            }
-        }
-        return (missing, unexpected)
     }
 }

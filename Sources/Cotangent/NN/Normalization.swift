@@ -62,9 +62,9 @@ public final class LayerNorm: Module {
     /// Added to the variance for numerical stability.
     public let eps: Double
     /// The learnable scale, or nil without an elementwise affine transform.
-    public let weight: Tensor?
+    @Parameter public var weight: Tensor?
     /// The learnable shift, or nil.
-    public let bias: Tensor?
+    @Parameter public var bias: Tensor?
     public var isTraining = true
 
     /// Creates the layer.
@@ -79,8 +79,8 @@ public final class LayerNorm: Module {
                 dtype: DType = .defaultFloat) {
         self.normalizedShape = normalizedShape
         self.eps = eps
-        weight = elementwiseAffine ? Tensor.ones(normalizedShape, dtype: dtype, requiresGrad: true) : nil
-        self.bias = elementwiseAffine && bias ? Tensor.zeros(normalizedShape, dtype: dtype, requiresGrad: true) : nil
+        weight = elementwiseAffine ? Tensor.ones(normalizedShape, dtype: dtype) : nil
+        self.bias = elementwiseAffine && bias ? Tensor.zeros(normalizedShape, dtype: dtype) : nil
     }
 
     /// Creates the layer over the last dimension of size `size`.

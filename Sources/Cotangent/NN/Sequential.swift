@@ -48,8 +48,39 @@ public final class Sequential: Module {
     /// The number of layers.
     public var count: Int { layers.count }
 
-    /// The layer at `index`.
-    public subscript(index: Int) -> any Module { layers[index] }
+    /// The layer at `index`; a negative index counts from the end, as in PyTorch.
+    public subscript(index: Int) -> any Module { layers[normalizedIndex(index)] }
+
+    /// The layer at `index` as its concrete type, without a cast at the call site:
+    /// `net[0, as: Linear.self].weight`.
+    ///
+    /// Stops, naming both types, when the layer is of another type.
+    ///
+    /// - Parameters:
+    ///   - index: The position; negative counts from the end.
+    ///   - type: The layer's type.
+    public subscript<Layer: Module>(index: Int, as type: Layer.Type) -> Layer {
+        let layer = self[index]
+        guard let typed = layer as? Layer else {
+            fail("Sequential", "layer \(index) is \(Swift.type(of: layer)), not \(Layer.self)")
+        }
+        return typed
+    }
+
+    /// The layers in `range` as a new container sharing them (PyTorch's `net[1:3]`).
+    public subscript(range: Range<Int>) -> Sequential {
+        check(range.lowerBound >= 0 && range.upperBound <= layers.count, "Sequential",
+              "slice \(range) is out of range for \(layers.count) layers")
+        return Sequential(Array(layers[range]))
+    }
+
+    /// The layers of type `Layer`, in order (e.g. every `Linear`, to initialise them).
+    public func layers<Layer: Module>(ofType type: Layer.Type) -> [Layer] { layers.compactMap { $0 as? Layer } }
+
+    private func normalizedIndex(_ index: Int) -> Int {
+        check(index >= -layers.count && index < layers.count, "Sequential", "index \(index) is out of range")
+        return index < 0 ? index + layers.count : index
+    }
 
     /// Adds a layer at the end.
     public func append(_ module: any Module) { layers.append(module) }

@@ -4,71 +4,64 @@ import Glibc
 import Darwin
 #endif
 
-/// The Adam update shared by ``Adam`` and ``AdamW``, which differ only in how
-/// weight decay enters (PyTorch's `_single_tensor_adam`).
-struct AdamAlgorithm {
-    let beta1: Double, beta2: Double, eps: Double, weightDecay: Double
-    let amsgrad: Bool, maximize: Bool, decoupledWeightDecay: Bool
-    private var steps: [Int]
-    private var expAvg: [Tensor?], expAvgSq: [Tensor?], maxExpAvgSq: [Tensor?]
+/// The hyperparameters of one ``Adam`` or ``AdamW`` parameter group.
+public struct AdamOptions: OptimizerOptions, Sendable {
+    /// The step size (`lr`).
+    public var learningRate: Double
+    /// The decay rates of the first and second moment estimates (`betas`).
+    public var betas: (Double, Double)
+    /// Added to the denominator for stability (`eps`).
+    public var eps: Double
+    /// The L2 penalty (Adam) or the decoupled decay rate (AdamW) (`weight_decay`).
+    public var weightDecay: Double
+    /// Whether to use the running maximum of the second moment (`amsgrad`).
+    public var amsgrad: Bool
+    /// Whether to maximise the objective instead of minimising it (`maximize`).
+    public var maximize: Bool
 
-    init(op: String, parameters: [Tensor], learningRate: Double, betas: (Double, Double), eps: Double,
-         weightDecay: Double, amsgrad: Bool, maximize: Bool, decoupledWeightDecay: Bool) {
+    public var cycledMomentum: Double? {
+        get { betas.0 }
+        set { if let newValue { betas.0 = newValue } }
+    }
+
+    func validate(_ op: String) {
         let checks = OptimizerChecks(op: op)
         checks.nonNegative(learningRate, "learning rate")
         checks.nonNegative(eps, "epsilon value")
-        check(betas.0 >= 0 && betas.0 < 1, op, "Invalid beta parameter at index 0: \(betas.0)")
-        check(betas.1 >= 0 && betas.1 < 1, op, "Invalid beta parameter at index 1: \(betas.1)")
+        checks.betas(betas)
         checks.nonNegative(weightDecay, "weight_decay value")
-        checks.parameters(parameters)
-        (beta1, beta2) = betas
-        self.eps = eps
-        self.weightDecay = weightDecay
-        self.amsgrad = amsgrad
-        self.maximize = maximize
-        self.decoupledWeightDecay = decoupledWeightDecay
-        steps = Array(repeating: 0, count: parameters.count)
-        expAvg = Array(repeating: nil, count: parameters.count)
-        expAvgSq = expAvg
-        maxExpAvgSq = expAvg
     }
+}
 
-    mutating func step(_ parameters: [Tensor], learningRate lr: Double) {
-        withNoGrad {
-            for (i, p) in parameters.enumerated() {
-                guard var g = p.grad else { continue }
-                if maximize { g = -g }
-                if expAvg[i] == nil {
-                    expAvg[i] = Tensor.zeros(like: p)
-                    expAvgSq[i] = Tensor.zeros(like: p)
-                    if amsgrad { maxExpAvgSq[i] = Tensor.zeros(like: p) }
-                }
-                let (m, v) = (expAvg[i]!, expAvgSq[i]!)
-                steps[i] += 1
-                if weightDecay != 0 {
-                    if decoupledWeightDecay { p *= 1 - lr * weightDecay } else { g = g + p * weightDecay }
-                }
-                m.lerp(toward: g, weight: 1 - beta1)
-                v *= beta2
-                v.addMultiplied(g, g, value: 1 - beta2)
-                let step = Double(steps[i])
-                let biasCorrection1 = 1 - pow(beta1, step)
-                let biasCorrection2 = 1 - pow(beta2, step)
-                let stepSize = lr / biasCorrection1
-                let second: Tensor
-                if amsgrad {
-                    let maxV = maxExpAvgSq[i]!
-                    maxV.copy(from: Tensor.maximum(maxV, v))
-                    second = maxV
-                } else {
-                    second = v
-                }
-                // `** 0.5` as PyTorch writes it (pow, not sqrt), for the same rounding.
-                let denominator = second.sqrt() / pow(biasCorrection2, 0.5) + eps
-                p.addDivided(m, denominator, value: -stepSize)
-            }
-        }
+/// The Adam update shared by ``Adam`` and ``AdamW``, which differ only in how
+/// weight decay enters (PyTorch's `_single_tensor_adam`).
+func adamUpdate(_ p: Tensor, _ grad: Tensor, _ o: AdamOptions, _ state: inout StateDict, decoupledWeightDecay: Bool) {
+    var g = grad
+    let (beta1, beta2) = o.betas
+    let lr = o.learningRate
+    let stepCount = state.advanceStep()
+    let m = state.tensor("exp_avg") { Tensor.zeros(like: p) }
+    let v = state.tensor("exp_avg_sq") { Tensor.zeros(like: p) }
+    if o.weightDecay != 0 {
+        if decoupledWeightDecay { p *= 1 - lr * o.weightDecay } else { g = g + p * o.weightDecay }
     }
+    m.lerp(toward: g, weight: 1 - beta1)
+    v *= beta2
+    v.addMultiplied(g, g, value: 1 - beta2)
+    let biasCorrection1 = 1 - pow(beta1, stepCount)
+    let biasCorrection2 = 1 - pow(beta2, stepCount)
+    let stepSize = lr / biasCorrection1
+    let second: Tensor
+    if o.amsgrad {
+        let maxV = state.tensor("max_exp_avg_sq") { Tensor.zeros(like: p) }
+        maxV.copy(from: Tensor.maximum(maxV, v))
+        second = maxV
+    } else {
+        second = v
+    }
+    // `** 0.5` as PyTorch writes it (pow, not sqrt), for the same rounding.
+    let denominator = second.sqrt() / pow(biasCorrection2, 0.5) + o.eps
+    p.addDivided(m, denominator, value: -stepSize)
 }
 
 /// Adam: adaptive moment estimation (PyTorch's `torch.optim.Adam`).
@@ -82,12 +75,9 @@ struct AdamAlgorithm {
 /// ```
 ///
 /// With `amsgrad`, the running maximum of `v` replaces `v` in the denominator.
-public final class Adam: Optimizer {
-    public let parameters: [Tensor]
-    public var learningRate: Double
-    private var algorithm: AdamAlgorithm
-
-    /// Creates the optimizer.
+/// The state of each parameter: `step`, `exp_avg`, `exp_avg_sq` (and `max_exp_avg_sq`).
+public final class Adam: StatefulOptimizer<AdamOptions> {
+    /// Creates the optimizer over one group.
     ///
     /// - Parameters:
     ///   - parameters: The leaf tensors to update.
@@ -97,26 +87,31 @@ public final class Adam: Optimizer {
     ///   - weightDecay: The L2 penalty, added to the gradient (default 0).
     ///   - amsgrad: Uses the running maximum of the second moment (default `false`).
     ///   - maximize: Ascends the gradient instead of descending it.
-    public init(_ parameters: [Tensor], learningRate: Double = 0.001, betas: (Double, Double) = (0.9, 0.999),
-                eps: Double = 1e-8, weightDecay: Double = 0, amsgrad: Bool = false, maximize: Bool = false) {
-        algorithm = AdamAlgorithm(op: "Adam", parameters: parameters, learningRate: learningRate, betas: betas, eps: eps,
-                                  weightDecay: weightDecay, amsgrad: amsgrad, maximize: maximize, decoupledWeightDecay: false)
-        self.parameters = parameters
-        self.learningRate = learningRate
+    public convenience init(_ parameters: [Tensor], learningRate: Double = 0.001, betas: (Double, Double) = (0.9, 0.999),
+                            eps: Double = 1e-8, weightDecay: Double = 0, amsgrad: Bool = false, maximize: Bool = false) {
+        self.init(groups: [ParameterGroupSpec(parameters)], learningRate: learningRate, betas: betas, eps: eps,
+                  weightDecay: weightDecay, amsgrad: amsgrad, maximize: maximize)
     }
 
-    public func step() { algorithm.step(parameters, learningRate: learningRate) }
+    /// Creates the optimizer over parameter groups; the other arguments are the groups' defaults.
+    public init(groups: [ParameterGroupSpec<AdamOptions>], learningRate: Double = 0.001,
+                betas: (Double, Double) = (0.9, 0.999), eps: Double = 1e-8, weightDecay: Double = 0,
+                amsgrad: Bool = false, maximize: Bool = false) {
+        super.init(op: "Adam", groups: groups,
+                   defaults: AdamOptions(learningRate: learningRate, betas: betas, eps: eps, weightDecay: weightDecay,
+                                         amsgrad: amsgrad, maximize: maximize)) { $0.validate("Adam") }
+    }
+
+    public override func step() {
+        forEachParameter(maximize: \.maximize) { adamUpdate($0, $1, $2, &$3, decoupledWeightDecay: false) }
+    }
 }
 
 /// Adam with decoupled weight decay (PyTorch's `torch.optim.AdamW`): each step
 /// first shrinks parameters by `1 - lr · weightDecay`, then applies Adam's
 /// update without the penalty in the gradient.
-public final class AdamW: Optimizer {
-    public let parameters: [Tensor]
-    public var learningRate: Double
-    private var algorithm: AdamAlgorithm
-
-    /// Creates the optimizer.
+public final class AdamW: StatefulOptimizer<AdamOptions> {
+    /// Creates the optimizer over one group.
     ///
     /// - Parameters:
     ///   - parameters: The leaf tensors to update.
@@ -126,13 +121,22 @@ public final class AdamW: Optimizer {
     ///   - weightDecay: The decoupled decay rate (default 0.01).
     ///   - amsgrad: Uses the running maximum of the second moment (default `false`).
     ///   - maximize: Ascends the gradient instead of descending it.
-    public init(_ parameters: [Tensor], learningRate: Double = 0.001, betas: (Double, Double) = (0.9, 0.999),
-                eps: Double = 1e-8, weightDecay: Double = 0.01, amsgrad: Bool = false, maximize: Bool = false) {
-        algorithm = AdamAlgorithm(op: "AdamW", parameters: parameters, learningRate: learningRate, betas: betas, eps: eps,
-                                  weightDecay: weightDecay, amsgrad: amsgrad, maximize: maximize, decoupledWeightDecay: true)
-        self.parameters = parameters
-        self.learningRate = learningRate
+    public convenience init(_ parameters: [Tensor], learningRate: Double = 0.001, betas: (Double, Double) = (0.9, 0.999),
+                            eps: Double = 1e-8, weightDecay: Double = 0.01, amsgrad: Bool = false, maximize: Bool = false) {
+        self.init(groups: [ParameterGroupSpec(parameters)], learningRate: learningRate, betas: betas, eps: eps,
+                  weightDecay: weightDecay, amsgrad: amsgrad, maximize: maximize)
     }
 
-    public func step() { algorithm.step(parameters, learningRate: learningRate) }
+    /// Creates the optimizer over parameter groups; the other arguments are the groups' defaults.
+    public init(groups: [ParameterGroupSpec<AdamOptions>], learningRate: Double = 0.001,
+                betas: (Double, Double) = (0.9, 0.999), eps: Double = 1e-8, weightDecay: Double = 0.01,
+                amsgrad: Bool = false, maximize: Bool = false) {
+        super.init(op: "AdamW", groups: groups,
+                   defaults: AdamOptions(learningRate: learningRate, betas: betas, eps: eps, weightDecay: weightDecay,
+                                         amsgrad: amsgrad, maximize: maximize)) { $0.validate("AdamW") }
+    }
+
+    public override func step() {
+        forEachParameter(maximize: \.maximize) { adamUpdate($0, $1, $2, &$3, decoupledWeightDecay: true) }
+    }
 }

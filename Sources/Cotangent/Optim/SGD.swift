@@ -1,3 +1,24 @@
+/// The hyperparameters of one ``SGD`` parameter group (PyTorch's names in the comments).
+public struct SGDOptions: OptimizerOptions, Sendable, Hashable {
+    /// The step size (`lr`).
+    public var learningRate: Double
+    /// The momentum factor, 0 for plain SGD (`momentum`).
+    public var momentum: Double
+    /// The dampening of the momentum buffer's new gradient (`dampening`).
+    public var dampening: Double
+    /// The L2 penalty added to each gradient (`weight_decay`).
+    public var weightDecay: Double
+    /// Whether to use Nesterov momentum (`nesterov`).
+    public var nesterov: Bool
+    /// Whether to maximise the objective instead of minimising it (`maximize`).
+    public var maximize: Bool
+
+    public var cycledMomentum: Double? {
+        get { momentum }
+        set { if let newValue { momentum = newValue } }
+    }
+}
+
 /// Stochastic gradient descent with optional momentum, dampening, Nesterov
 /// momentum and weight decay (PyTorch's `torch.optim.SGD`).
 ///
@@ -10,22 +31,10 @@
 /// g ← g + momentum · b  (Nesterov)   or   g ← b
 /// p ← p - learningRate · g
 /// ```
-public final class SGD: Optimizer {
-    public let parameters: [Tensor]
-    public var learningRate: Double
-    /// The momentum factor (0 for plain SGD).
-    public let momentum: Double
-    /// The dampening of the momentum buffer's new gradient.
-    public let dampening: Double
-    /// The L2 penalty added to each gradient.
-    public let weightDecay: Double
-    /// Whether to use Nesterov momentum.
-    public let nesterov: Bool
-    /// Whether to maximise the objective instead of minimising it.
-    public let maximize: Bool
-    private var momentumBuffers: [Tensor?]
-
-    /// Creates the optimizer.
+///
+/// The state of each parameter is its `momentum_buffer`.
+public final class SGD: StatefulOptimizer<SGDOptions> {
+    /// Creates the optimizer over one group.
     ///
     /// - Parameters:
     ///   - parameters: The leaf tensors to update, e.g. `model.parameters()`.
@@ -35,44 +44,44 @@ public final class SGD: Optimizer {
     ///   - weightDecay: The L2 penalty (default 0).
     ///   - nesterov: Enables Nesterov momentum; needs momentum and zero dampening.
     ///   - maximize: Ascends the gradient instead of descending it.
-    public init(_ parameters: [Tensor], learningRate: Double = 0.001, momentum: Double = 0, dampening: Double = 0,
-                weightDecay: Double = 0, nesterov: Bool = false, maximize: Bool = false) {
-        let checks = OptimizerChecks(op: "SGD")
-        checks.nonNegative(learningRate, "learning rate")
-        checks.nonNegative(momentum, "momentum value")
-        checks.nonNegative(weightDecay, "weight_decay value")
-        check(!nesterov || (momentum > 0 && dampening == 0), "SGD", "Nesterov momentum requires a momentum and zero dampening")
-        checks.parameters(parameters)
-        self.parameters = parameters
-        self.learningRate = learningRate
-        self.momentum = momentum
-        self.dampening = dampening
-        self.weightDecay = weightDecay
-        self.nesterov = nesterov
-        self.maximize = maximize
-        momentumBuffers = Array(repeating: nil, count: parameters.count)
+    public convenience init(_ parameters: [Tensor], learningRate: Double = 0.001, momentum: Double = 0,
+                            dampening: Double = 0, weightDecay: Double = 0, nesterov: Bool = false, maximize: Bool = false) {
+        self.init(groups: [ParameterGroupSpec(parameters)], learningRate: learningRate, momentum: momentum, dampening: dampening,
+                  weightDecay: weightDecay, nesterov: nesterov, maximize: maximize)
     }
 
-    public func step() {
-        withNoGrad {
-            for (i, p) in parameters.enumerated() {
-                guard var g = p.grad else { continue }
-                if maximize { g = -g }
-                if weightDecay != 0 { g = g + p * weightDecay }
-                if momentum != 0 {
-                    let buffer: Tensor
-                    if let existing = momentumBuffers[i] {
-                        buffer = existing
-                        buffer *= momentum
-                        buffer += dampening == 0 ? g : g * (1 - dampening)
-                    } else {
-                        buffer = g.cloned()
-                        momentumBuffers[i] = buffer
-                    }
-                    g = nesterov ? g + buffer * momentum : buffer
+    /// Creates the optimizer over parameter groups; the other arguments are
+    /// the defaults each group's closure may change.
+    public init(groups: [ParameterGroupSpec<SGDOptions>], learningRate: Double = 0.001, momentum: Double = 0,
+                dampening: Double = 0, weightDecay: Double = 0, nesterov: Bool = false, maximize: Bool = false) {
+        let defaults = SGDOptions(learningRate: learningRate, momentum: momentum, dampening: dampening,
+                                  weightDecay: weightDecay, nesterov: nesterov, maximize: maximize)
+        super.init(op: "SGD", groups: groups, defaults: defaults) { o in
+            let checks = OptimizerChecks(op: "SGD")
+            checks.nonNegative(o.learningRate, "learning rate")
+            checks.nonNegative(o.momentum, "momentum value")
+            checks.nonNegative(o.weightDecay, "weight_decay value")
+            check(!o.nesterov || (o.momentum > 0 && o.dampening == 0), "SGD", "Nesterov momentum requires a momentum and zero dampening")
+        }
+    }
+
+    public override func step() {
+        forEachParameter(maximize: \.maximize) { p, grad, o, state in
+            var g = grad
+            if o.weightDecay != 0 { g = g + p * o.weightDecay }
+            if o.momentum != 0 {
+                let buffer: Tensor
+                if let existing = state["momentum_buffer"] {
+                    buffer = existing
+                    buffer *= o.momentum
+                    buffer += o.dampening == 0 ? g : g * (1 - o.dampening)
+                } else {
+                    buffer = g.cloned()
+                    state["momentum_buffer"] = buffer
                 }
-                p += g * -learningRate
+                g = o.nesterov ? g + buffer * o.momentum : buffer
             }
+            p += g * -o.learningRate
         }
     }
 }
