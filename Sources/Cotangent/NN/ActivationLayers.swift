@@ -179,3 +179,24 @@ public final class GLU: Module {
     public func callAsFunction(_ input: Tensor) -> Tensor { glu(input, dim: dim) }
     public var extraDescription: String { "dim=\(dim)" }
 }
+/// The parametric ReLU with a learned slope below zero, one for all channels
+/// or one per channel (PyTorch's `nn.PReLU`); see ``prelu(_:weight:)``.
+public final class PReLU: Module {
+    /// The number of slopes: 1, or the number of channels (dim 1 of the input).
+    public let numParameters: Int
+    /// The slopes, initialised to `initialValue` (PyTorch's `weight`).
+    @Parameter public var weight: Tensor
+    public var isTraining = true
+    /// Creates the layer.
+    ///
+    /// - Parameters:
+    ///   - numParameters: 1, or the number of input channels.
+    ///   - initialValue: The initial slope (PyTorch's `init`, 0.25).
+    ///   - dtype: The parameters' dtype.
+    public init(numParameters: Int = 1, initialValue: Double = 0.25, dtype: DType = .defaultFloat) {
+        self.numParameters = numParameters
+        weight = Tensor.full([numParameters], initialValue, dtype: dtype)
+    }
+    public func callAsFunction(_ input: Tensor) -> Tensor { prelu(input, weight: weight) }
+    public var extraDescription: String { "num_parameters=\(numParameters)" }
+}
