@@ -29,10 +29,17 @@ public final class Node: CustomStringConvertible {
     /// The leaf a gradient accumulator writes to (only for `AccumulateGrad`).
     public let variable: Tensor?
 
+    /// Hooks and anomaly-mode information; nil for almost every node.
+    var extras: NodeExtras?
+
     // Scratch state of the engine during one backward pass.
     var pendingGrad: Tensor?
     var visitMark = 0
+    /// Whether a gradient arriving here is wanted (the node is a target, or leads to one).
     var needed = false
+    /// Whether the node's rule runs (it leads on to a target; false for a
+    /// `grad(of:wrt:)` target with nothing wanted beyond it).
+    var executes = false
 
     private static let counter = Atomic<Int>(0)
 
@@ -177,7 +184,7 @@ final class SavedValues {
         if version != expected {
             // PyTorch names the operation without its node suffix: "output 0 of Exp".
             let which = name.map { ", which is output 0 of \(operationName(ofNode: $0))," } ?? ""
-            fail("backward", "one of the variables needed for gradient computation has been modified by an inplace operation: [\(t.dtype.legacyTypeName) \(shapeText(t.shape))]\(which) is at version \(version); expected version \(expected) instead. Hint: the tensor was changed in place (for example with +=, zero() or a subscript assignment) after it was used; use an out-of-place op (x = x + y) or clone it before changing it.")
+            fail("backward", "one of the variables needed for gradient computation has been modified by an inplace operation: [\(t.dtype.legacyTypeName) \(shapeText(t.shape))]\(which) is at version \(version); expected version \(expected) instead. \(inPlaceErrorHint())")
         }
     }
 }
