@@ -146,5 +146,5 @@ func inPlaceErrorHint() -> String {
     if BackwardContext.current != nil {
         return "Hint: the backtrace further below shows the operation that failed to compute its gradient. The variable in question was changed in there or anywhere later. Good luck!"
     }
-    return "Hint: enable anomaly detection to find the operation that failed to compute its gradient, with detectAnomaly { } or AnomalyMode.isEnabled = true."
+    return "Hint: enable anomaly detection to find the operation that failed to compute its gradient, with detectAnomaly(checkNaN: false) { } or AnomalyMode.isEnabled = true."
 }
