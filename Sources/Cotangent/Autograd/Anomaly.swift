@@ -89,22 +89,18 @@ final class ForwardTrace {
         return parts.joined(separator: "/") + "/"
     }()
 
-    /// The frames outside Cotangent, innermost first: `path:line in function`.
-    func frames(limit: Int = 6) -> [String] {
+    /// The frames outside Cotangent that have a source line, innermost first: `path:line in function`.
+    func frames(limit: Int = 5) -> [String] {
         guard let symbolicated = backtrace.symbolicated() else { return [] }
         var lines: [String] = []
-        var leftLibrary = false
         for frame in symbolicated.frames {
             let symbol = frame.symbol
             let location = symbol?.sourceLocation
             let name = symbol?.name ?? "?"
             let inLibrary = location.map { $0.path.hasPrefix(Self.libraryFolder) }
                 ?? (name.hasPrefix("Cotangent.") || name.contains("Backtrace") || name == "?")
-            if !leftLibrary {
-                if inLibrary { continue }
-                leftLibrary = true
-            }
-            guard let location else { continue }
+            if inLibrary { continue }
+            guard let location, location.line > 0 else { continue }
             lines.append("  \(location.path):\(location.line) in \(name)")
             if lines.count == limit { break }
         }
