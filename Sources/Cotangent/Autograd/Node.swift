@@ -125,6 +125,9 @@ final class SavedValues {
     private var resultData: Tensor?
     private let resultVersion: Int
     private var isReleased = false
+    /// Under `withSavedTensorHooks`: the packed values, which replace
+    /// `values` and `resultData`.
+    private var packed: PackedValues?
     /// The node that owns these values (set when the node is created). The
     /// node owns this object, so it always outlives it; a weak reference would
     /// give every node a side table and slow its reference counting.
@@ -140,6 +143,12 @@ final class SavedValues {
         moreVersions = values.count > 2 ? values[2...].map(\.storage.version) : []
         self.resultData = result.map { $0.aliasWithoutHistory() }
         self.resultVersion = result?.storage.version ?? 0
+        // One relaxed atomic load when no saved-tensor hooks are active.
+        if SavedTensorHooks.isAnyActive, let hooks = SavedTensorHooks.current {
+            packed = PackedValues(values, result: result, hooks: hooks)
+            self.values = []
+            resultData = nil
+        }
     }
 
     /// Frees the saved tensors; reading them afterwards is an error.
@@ -147,6 +156,7 @@ final class SavedValues {
         isReleased = true
         values = []
         resultData = nil
+        packed = nil
     }
 
     private func checkNotReleased() {
@@ -158,6 +168,7 @@ final class SavedValues {
     /// The i-th saved input.
     subscript(_ i: Int) -> Tensor {
         checkNotReleased()
+        if let packed { return packed.value(i) }
         let value = values[i]
         let version = i == 0 ? version0 : (i == 1 ? version1 : moreVersions[i - 2])
         checkVersion(value, expected: version, outputOf: value.gradNode?.name)
@@ -171,6 +182,10 @@ final class SavedValues {
     /// connected to this node so the rule stays differentiable.
     var result: Tensor {
         checkNotReleased()
+        if let packed {
+            let data = packed.result()
+            return GradMode.isEnabled && node != nil ? data.aliasWithoutHistory(gradNode: node) : data
+        }
         guard let data = resultData else { fatalError("Cotangent internal error: result was not saved") }
         checkVersion(data, expected: resultVersion, outputOf: node?.name)
         if GradMode.isEnabled, let node {
