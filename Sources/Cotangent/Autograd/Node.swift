@@ -175,6 +175,14 @@ final class SavedValues {
         return value
     }
 
+    /// The saved tensors as a picture of the graph shows them (`saved 0`, …,
+    /// `result`), without checks; empty once released or when packed by hooks.
+    func shownValues() -> [(String, Tensor)] {
+        var shown = values.enumerated().map { ("saved \($0.offset)", $0.element) }
+        if let resultData { shown.append(("result", resultData)) }
+        return shown
+    }
+
     /// Whether input `i` of the node needs a gradient.
     func needsGrad(_ i: Int) -> Bool { needsGradMask & (1 << UInt64(i)) != 0 }
 
