@@ -140,6 +140,40 @@ enum HookGoldens {
             results: [
                 ("x.grad", "[7.0, 13.0]"),
             ]),
+        "moduleHooks": Scenario(
+            log: [
+                "forwardPre: [1.0, 3.0] rg",
+                "forward: [2.0, 4.0] rg [4.0, -4.0] rg",
+                "gradFn BackwardHookFunctionBackward MulBackward0: ",
+                "y: [1.0, 1.0]",
+                "backwardPre: [1.0, 1.0]",
+                "backward: [40.0, -20.0] [2.0, 2.0]",
+                "backward2: [40.0, -20.0] [2.0, 2.0]",
+            ],
+            results: [
+                ("x.grad", "[140.0, 80.0]"),
+                ("w.grad", "[40.0, 80.0]"),
+            ]),
+        "moduleHooksWithoutInputGrad": Scenario(
+            log: [
+                "forwardPre: [1.0, 3.0]",
+                "forward: [2.0, 4.0] [4.0, -4.0] rg",
+                "backwardPre: [1.0, 1.0]",
+                "backward: nil [2.0, 2.0]",
+            ],
+            results: [
+                ("w.grad", "[40.0, 80.0]"),
+            ]),
+        "moduleHooksInASequential": Scenario(
+            log: [
+                "inner.forward: [2.0, -3.0] rg",
+                "net.forward: [2.0, 0.0] rg",
+                "inner.backward: [2.0, -0.0] [1.0, 0.0]",
+                "net.backward: [2.0, -0.0] [1.0, 1.0]",
+            ],
+            results: [
+                ("x.grad", "[2.0, -0.0]"),
+            ]),
     ]
 
     static let errors: [String: String] = [

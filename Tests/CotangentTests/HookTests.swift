@@ -261,6 +261,95 @@ private func constant(_ values: Double...) -> Tensor { autogradConstant(values) 
         handle?.remove()
     }
 
+    // MARK: Module hooks
+
+    /// The twin of the golden generator's `Scale` module.
+    private final class Scale: Module {
+        let w = autogradLeaf([2, -1])
+        var isTraining = true
+        func forward(_ input: Tensor) -> Tensor { input * w }
+    }
+
+    private func scaleWithAllHooks(_ log: HookLog) -> Scale {
+        let m = Scale()
+        m.registerForwardPreHook { _, input in log.add("forwardPre", input); return input + 1 }
+        m.registerForwardHook { _, input, output in log.add("forward", input, output); return output * 10 }
+        m.registerFullBackwardPreHook { _, gradOutput in log.add("backwardPre", gradOutput); return gradOutput * 2 }
+        m.registerFullBackwardHook { _, gradInput, gradOutput in log.add("backward", gradInput, gradOutput); return nil }
+        return m
+    }
+
+    @Test func moduleHooksRunAroundForwardAndBackward() throws {
+        try check("moduleHooks") { log in
+            let m = scaleWithAllHooks(log)
+            m.registerFullBackwardHook { _, gradInput, gradOutput in
+                log.add("backward2", gradInput, gradOutput)
+                return gradInput! + 100
+            }
+            let x = leaf(1, 3)
+            let y = m(x)
+            y.registerHook(log.hook("y"))
+            log.add("gradFn \(y.gradFn!.name) \(y.gradFn!.nextFunctions[0].node!.name)")
+            y.sum().backward()
+            return [("x.grad", x.grad), ("w.grad", m.w.grad)]
+        }
+    }
+
+    @Test func fullBackwardHooksWhenTheInputNeedsNoGradient() throws {
+        try check("moduleHooksWithoutInputGrad") { log in
+            let m = scaleWithAllHooks(log)
+            m(constant(1, 3)).sum().backward()
+            return [("w.grad", m.w.grad)]
+        }
+    }
+
+    @Test func moduleHooksOfNestedModules() throws {
+        try check("moduleHooksInASequential") { log in
+            let inner = Scale()
+            let net = Sequential([inner, ReLU()])
+            for (name, module) in [("net", net as any Module), ("inner", inner)] {
+                module.registerForwardHook { _, _, output in log.add(name + ".forward", output); return nil }
+                module.registerFullBackwardHook { _, gradInput, gradOutput in
+                    log.add(name + ".backward", gradInput, gradOutput)
+                    return nil
+                }
+            }
+            let x = leaf(1, 3)
+            net(x).sum().backward()
+            return [("x.grad", x.grad)]
+        }
+    }
+
+    @Test func removedModuleHooksDoNotRun() {
+        let m = Scale()
+        var calls = 0
+        let handles = [
+            m.registerForwardPreHook { _, _ in calls += 1; return nil },
+            m.registerForwardHook { _, _, _ in calls += 1; return nil },
+            m.registerFullBackwardPreHook { _, _ in calls += 1; return nil },
+            m.registerFullBackwardHook { _, _, _ in calls += 1; return nil },
+        ]
+        handles.forEach { $0.remove() }
+        let y = m(leaf(1, 2))
+        #expect(y.gradFn?.name == "MulBackward0", "no identity nodes without backward hooks")
+        y.sum().backward()
+        #expect(calls == 0)
+        // Another module of the same type has no hooks of its own.
+        let other = Scale()
+        m.registerForwardHook { _, _, _ in calls += 1; return nil }
+        _ = other(leaf(1, 2))
+        #expect(calls == 0)
+    }
+
+    @Test func aFullBackwardHookReturningAGradientWithoutInputGradStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let m = Linear(2, 2)
+            m.registerFullBackwardHook { _, _, gradOutput in gradOutput }
+            m(Tensor.ones(1, 2)).sum().backward()
+        }
+        expectStandardError(result, contains: "Backward hook for Modules where no input requires gradient should always return None or None for all gradients.")
+    }
+
     // MARK: Errors
 
     @Test func hookOnATensorWithoutGradStops() async {

@@ -30,13 +30,13 @@ private final class TwoLayer: Module {
     let note = "not a parameter"
     var isTraining = true
 
-    func callAsFunction(_ input: Tensor) -> Tensor { blocks[1](output(hidden(input).relu()) * scale) }
+    func forward(_ input: Tensor) -> Tensor { blocks[1](output(hidden(input).relu()) * scale) }
 }
 
 /// A module without its own mode flag reports its first child's.
 private final class Wrapper: Module {
     let inner = Dropout(p: 0.5)
-    func callAsFunction(_ input: Tensor) -> Tensor { inner(input) }
+    func forward(_ input: Tensor) -> Tensor { inner(input) }
 }
 
 extension LearningTests {

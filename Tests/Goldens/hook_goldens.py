@@ -220,6 +220,57 @@ def rootHook(log):
     return [("x.grad", x.grad)]
 
 
+class Scale(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.tensor([2.0, -1.0]))
+
+    def forward(self, x):
+        return x * self.w
+
+
+def module_with_all_hooks(log):
+    m = Scale()
+    m.register_forward_pre_hook(lambda mod, args: (log.add("forwardPre", args[0]), (args[0] + 1,))[1])
+    m.register_forward_hook(lambda mod, args, out: (log.add("forward", args[0], out), out * 10)[1])
+    m.register_full_backward_pre_hook(lambda mod, go: (log.add("backwardPre", go[0]), (go[0] * 2,))[1])
+    m.register_full_backward_hook(lambda mod, gi, go: (log.add("backward", gi[0], go[0]), None)[1])
+    return m
+
+
+@scenario
+def moduleHooks(log):
+    m = module_with_all_hooks(log)
+    m.register_full_backward_hook(lambda mod, gi, go: (log.add("backward2", gi[0], go[0]), (gi[0] + 100,))[1])
+    x = t(1.0, 3.0)
+    y = m(x)
+    y.register_hook(log.tensor_hook("y"))
+    log.add("gradFn " + y.grad_fn.name() + " " + y.grad_fn.next_functions[0][0].name())
+    y.sum().backward()
+    return [("x.grad", x.grad), ("w.grad", m.w.grad)]
+
+
+@scenario
+def moduleHooksWithoutInputGrad(log):
+    m = module_with_all_hooks(log)
+    y = m(torch.tensor([1.0, 3.0]))
+    y.sum().backward()
+    return [("w.grad", m.w.grad)]
+
+
+@scenario
+def moduleHooksInASequential(log):
+    torch.manual_seed(0)
+    inner = Scale()
+    net = torch.nn.Sequential(inner, torch.nn.ReLU())
+    for name, mod in [("net", net), ("inner", inner)]:
+        mod.register_forward_hook(lambda m, a, o, name=name: log.add(name + ".forward", o))
+        mod.register_full_backward_hook(lambda m, gi, go, name=name: log.add(name + ".backward", gi[0], go[0]))
+    x = t(1.0, 3.0)
+    net(x).sum().backward()
+    return [("x.grad", x.grad)]
+
+
 def errors():
     out = []
 

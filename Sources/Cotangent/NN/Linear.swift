@@ -52,7 +52,7 @@ public final class Linear: Module {
     /// - Parameter input: `[..., inFeatures]`.
     /// - Returns: `[..., outFeatures]`; for a matrix input with a bias, one
     ///   `AddmmBackward0` node, as in PyTorch.
-    public func callAsFunction(_ input: Tensor) -> Tensor {
+    public func forward(_ input: Tensor) -> Tensor {
         check(input.rank >= 1, "linear", "both arguments to linear need to be at least 1D, but they are \(input.rank)D and 2D")
         if input.rank == 2 {
             guard let bias else { return input.mm(weight.t()) }

@@ -15,17 +15,25 @@
 ///     let hidden = Linear(64, 256)
 ///     let output = Linear(256, 10)
 ///     var isTraining = true
-///     func callAsFunction(_ x: Tensor) -> Tensor { output(hidden(x).relu()) }
+///     func forward(_ x: Tensor) -> Tensor { output(hidden(x).relu()) }
 /// }
 /// let model = MLP()
 /// model.namedParameters().map(\.name)   // ["hidden.weight", "hidden.bias", "output.weight", "output.bias"]
+/// let y = model(x)                      // forward, with the module's hooks
 /// ```
+///
+/// As in PyTorch, a module implements ``forward(_:)`` and is called as a
+/// function (`model(x)`), which also runs the hooks registered on it
+/// (``registerForwardHook(_:)`` and the others in `ModuleHooks.swift`).
 ///
 /// Parameters are ordered as in PyTorch: a module's own, in declaration
 /// order, then each sub-module's, depth first.
 public protocol Module: AnyObject, CustomStringConvertible {
-    /// Runs the module on `input` (PyTorch's `forward`).
-    func callAsFunction(_ input: Tensor) -> Tensor
+    /// Computes the module's output (PyTorch's `forward`).
+    ///
+    /// Implement it, but call the module itself (`model(x)`): that runs
+    /// `forward` together with the module's hooks.
+    func forward(_ input: Tensor) -> Tensor
 
     /// Whether the module is in training mode (PyTorch's `training`); see ``train(_:)``.
     ///
@@ -84,6 +92,11 @@ private func reflectedMembers(of object: AnyObject) -> [(name: String, member: M
 }
 
 extension Module {
+    /// Runs the module on `input`: its forward pre-hooks, ``forward(_:)``, its
+    /// forward hooks, and, when it has backward hooks, the nodes that run them
+    /// (PyTorch's `Module.__call__`).
+    public func callAsFunction(_ input: Tensor) -> Tensor { callWithHooks(input) }
+
     /// Reports the first sub-module's mode, or `true` for a module without any;
     /// setting it does nothing (``train(_:)`` sets the sub-modules' own flags).
     public var isTraining: Bool {
