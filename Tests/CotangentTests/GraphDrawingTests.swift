@@ -75,3 +75,51 @@ func seedF2(_ a: Tensor) -> Tensor {
         #expect(makeDot(y).contains("graph [size=\"18.75,18.75\"]"))
     }
 }
+
+@Suite("SVG pictures of the graph") struct GraphSVGTests {
+    /// A 24-layer MLP's loss with residual branches: a few hundred nodes.
+    static func bigGraph() -> (Tensor, [(name: String, parameter: Tensor)]) {
+        let g = Generator(seed: 1)
+        let layers = (0..<24).map { _ in Linear(8, 8, generator: g) }
+        var h = Tensor.randn([4, 8], generator: g)
+        for (i, layer) in layers.enumerated() {
+            let out = layer(h).relu()
+            h = i % 3 == 0 ? out + h : out
+        }
+        let model = Sequential(layers)
+        return (h.pow(2).mean(), model.namedParameters())
+    }
+
+    @Test func boxesNeverOverlapAndEdgesGoDown() {
+        let (loss, params) = Self.bigGraph()
+        var walker = GraphWalker(params: params, showSaved: true)
+        walker.addBaseTensor(loss, color: "darkolivegreen1")
+        let layout = GraphLayout(walker.statements)
+        #expect(layout.boxes.filter { !$0.isBend }.count > 150)
+        let byLayer = Dictionary(grouping: layout.boxes.filter { !$0.isBend }, by: \.layer)
+        for (_, row) in byLayer {
+            let sorted = row.sorted { $0.x < $1.x }
+            for (a, b) in zip(sorted, sorted.dropFirst()) {
+                #expect(a.x + a.width <= b.x, "\(a.lines) overlaps \(b.lines)")
+            }
+        }
+        for link in layout.links {
+            for (a, b) in zip(link.path, link.path.dropFirst()) {
+                #expect(layout.boxes[b].layer == layout.boxes[a].layer + 1, "links step one layer at a time")
+            }
+        }
+    }
+
+    @Test func svgHasOneBoxPerNodeWithItsName() {
+        let x = Tensor.arange(4.0)
+        x.requiresGrad = true
+        let svg = makeSVG(2 * x.dot(x))
+        #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+        #expect(svg.hasSuffix("</svg>\n"))
+        for name in ["MulBackward0", "DotBackward0", "AccumulateGrad", "(4)", "()"] {
+            #expect(svg.contains(">\(name)</text>"), "\(name)")
+        }
+        #expect(svg.ranges(of: "<rect x=").count == 5)
+        #expect(svg.ranges(of: "<polyline").count == 4, "the repeated edge is drawn once")
+    }
+}
