@@ -103,6 +103,22 @@ private struct PackedTensor {
         _ = z
     }
 
+    @Test func recomputedValuesAreFreedByBackward() {
+        let x = autogradLeaf([0.5, 1, 1.5])
+        weak var latest: Tensor?
+        var runs = 0
+        let y = checkpoint(replaying: []) {
+            runs += 1
+            let h = x.exp()
+            latest = h
+            return h.sin()
+        }
+        y.sum().backward()
+        #expect(runs == 2, "one recomputation")
+        #expect(latest == nil, "the recomputed value does not outlive the backward pass")
+        expectClose(x.grad!, withNoGrad { x.exp().cos() * x.exp() }.scalars(as: Double.self), rtol: 1e-14)
+    }
+
     @Test func checkpointWithRetainGraphBackpropagatesTwice() {
         let x = autogradLeaf([0.5, 1])
         let y = checkpoint(replaying: []) { (x * x).exp() }.sum()

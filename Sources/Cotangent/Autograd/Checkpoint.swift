@@ -77,7 +77,10 @@ private final class CheckpointFrame {
         // Recording must be on for the operations to save anything.
         withGrad {
             withSavedTensorHooks(pack: { (t: Tensor) -> Int in
-                values.append(t)
+                // Without its history: the value is reconnected to the original
+                // graph when unpacked, and a recomputed node that kept it (through
+                // this closure) would form a cycle.
+                values.append(t.aliasWithoutHistory())
                 return values.count - 1
             }, unpack: { (_: Int) -> Tensor in
                 fail("backward", "checkpoint: a value saved during recomputation was unpacked")
@@ -92,6 +95,7 @@ private final class CheckpointFrame {
             fail("backward", "checkpoint: Recomputed values for the following tensors have different metadata than during the forward pass.\ntensor at position \(i):\nsaved metadata: shape \(shapeText(shape)), dtype \(dtype)\nrecomputed metadata: shape \(shapeText(values[i].shape)), dtype \(values[i].dtype)")
         }
         recomputed = Array(values.prefix(saved.count))
+        values = []
     }
 }
 
