@@ -269,15 +269,23 @@ private final class BackwardPass {
             guard next.needed else { return }
             if let pending = next.pendingGrad { next.pendingGrad = pending + grad } else { next.pendingGrad = grad }
         case .leaf(let leaf):
-            let target = targetIndex[ObjectIdentifier(leaf)]
-            if filtered && target == nil { return }
+            // Only wanted leaves with hooks wait (see init).
             if leaf.leafHooks != nil, var waiting = waitingLeaves[ObjectIdentifier(leaf)] {
                 if let earlier = waiting.grad { waiting.grad = earlier + grad } else { waiting.grad = grad }
                 waitingLeaves[ObjectIdentifier(leaf)] = waiting
-            } else if !accumulate, let i = target {
-                if let earlier = captured[i] { captured[i] = earlier + grad } else { captured[i] = grad }
-            } else if accumulate {
+                return
+            }
+            if !filtered {
                 give(grad, to: leaf)
+                return
+            }
+            guard let i = targetIndex[ObjectIdentifier(leaf)] else { return }
+            if accumulate {
+                give(grad, to: leaf)
+            } else if let earlier = captured[i] {
+                captured[i] = earlier + grad
+            } else {
+                captured[i] = grad
             }
         }
     }
