@@ -64,7 +64,7 @@ extension CustomFunction {
     /// - Returns: The output of ``forward(_:_:)``, with a `gradFn` named `<TypeName>Backward`.
     public static func apply(_ inputs: Tensor...) -> Tensor { apply(inputs) }
 
-    /// Runs the function on an array of inputs; see ``apply(_:)-(Tensor...)``.
+    /// Runs the function on an array of inputs; see the variadic `apply`.
     public static func apply(_ inputs: [Tensor]) -> Tensor {
         let name = "\(String(describing: Self.self))Backward"
         let ctx = FunctionContext(inputs: inputs)
@@ -153,7 +153,7 @@ private func delayedError(_ g: Tensor) -> Tensor {
 /// (PyTorch's `ctx`).
 ///
 /// Store any non-tensor value the backward needs in ``values``; store tensors
-/// with ``saveForBackward(_:)-(Tensor...)`` so they are checked for in-place
+/// with `saveForBackward(_:)` so they are checked for in-place
 /// changes and freed with the graph.
 public final class FunctionContext {
     enum SavedSlot: Equatable {
@@ -192,7 +192,7 @@ public final class FunctionContext {
     /// Saves an array of tensors for the backward pass.
     public func saveForBackward(_ tensors: [Tensor]) { toSave = tensors }
 
-    /// The tensors passed to ``saveForBackward(_:)-(Tensor...)``, in order,
+    /// The tensors passed to `saveForBackward(_:)`, in order,
     /// checked for in-place changes (PyTorch's `ctx.saved_tensors`). Only
     /// readable during backward.
     public var savedTensors: [Tensor] {
@@ -216,5 +216,9 @@ public final class FunctionContext {
     /// Chooses whether output gradients that did not arrive are passed to
     /// backward as zeros (`true`, the default) or as nil (PyTorch's
     /// `ctx.set_materialize_grads`).
+    ///
+    /// A function has one output, and its backward runs only when that
+    /// output's gradient arrived, so today the choice shows only in
+    /// ``materializesGrads``; it takes effect once functions may have several outputs.
     public func setMaterializeGrads(_ value: Bool) { materializesGrads = value }
 }
