@@ -13,6 +13,19 @@ func seedF2(_ a: Tensor) -> Tensor {
     return b.sum().item() > 0 ? b : 100 * b
 }
 
+/// The twin of the golden generator's custom function: saves its output, then its input.
+enum SavedExpAndInput: CustomFunction {
+    static func forward(_ ctx: FunctionContext, _ inputs: [Tensor]) -> [Tensor] {
+        let y = inputs[0].exp()
+        ctx.saveForBackward(y, inputs[0])
+        return [y]
+    }
+
+    static func backward(_ ctx: FunctionContext, _ gradOutputs: [Tensor?]) -> [Tensor?] {
+        [gradOutputs[0]! * ctx.savedTensors[0]]
+    }
+}
+
 @Suite("Pictures of the graph") struct GraphDrawingTests {
     static func graph(_ name: String) -> (tensor: Tensor, params: [(name: String, parameter: Tensor)])? {
         switch name {
@@ -34,6 +47,9 @@ func seedF2(_ a: Tensor) -> Tensor {
                 Linear(2, 1, generator: g)
             }
             return (model(Tensor.ones(4, 3)).pow(2).mean(), model.namedParameters())
+        case "customFunction":
+            let c = Tensor([0.5, 1.0], dtype: .float64, requiresGrad: true)
+            return (SavedExpAndInput.apply(c) * 2, [])
         case "viewRoot":
             let v = Tensor.arange(4.0)
             v.requiresGrad = true

@@ -107,7 +107,7 @@ extension CustomFunction {
         let inputShapes = inputs.map(\.shape)
         let needs = ctx.needsInputGrad
         let onceOnly = isOnceDifferentiable
-        return Tensor.record(name, inputs: inputs, result: output, saving: savedInputs,
+        let result = Tensor.record(name, inputs: inputs, result: output, saving: savedInputs,
                              savingResult: slots.contains(.output)) { grad, saved in
             ctx.saved = saved
             let gradOutputs: [Tensor?] = [grad]
@@ -130,6 +130,18 @@ extension CustomFunction {
             }
             return grads
         }
+        if let saved = result.gradNode?.saved {
+            let order = slots
+            result.gradNode?.extrasOrNew.savedForDisplay = {
+                order.compactMap { slot in
+                    switch slot {
+                    case .value(let i): saved.rawValue(i)
+                    case .output: saved.rawResult
+                    }
+                }
+            }
+        }
+        return result
     }
 }
 

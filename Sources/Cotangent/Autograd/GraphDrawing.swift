@@ -6,8 +6,8 @@
 ///
 /// One box per node with its PyTorch name (`MulBackward0`); leaves in light
 /// blue, labelled with their name in `params` (`0.weight`) and their shape;
-/// the tensor itself in green; with `showSaved`, the tensors each node saved
-/// for backward in orange. As in torchviz, an edge goes from each node to the
+/// the tensor itself in green; the tensors a ``CustomFunction`` saved, and
+/// with `showSaved` those of every node, in orange. As in torchviz, an edge goes from each node to the
 /// node that consumed its result (the reverse of the direction gradients
 /// flow), and a view is linked to its base by a dotted edge.
 ///
@@ -118,6 +118,14 @@ struct GraphWalker {
             guard let next else { continue }
             edge(next, fn)
             addNodes(next)
+        }
+        // torchviz shows a custom function's saved tensors always.
+        if let tensors = fn.extras?.savedForDisplay?() {
+            for t in tensors {
+                _ = markSeen(t)
+                edge(t, fn, attributes: "dir=none")
+                node(t, label(t), color: "orange")
+            }
         }
     }
 

@@ -69,9 +69,11 @@ struct GraphLayout {
                     boxes.append(Box(id: id, lines: [" "], color: nil))
                 }
                 let a = index[from]!, b = index[to]!
-                // DOT edges go producer -> consumer, except saved tensors (node -> saved).
+                // DOT edges go producer -> consumer; a saved tensor (either way
+                // round, orange) hangs below its node.
                 if attributes == "dir=none" {
-                    pairs.append((a, b, "saved"))
+                    let aIsSaved = statements.contains { if case let .node(id, _, color) = $0 { id == from && color == "orange" } else { false } }
+                    pairs.append(aIsSaved ? (b, a, "saved") : (a, b, "saved"))
                 } else {
                     pairs.append((b, a, attributes == "style=dotted" ? "view" : nil))
                 }

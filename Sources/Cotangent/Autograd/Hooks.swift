@@ -61,6 +61,9 @@ final class NodeExtras {
     let postHooks = HookList<([Tensor?], [Tensor]) -> [Tensor?]?>()
     /// Where the forward call that created the node was made (anomaly mode only).
     var forwardTrace: ForwardTrace?
+    /// A custom function's saved tensors in the order they were saved, for
+    /// pictures of the graph (torchviz shows them for custom functions).
+    var savedForDisplay: (() -> [Tensor])?
 
     var hasHooks: Bool { !tensorHooks.isEmpty || !preHooks.isEmpty || !postHooks.isEmpty }
 }

@@ -183,6 +183,12 @@ final class SavedValues {
         return shown
     }
 
+    /// The i-th saved input without checks, or nil once released or packed.
+    func rawValue(_ i: Int) -> Tensor? { i < values.count ? values[i] : nil }
+
+    /// The saved output without checks, or nil.
+    var rawResult: Tensor? { resultData }
+
     /// Whether input `i` of the node needs a gradient.
     func needsGrad(_ i: Int) -> Bool { needsGradMask & (1 << UInt64(i)) != 0 }
 
