@@ -7,6 +7,12 @@ import Synchronization
 /// its inputs, so this is a topological order), sum the gradients arriving at
 /// each, call its rule, undo broadcasting and type promotion for each input,
 /// and pass the results on: to the next node, or into a leaf's `.grad`.
+///
+/// Around the rule run the hooks, in PyTorch's order (see `Hooks.swift`):
+/// tensor hooks, `retainGrad`, node pre-hooks, the rule, node post-hooks; a
+/// leaf with hooks is handed its summed gradient once its last contributor
+/// ran. In anomaly mode each rule runs with its node on record, so an error
+/// names it, and its results are checked for NaN.
 enum Engine {
     private static let passCounter = Atomic<Int>(0)
 
