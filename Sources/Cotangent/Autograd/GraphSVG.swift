@@ -159,8 +159,10 @@ struct GraphLayout {
         }
     }
 
-    /// Sizes the boxes and places each layer, centred, then nudges every box
-    /// towards the mean of its upper neighbours without overlapping.
+    /// Sizes the boxes, then places each layer, top down: every box wants to
+    /// be centred under its upper neighbours, and boxes that would overlap are
+    /// grouped and the group centred on what its members want (least squares,
+    /// by pooling adjacent violators), so no layer drifts to one side.
     private mutating func place() {
         for i in boxes.indices {
             let longest = boxes[i].lines.map(\.count).max() ?? 0
@@ -168,20 +170,40 @@ struct GraphLayout {
         }
         var ups = [[Int]](repeating: [], count: boxes.count)
         for link in links { for (a, b) in zip(link.path, link.path.dropFirst()) { ups[b].append(a) } }
-        for (l, layer) in layers.enumerated() {
-            // Desired centres: under the upper neighbours (the first layer: packed).
-            var desired = layer.map { i -> Double in
-                let ns = ups[i]
-                guard l > 0, !ns.isEmpty else { return -Double.infinity }
-                return ns.map { boxes[$0].x + boxes[$0].width / 2 }.reduce(0, +) / Double(ns.count)
-            }
-            // Left to right: no box starts before the previous one ends.
-            var cursor = 0.0
+        for layer in layers {
+            // Desired left edges; a box with nothing above follows its left neighbour.
+            var desired: [Double] = []
             for (k, i) in layer.enumerated() {
-                let left = Swift.max(cursor, desired[k] - boxes[i].width / 2)
-                boxes[i].x = left
-                cursor = left + boxes[i].width + Self.gap
-                desired[k] = left
+                let ns = ups[i]
+                if ns.isEmpty {
+                    desired.append(k == 0 ? 0 : desired[k - 1] + boxes[layer[k - 1]].width + Self.gap)
+                } else {
+                    let center = ns.map { boxes[$0].x + boxes[$0].width / 2 }.reduce(0, +) / Double(ns.count)
+                    desired.append(center - boxes[i].width / 2)
+                }
+            }
+            // Groups of consecutive boxes laid side by side; `sum` adds each
+            // member's desired left edge minus its offset in the group.
+            var groups: [(count: Int, sum: Double, width: Double, left: Double)] = []
+            for (k, i) in layer.enumerated() {
+                var group = (count: 1, sum: desired[k], width: boxes[i].width, left: desired[k])
+                while let last = groups.last, last.left + last.width + Self.gap > group.left {
+                    let offset = last.width + Self.gap
+                    let count = last.count + group.count
+                    let sum = last.sum + group.sum - Double(group.count) * offset
+                    group = (count, sum, offset + group.width, sum / Double(count))
+                    groups.removeLast()
+                }
+                groups.append(group)
+            }
+            var k = 0
+            for group in groups {
+                var x = group.left
+                for _ in 0..<group.count {
+                    boxes[layer[k]].x = x
+                    x += boxes[layer[k]].width + Self.gap
+                    k += 1
+                }
             }
         }
         // Shift everything right of zero.
