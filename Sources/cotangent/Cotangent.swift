@@ -8,7 +8,7 @@ struct CotangentCommand: ParsableCommand {
         commandName: "cotangent",
         abstract: "Tensors and PyTorch-style automatic differentiation for Swift.",
         discussion: "With no subcommand, runs the tour of the seed notebook, then trains the MLP on the digits and prints its test accuracy.",
-        subcommands: [TourCommand.self, TrainCommand.self]
+        subcommands: [TourCommand.self, TrainCommand.self, GraphCommand.self]
     )
 
     func run() throws {

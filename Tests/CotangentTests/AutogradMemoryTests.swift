@@ -83,10 +83,10 @@ extension AutogradTests {
                 let x = Tensor.linspace(-1, 1, steps: 5, dtype: .float64)
                 x.requiresGrad = true
                 leaf = x
-                let g = grad(of: (x.tanh() * x).sum(), wrt: [x], createGraph: true)[0]!
+                let g = grad(of: (x.tanh() * x).sum(), wrt: [x], createGraph: true)[0]
                 firstOrder = g
                 secondOrderNode = g.gradFn
-                let h = grad(of: g.sum(), wrt: [x])[0]!
+                let h = grad(of: g.sum(), wrt: [x])[0]
                 #expect(h.count == 5)
             }
             #expect(leaf == nil && firstOrder == nil && secondOrderNode == nil)

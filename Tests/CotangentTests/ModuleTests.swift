@@ -10,7 +10,7 @@ import Testing
 private final class FixedHiddenMLP: Module {
     let randWeight = Tensor.rand(20, 20)
     let linear = LazyLinear(20)
-    func callAsFunction(_ input: Tensor) -> Tensor {
+    func forward(_ input: Tensor) -> Tensor {
         var x = linear(input)
         x = (x.mm(randWeight) + 1).relu()
         x = linear(x)
@@ -29,7 +29,7 @@ private final class Block: Module {
     @Parameter var offset = Tensor.zeros(3)
     let constant = Tensor.ones(2)
     var isTraining = true
-    func callAsFunction(_ x: Tensor) -> Tensor { bn(fc(x * scale + offset)) }
+    func forward(_ x: Tensor) -> Tensor { bn(fc(x * scale + offset)) }
 }
 
 /// The README's model.
@@ -38,7 +38,7 @@ private final class ReadmeNet: Module {
     @Parameter var temperature = Tensor.ones(1)
     let mask = Tensor.ones(10)
     var isTraining = true
-    func callAsFunction(_ x: Tensor) -> Tensor { body(x) * mask / temperature }
+    func forward(_ x: Tensor) -> Tensor { body(x) * mask / temperature }
 }
 
 /// The fixture's Tagger: embeddings, batch norm over the embedding dim, a lazy head.
@@ -46,7 +46,7 @@ private final class Tagger: Module {
     let embed = Embedding(7, 3, paddingIdx: 0)
     let norm = BatchNorm1d(3)
     let head = LazyLinear(2)
-    func callAsFunction(_ input: Tensor) -> Tensor {
+    func forward(_ input: Tensor) -> Tensor {
         head(norm(embed(input).transposed(1, 2)).transposed(1, 2))
     }
 }

@@ -31,13 +31,13 @@ private final class TwoLayer: Module {
     let note = "not a parameter"
     var isTraining = true
 
-    func callAsFunction(_ input: Tensor) -> Tensor { blocks[1](output(hidden(input).relu()) * scale) }
+    func forward(_ input: Tensor) -> Tensor { blocks[1](output(hidden(input).relu()) * scale) }
 }
 
 /// A module without its own mode flag reports its first child's.
 private final class Wrapper: Module {
     let inner = Dropout(p: 0.5)
-    func callAsFunction(_ input: Tensor) -> Tensor { inner(input) }
+    func forward(_ input: Tensor) -> Tensor { inner(input) }
 }
 
 extension LearningTests {
@@ -175,7 +175,7 @@ extension LearningTests {
                 expectClose(x.grad!, expected.grad, rtol: 1e-12, atol: 1e-14)
                 // Rules are tensor ops, so their own gradients check out too.
                 expectGradientsMatch({ f($0[0]) }, inputs: [x])
-                expectGradientsMatch({ p in withGrad { grad(of: f(p[0]).sum(), wrt: [p[0]], createGraph: true)[0]! } }, inputs: [x])
+                expectGradientsMatch({ p in withGrad { grad(of: f(p[0]).sum(), wrt: [p[0]], createGraph: true)[0] } }, inputs: [x])
             }
             // float32 agrees with float64 to float precision.
             let x32 = golden(NNGoldens.activationInput, [7], dtype: .float32)

@@ -7,25 +7,31 @@ import Synchronization
 /// its inputs, so this is a topological order), sum the gradients arriving at
 /// each, call its rule, undo broadcasting and type promotion for each input,
 /// and pass the results on: to the next node, or into a leaf's `.grad`.
+///
+/// Around the rule run the hooks, in PyTorch's order (see `Hooks.swift`):
+/// tensor hooks, `retainGrad`, node pre-hooks, the rule, node post-hooks; a
+/// leaf with hooks is handed its summed gradient once its last contributor
+/// ran. In anomaly mode each rule runs with its node on record, so an error
+/// names it, and its results are checked for NaN.
 enum Engine {
     private static let passCounter = Atomic<Int>(0)
 
-    /// Backpropagates `grads` from `roots`. With `targets`, returns the gradients
-    /// of those tensors instead of accumulating into `.grad` (autograd.grad).
-    static func run(roots: [Tensor], grads: [Tensor], targets: [Tensor]?,
-                    retainGraph: Bool, createGraph: Bool, allowUnused: Bool = false) -> [Tensor?] {
-        let pass = BackwardPass(roots: roots, targets: targets, retainGraph: retainGraph, createGraph: createGraph,
-                                mark: passCounter.add(1, ordering: .relaxed).newValue)
+    /// Backpropagates `grads` from `roots`.
+    ///
+    /// - Parameters:
+    ///   - targets: nil to reach every leaf; otherwise only these tensors get gradients.
+    ///   - accumulate: Whether gradients go into `.grad` (`backward`) or are
+    ///     returned, one per target (`grad(of:wrt:)`).
+    /// - Returns: With `accumulate == false`, the gradient of each target (nil where none arrived).
+    static func run(roots: [Tensor], grads: [Tensor], targets: [Tensor]?, accumulate: Bool,
+                    retainGraph: Bool, createGraph: Bool) -> [Tensor?] {
+        let pass = BackwardPass(roots: roots, targets: targets, accumulate: accumulate, retainGraph: retainGraph,
+                                createGraph: createGraph, mark: passCounter.add(1, ordering: .relaxed).newValue)
         // Record the backward pass itself only for createGraph.
         if GradMode.isEnabled == createGraph {
             pass.execute(roots: roots, grads: grads)
         } else {
             GradMode.$isEnabled.withValue(createGraph) { pass.execute(roots: roots, grads: grads) }
-        }
-        if let targets, !allowUnused {
-            for (i, t) in targets.enumerated() where pass.captured[i] == nil && !pass.reaches(t) {
-                fail("grad", "The differentiated Tensor at index \(i) appears to not have been used in the graph. Set allowUnused: true if this is the desired behavior.")
-            }
         }
         return pass.captured
     }
@@ -67,19 +73,39 @@ extension Tensor {
     }
 }
 
-/// The state of one backward pass: the nodes to visit, in order, and where
-/// gradients are collected for `grad(of:wrt:)`.
+/// The state of one backward pass: the nodes to visit, in order, the leaves
+/// whose hooks wait for all their gradients, and where gradients are collected
+/// for `grad(of:wrt:)`.
 private final class BackwardPass {
     let nodes: [Node]
     let retainGraph: Bool, createGraph: Bool
-    let collecting: Bool
+    /// Whether only some tensors get gradients (`grad(of:wrt:)`, `backward(inputs:)`).
+    let filtered: Bool
+    /// Whether gradients are added into `.grad` rather than returned.
+    let accumulate: Bool
     /// Target index by node (non-leaf targets) or by tensor (leaf targets).
     let targetIndex: [ObjectIdentifier: Int]
     var captured: [Tensor?]
+    /// Leaves with hooks: their gradient is summed here and handed over once
+    /// every node that sends them one has run (PyTorch's AccumulateGrad runs
+    /// as soon as it is ready, so its hooks see the total).
+    var waitingLeaves: [ObjectIdentifier: WaitingLeaf] = [:]
+    /// The waiting leaves in the order they were found, for a deterministic final flush.
+    var waitingOrder: [ObjectIdentifier] = []
+    /// Whether anomaly mode was on when the pass began.
+    let anomaly: Bool
 
-    init(roots: [Tensor], targets: [Tensor]?, retainGraph: Bool, createGraph: Bool, mark: Int) {
+    struct WaitingLeaf {
+        let leaf: Tensor
+        var remaining: Int
+        var grad: Tensor?
+    }
+
+    init(roots: [Tensor], targets: [Tensor]?, accumulate: Bool, retainGraph: Bool, createGraph: Bool, mark: Int) {
         self.retainGraph = retainGraph
         self.createGraph = createGraph
+        self.accumulate = accumulate
+        anomaly = AnomalyMode.isEnabled
         var nodes: [Node] = []
         var stack: [Node] = []
         for root in roots { if let node = root.gradNode { stack.append(node) } }
@@ -90,48 +116,156 @@ private final class BackwardPass {
             for input in node.inputs { if case .node(let next)? = input.edge, next.visitMark != mark { stack.append(next) } }
         }
         // A node is always created after the nodes of its inputs: decreasing
-        // creation order is a topological order.
+        // creation order is a topological order (and the order in which
+        // PyTorch's engine, which runs the newest ready node first, visits them).
         if nodes.count > 1 { nodes.sort { $0.sequenceNumber > $1.sequenceNumber } }
         self.nodes = nodes
 
-        collecting = targets != nil
+        filtered = targets != nil
         var index: [ObjectIdentifier: Int] = [:]
         for (i, t) in (targets ?? []).enumerated() { index[ObjectIdentifier(t.gradNode ?? t)] = i }
         targetIndex = index
-        captured = [Tensor?](repeating: nil, count: targets?.count ?? 0)
-        // With targets, only nodes on a path to a target run.
+        captured = [Tensor?](repeating: nil, count: accumulate ? 0 : targets?.count ?? 0)
+        // With targets, only nodes on a path to a target run. A non-leaf target
+        // of grad(of:wrt:) with nothing wanted beyond it only has its gradient
+        // taken; with backward(inputs:) its rule runs, as in PyTorch.
+        var waiting: [ObjectIdentifier: WaitingLeaf] = [:]
         for node in nodes.reversed() {
-            node.needed = !collecting || index[ObjectIdentifier(node)] != nil || node.inputs.contains { input in
+            let leadsOn = !filtered || node.inputs.contains { input in
                 switch input.edge {
                 case .node(let next)?: next.needed
                 case .leaf(let leaf)?: index[ObjectIdentifier(leaf)] != nil
                 case nil: false
                 }
             }
+            let isTarget = filtered && index[ObjectIdentifier(node)] != nil
+            node.needed = leadsOn || isTarget
+            node.executes = leadsOn || (isTarget && accumulate)
+            guard node.executes else { continue }
+            for input in node.inputs {
+                if case .leaf(let leaf)? = input.edge, leaf.leafHooks != nil,
+                   !filtered || index[ObjectIdentifier(leaf)] != nil {
+                    let id = ObjectIdentifier(leaf)
+                    if waiting[id] == nil { waitingOrder.append(id) }
+                    waiting[id, default: WaitingLeaf(leaf: leaf, remaining: 0)].remaining += 1
+                }
+            }
         }
+        for root in roots where root.gradNode == nil && root.leafHooks != nil {
+            let id = ObjectIdentifier(root)
+            if waiting[id] == nil { waitingOrder.append(id) }
+            waiting[id, default: WaitingLeaf(leaf: root, remaining: 0)].remaining += 1
+        }
+        waitingLeaves = waiting
     }
 
     func execute(roots: [Tensor], grads: [Tensor]) {
         for (root, grad) in zip(roots, grads) {
-            if let edge = root.gradientEdge { deliver(grad, to: edge) }
+            if let edge = root.gradientEdge {
+                deliver(grad, to: edge)
+                if case .leaf(let leaf) = edge { leafContributorDone(leaf) }
+            }
         }
         for node in nodes where node.needed {
-            guard let grad = node.pendingGrad else { continue }
+            guard var grad = node.pendingGrad else {
+                // Nothing arrived: the leaves this node feeds stop waiting for it.
+                if node.executes { inputsDone(node) }
+                continue
+            }
             node.pendingGrad = nil
+            let extras = node.extras
+            // PyTorch captures the gradient of a target that leads on before the
+            // tensor's hooks run, and of one that does not, after them.
+            if !accumulate, node.executes, let i = targetIndex[ObjectIdentifier(node)] { captured[i] = grad }
+            if let hooks = extras?.tensorHooks, !hooks.isEmpty { grad = runTensorHooks(hooks, on: grad) }
             if node.retainsGrad { Engine.accumulate(grad, into: &node.retainedGrad, createGraph: createGraph) }
-            if collecting, let i = targetIndex[ObjectIdentifier(node)] { captured[i] = grad }
+            if !accumulate, !node.executes, let i = targetIndex[ObjectIdentifier(node)] { captured[i] = grad }
+            guard node.executes else { continue }
+            if let hooks = extras?.preHooks, !hooks.isEmpty { grad = runPreHooks(hooks, on: grad) }
             guard let rule = node.rule else { continue }
-            var inputGrads = rule(grad, node.saved ?? SavedValues.none)
-            for (i, input) in node.inputs.enumerated() {
-                guard let edge = input.edge, i < inputGrads.count, let g = inputGrads[i] else { continue }
-                // Drop the array's reference, so a gradient held nowhere else can be
-                // taken by a leaf's .grad without a copy.
-                inputGrads[i] = nil
-                let reduced = g.reduced(toShape: input.shape, dtype: input.dtype)
-                _ = consume g
-                deliver(reduced, to: edge)
+            if anomaly || extras?.postHooks.isEmpty == false {
+                runChecked(node, rule: rule, grad: grad)
+            } else {
+                var inputGrads = rule(grad, node.saved ?? SavedValues.none)
+                for (i, input) in node.inputs.enumerated() {
+                    guard let edge = input.edge, i < inputGrads.count, let g = inputGrads[i] else { continue }
+                    // Drop the array's reference, so a gradient held nowhere else can be
+                    // taken by a leaf's .grad without a copy.
+                    inputGrads[i] = nil
+                    let reduced = g.reduced(toShape: input.shape, dtype: input.dtype)
+                    _ = consume g
+                    deliver(reduced, to: edge)
+                }
             }
             if !retainGraph { node.saved?.release() }
+            inputsDone(node)
+        }
+        // Leaves still waiting (a contributor sent nothing) get what arrived.
+        for id in waitingOrder {
+            if let waiting = waitingLeaves.removeValue(forKey: id) { flush(waiting) }
+        }
+    }
+
+    /// Runs a node's rule with post-hooks and, in anomaly mode, its forward
+    /// call site on record for errors and a NaN check of its results.
+    private func runChecked(_ node: Node, rule: BackwardRule, grad: Tensor) {
+        func body() {
+            let raw = rule(grad, node.saved ?? SavedValues.none)
+            var inputGrads: [Tensor?] = node.inputs.enumerated().map { i, input in
+                guard input.edge != nil, i < raw.count, let g = raw[i] else { return nil }
+                return g.reduced(toShape: input.shape, dtype: input.dtype)
+            }
+            if let hooks = node.extras?.postHooks, !hooks.isEmpty {
+                inputGrads = runPostHooks(hooks, gradInputs: inputGrads, gradOutput: grad)
+            }
+            if self.anomaly && AnomalyMode.checksNaN {
+                for (i, g) in inputGrads.enumerated() {
+                    guard let g, g.dtype.isFloatingPoint else { continue }
+                    let hasNaN = withNoGrad { g.isNaN().any().item() != 0 }
+                    check(!hasNaN, "backward", "Function '\(node.name)' returned nan values in its \(i)th output.")
+                }
+            }
+            for (input, g) in zip(node.inputs, inputGrads) {
+                if let edge = input.edge, let g { self.deliver(g, to: edge) }
+            }
+        }
+        if anomaly {
+            BackwardContext.$current.withValue(BackwardContext(node: node)) { body() }
+        } else {
+            body()
+        }
+    }
+
+    /// Counts down the leaves with hooks that `node` feeds.
+    private func inputsDone(_ node: Node) {
+        guard !waitingLeaves.isEmpty else { return }
+        for input in node.inputs {
+            if case .leaf(let leaf)? = input.edge { leafContributorDone(leaf) }
+        }
+    }
+
+    private func leafContributorDone(_ leaf: Tensor) {
+        let id = ObjectIdentifier(leaf)
+        guard var waiting = waitingLeaves[id] else { return }
+        waiting.remaining -= 1
+        if waiting.remaining > 0 {
+            waitingLeaves[id] = waiting
+        } else {
+            waitingLeaves[id] = nil
+            flush(waiting)
+        }
+    }
+
+    /// Hands a waiting leaf its summed gradient: its tensor hooks, then
+    /// `.grad` (or the returned gradients), then its post-accumulate hooks.
+    private func flush(_ waiting: WaitingLeaf) {
+        guard var grad = waiting.grad, let hooks = waiting.leaf.leafHooks else { return }
+        grad = runTensorHooks(hooks.tensorHooks, on: grad)
+        if accumulate {
+            give(grad, to: waiting.leaf)
+            for (_, hook) in hooks.postAccumulateHooks.hooks { hook(waiting.leaf) }
+        } else if let i = targetIndex[ObjectIdentifier(waiting.leaf)] {
+            captured[i] = grad
         }
     }
 
@@ -141,12 +275,23 @@ private final class BackwardPass {
             guard next.needed else { return }
             if let pending = next.pendingGrad { next.pendingGrad = pending + grad } else { next.pendingGrad = grad }
         case .leaf(let leaf):
-            if collecting {
-                if let i = targetIndex[ObjectIdentifier(leaf)] {
-                    if let earlier = captured[i] { captured[i] = earlier + grad } else { captured[i] = grad }
-                }
-            } else {
+            // Only wanted leaves with hooks wait (see init).
+            if leaf.leafHooks != nil, var waiting = waitingLeaves[ObjectIdentifier(leaf)] {
+                if let earlier = waiting.grad { waiting.grad = earlier + grad } else { waiting.grad = grad }
+                waitingLeaves[ObjectIdentifier(leaf)] = waiting
+                return
+            }
+            if !filtered {
                 give(grad, to: leaf)
+                return
+            }
+            guard let i = targetIndex[ObjectIdentifier(leaf)] else { return }
+            if accumulate {
+                give(grad, to: leaf)
+            } else if let earlier = captured[i] {
+                captured[i] = earlier + grad
+            } else {
+                captured[i] = grad
             }
         }
     }
@@ -159,12 +304,6 @@ private final class BackwardPass {
         } else {
             Engine.accumulate(grad, into: &leaf.gradStorage, createGraph: createGraph)
         }
-    }
-
-    /// Whether `t` takes part in the graph this pass walked.
-    func reaches(_ t: Tensor) -> Bool {
-        if let node = t.gradNode { return nodes.contains { $0 === node } }
-        return nodes.contains { $0.inputs.contains { if case .leaf(let l)? = $0.edge { l === t } else { false } } }
     }
 }
 

@@ -45,8 +45,8 @@ public func gradCheck(_ f: ([Tensor]) -> Tensor, inputs: [Tensor], eps: Double =
     for j in 0..<outputCount {
         let seed = Tensor.zeros(output.shape, dtype: output.dtype)
         withNoGrad { seed.reshaped(-1)[j] = Tensor(1.0) }
-        let grads = output.requiresGrad
-            ? grad(of: output, wrt: points, gradient: seed, retainGraph: true, allowUnused: true)
+        let grads: [Tensor?] = output.requiresGrad
+            ? grad(of: output, wrt: points, gradient: seed, retainGraph: true, allowUnused: true).map { $0 }
             : [Tensor?](repeating: nil, count: points.count)
         for (i, g) in grads.enumerated() {
             analytic[i].append(g.map { $0.to(.float64).scalars(as: Double.self) } ?? [Double](repeating: 0, count: points[i].count))

@@ -29,10 +29,17 @@ public final class Node: CustomStringConvertible {
     /// The leaf a gradient accumulator writes to (only for `AccumulateGrad`).
     public let variable: Tensor?
 
+    /// Hooks and anomaly-mode information; nil for almost every node.
+    var extras: NodeExtras?
+
     // Scratch state of the engine during one backward pass.
     var pendingGrad: Tensor?
     var visitMark = 0
+    /// Whether a gradient arriving here is wanted (the node is a target, or leads to one).
     var needed = false
+    /// Whether the node's rule runs (it leads on to a target; false for a
+    /// `grad(of:wrt:)` target with nothing wanted beyond it).
+    var executes = false
 
     private static let counter = Atomic<Int>(0)
 
@@ -118,6 +125,9 @@ final class SavedValues {
     private var resultData: Tensor?
     private let resultVersion: Int
     private var isReleased = false
+    /// Under `withSavedTensorHooks`: the packed values, which replace
+    /// `values` and `resultData`.
+    private var packed: PackedValues?
     /// The node that owns these values (set when the node is created). The
     /// node owns this object, so it always outlives it; a weak reference would
     /// give every node a side table and slow its reference counting.
@@ -133,6 +143,12 @@ final class SavedValues {
         moreVersions = values.count > 2 ? values[2...].map(\.storage.version) : []
         self.resultData = result.map { $0.aliasWithoutHistory() }
         self.resultVersion = result?.storage.version ?? 0
+        // One relaxed atomic load when no saved-tensor hooks are active.
+        if SavedTensorHooks.isAnyActive, let hooks = SavedTensorHooks.current {
+            packed = PackedValues(values, result: result, hooks: hooks)
+            self.values = []
+            resultData = nil
+        }
     }
 
     /// Frees the saved tensors; reading them afterwards is an error.
@@ -140,6 +156,7 @@ final class SavedValues {
         isReleased = true
         values = []
         resultData = nil
+        packed = nil
     }
 
     private func checkNotReleased() {
@@ -151,11 +168,26 @@ final class SavedValues {
     /// The i-th saved input.
     subscript(_ i: Int) -> Tensor {
         checkNotReleased()
+        if let packed { return packed.value(i) }
         let value = values[i]
         let version = i == 0 ? version0 : (i == 1 ? version1 : moreVersions[i - 2])
         checkVersion(value, expected: version, outputOf: value.gradNode?.name)
         return value
     }
+
+    /// The saved tensors as a picture of the graph shows them (`saved 0`, …,
+    /// `result`), without checks; empty once released or when packed by hooks.
+    func shownValues() -> [(String, Tensor)] {
+        var shown = values.enumerated().map { ("saved \($0.offset)", $0.element) }
+        if let resultData { shown.append(("result", resultData)) }
+        return shown
+    }
+
+    /// The i-th saved input without checks, or nil once released or packed.
+    func rawValue(_ i: Int) -> Tensor? { i < values.count ? values[i] : nil }
+
+    /// The saved output without checks, or nil.
+    var rawResult: Tensor? { resultData }
 
     /// Whether input `i` of the node needs a gradient.
     func needsGrad(_ i: Int) -> Bool { needsGradMask & (1 << UInt64(i)) != 0 }
@@ -164,6 +196,10 @@ final class SavedValues {
     /// connected to this node so the rule stays differentiable.
     var result: Tensor {
         checkNotReleased()
+        if let packed {
+            let data = packed.result()
+            return GradMode.isEnabled && node != nil ? data.aliasWithoutHistory(gradNode: node) : data
+        }
         guard let data = resultData else { fatalError("Cotangent internal error: result was not saved") }
         checkVersion(data, expected: resultVersion, outputOf: node?.name)
         if GradMode.isEnabled, let node {
@@ -177,7 +213,7 @@ final class SavedValues {
         if version != expected {
             // PyTorch names the operation without its node suffix: "output 0 of Exp".
             let which = name.map { ", which is output 0 of \(operationName(ofNode: $0))," } ?? ""
-            fail("backward", "one of the variables needed for gradient computation has been modified by an inplace operation: [\(t.dtype.legacyTypeName) \(shapeText(t.shape))]\(which) is at version \(version); expected version \(expected) instead. Hint: the tensor was changed in place (for example with +=, zero() or a subscript assignment) after it was used; use an out-of-place op (x = x + y) or clone it before changing it.")
+            fail("backward", "one of the variables needed for gradient computation has been modified by an inplace operation: [\(t.dtype.legacyTypeName) \(shapeText(t.shape))]\(which) is at version \(version); expected version \(expected) instead. \(inPlaceErrorHint())")
         }
     }
 }

@@ -64,17 +64,44 @@ extension Tensor {
     /// Computes the gradient of this tensor with respect to the graph's leaves
     /// and adds it into their ``grad``.
     ///
+    /// The values saved for backward are freed afterwards unless `createGraph`
+    /// is set; see ``backward(gradient:retainGraph:createGraph:inputs:)`` to choose.
+    ///
+    /// - Parameters:
+    ///   - gradient: The gradient of some final result with respect to this
+    ///     tensor; it may be omitted only when this tensor holds one element.
+    ///   - createGraph: Records the backward pass itself, so the gradients
+    ///     have a `gradFn` and can be differentiated again.
+    ///   - inputs: When given, only these tensors get gradients: leaves in
+    ///     ``grad``, non-leaves too (they are made to ``retainGrad()``, as in
+    ///     PyTorch); every other leaf's ``grad`` is left alone.
+    public func backward(gradient: Tensor? = nil, createGraph: Bool = false, inputs: [Tensor]? = nil) {
+        backward(gradient: gradient, retainGraph: createGraph, createGraph: createGraph, inputs: inputs)
+    }
+
+    /// Computes the gradient of this tensor with respect to the graph's leaves
+    /// and adds it into their ``grad``, choosing whether the graph is kept.
+    ///
     /// - Parameters:
     ///   - gradient: The gradient of some final result with respect to this
     ///     tensor; it may be omitted only when this tensor holds one element.
     ///   - retainGraph: Keeps the values saved for backward, so you can call
-    ///     backward through this graph again.
+    ///     backward through this graph again (without it, the default is `createGraph`).
     ///   - createGraph: Records the backward pass itself, so the gradients
     ///     have a `gradFn` and can be differentiated again.
-    public func backward(gradient: Tensor? = nil, retainGraph: Bool? = nil, createGraph: Bool = false) {
+    ///   - inputs: When given, only these tensors get gradients (see
+    ///     ``backward(gradient:createGraph:inputs:)``).
+    public func backward(gradient: Tensor? = nil, retainGraph: Bool, createGraph: Bool = false, inputs: [Tensor]? = nil) {
         let seed = rootGradient(gradient, op: "backward")
-        _ = Engine.run(roots: [self], grads: [seed], targets: nil,
-                       retainGraph: retainGraph ?? createGraph, createGraph: createGraph)
+        if let inputs {
+            check(!inputs.isEmpty, "backward", "`inputs` argument to `backward()` cannot be empty.")
+            for input in inputs {
+                check(input.requiresGrad, "backward", "can't retain_grad on Tensor that has requires_grad=False")
+                if !input.isLeaf { input.retainGrad() }
+            }
+        }
+        _ = Engine.run(roots: [self], grads: [seed], targets: inputs, accumulate: true,
+                       retainGraph: retainGraph, createGraph: createGraph)
     }
 
     func rootGradient(_ gradient: Tensor?, op: String) -> Tensor {
@@ -91,22 +118,53 @@ extension Tensor {
 /// Computes and returns the gradients of `output` with respect to `inputs`,
 /// without touching any ``Tensor/grad`` (PyTorch's `torch.autograd.grad`).
 ///
+/// The values saved for backward are freed afterwards unless `createGraph` is
+/// set; see ``grad(of:wrt:gradient:retainGraph:createGraph:allowUnused:)`` to choose.
+///
+/// ```swift
+/// let x = Tensor([1.0, 2.0], requiresGrad: true)
+/// let g = grad(of: x.pow(3).sum(), wrt: [x], createGraph: true)[0]   // 3x²
+/// let h = grad(of: g.sum(), wrt: [x])[0]                              // 6x
+/// ```
+///
 /// - Parameters:
 ///   - output: The tensor to differentiate.
 ///   - inputs: The tensors to differentiate with respect to.
 ///   - gradient: The gradient with respect to `output`; required unless it has one element.
-///   - retainGraph: Keeps saved values for another backward pass (defaults to `createGraph`).
 ///   - createGraph: Records the computation, so the results can be differentiated again.
-///   - allowUnused: Returns nil for inputs the output does not depend on, instead of stopping.
-/// - Returns: One gradient per input (nil only for unused inputs with `allowUnused`).
+///   - allowUnused: Returns zeros for inputs the output does not depend on
+///     (PyTorch's `materialize_grads=True`), instead of stopping.
+/// - Returns: One gradient per input, shaped like it.
 public func grad(of output: Tensor, wrt inputs: [Tensor], gradient: Tensor? = nil,
-                 retainGraph: Bool? = nil, createGraph: Bool = false, allowUnused: Bool = false) -> [Tensor?] {
+                 createGraph: Bool = false, allowUnused: Bool = false) -> [Tensor] {
+    grad(of: output, wrt: inputs, gradient: gradient, retainGraph: createGraph, createGraph: createGraph,
+         allowUnused: allowUnused)
+}
+
+/// Computes and returns the gradients of `output` with respect to `inputs`,
+/// choosing whether the graph is kept for another pass.
+///
+/// - Parameters:
+///   - output: The tensor to differentiate.
+///   - inputs: The tensors to differentiate with respect to.
+///   - gradient: The gradient with respect to `output`; required unless it has one element.
+///   - retainGraph: Keeps saved values for another backward pass (without it, the default is `createGraph`).
+///   - createGraph: Records the computation, so the results can be differentiated again.
+///   - allowUnused: Returns zeros for inputs the output does not depend on, instead of stopping.
+/// - Returns: One gradient per input, shaped like it.
+public func grad(of output: Tensor, wrt inputs: [Tensor], gradient: Tensor? = nil, retainGraph: Bool,
+                 createGraph: Bool = false, allowUnused: Bool = false) -> [Tensor] {
     for input in inputs {
         check(input.requiresGrad, "grad", "One of the differentiated Tensors does not require grad")
     }
     let seed = output.rootGradient(gradient, op: "grad")
-    return Engine.run(roots: [output], grads: [seed], targets: inputs,
-                      retainGraph: retainGraph ?? createGraph, createGraph: createGraph, allowUnused: allowUnused)
+    let captured = Engine.run(roots: [output], grads: [seed], targets: inputs, accumulate: false,
+                              retainGraph: retainGraph, createGraph: createGraph)
+    return zip(inputs, captured).enumerated().map { i, pair in
+        if let g = pair.1 { return g }
+        check(allowUnused, "grad", "The differentiated Tensor at index \(i) appears to not have been used in the graph. Set allowUnused: true if this is the desired behavior.")
+        return Tensor.zeros(like: pair.0)
+    }
 }
 
 // MARK: Recording primitives
@@ -138,6 +196,8 @@ extension Tensor {
         saved?.needsGradMask = mask
         let node = Node(name: name, inputs: slots, saved: saved, rule: rule)
         saved?.node = node
+        // Anomaly mode: remember the forward call (one relaxed atomic load when off).
+        if AnomalyMode.isEnabled { node.extrasOrNew.forwardTrace = ForwardTrace.capture() }
         result.gradNode = node
         return result
     }

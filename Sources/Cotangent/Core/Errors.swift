@@ -6,7 +6,8 @@
 /// expression; bad files and user data throw Swift errors instead.
 @usableFromInline
 func fail(_ op: String, _ message: String) -> Never {
-    fatalError(op.isEmpty ? message : "\(op): \(message)", file: "Cotangent", line: 0)
+    // anomalyReport() is empty except while a backward pass runs in anomaly mode.
+    fatalError((op.isEmpty ? message : "\(op): \(message)") + anomalyReport(), file: "Cotangent", line: 0)
 }
 
 /// Checks a programmer-error condition; see ``fail(_:_:)``.

@@ -41,6 +41,8 @@ public final class Tensor {
     var isWrappedNumber = false
     /// Cached AccumulateGrad node, for `gradFn.nextFunctions` (weak: the node holds the leaf).
     weak var accumulatorNode: Node?
+    /// Hooks registered on this leaf (`registerHook`, `registerPostAccumulateGradHook`); nil for almost all tensors.
+    var leafHooks: LeafHooks?
 
     init(storage: Storage, shape: [Int], strides: [Int], offset: Int, dtype: DType, viewOf base: Tensor? = nil) {
         self.storage = storage

@@ -6,7 +6,7 @@ public final class SiLU: Module {
     public var isTraining = true
     /// Creates the layer.
     public init() {}
-    public func callAsFunction(_ input: Tensor) -> Tensor { silu(input) }
+    public func forward(_ input: Tensor) -> Tensor { silu(input) }
 }
 
 /// `x · tanh(softplus(x))` elementwise (PyTorch's `nn.Mish`); see ``mish(_:)``.
@@ -14,7 +14,7 @@ public final class Mish: Module {
     public var isTraining = true
     /// Creates the layer.
     public init() {}
-    public func callAsFunction(_ input: Tensor) -> Tensor { mish(input) }
+    public func forward(_ input: Tensor) -> Tensor { mish(input) }
 }
 
 /// `log(sigmoid(x))` elementwise (PyTorch's `nn.LogSigmoid`); see ``logSigmoid(_:)``.
@@ -22,7 +22,7 @@ public final class LogSigmoid: Module {
     public var isTraining = true
     /// Creates the layer.
     public init() {}
-    public func callAsFunction(_ input: Tensor) -> Tensor { logSigmoid(input) }
+    public func forward(_ input: Tensor) -> Tensor { logSigmoid(input) }
 }
 
 /// A piecewise-linear sigmoid (PyTorch's `nn.Hardsigmoid`); see ``hardsigmoid(_:)``.
@@ -30,7 +30,7 @@ public final class Hardsigmoid: Module {
     public var isTraining = true
     /// Creates the layer.
     public init() {}
-    public func callAsFunction(_ input: Tensor) -> Tensor { hardsigmoid(input) }
+    public func forward(_ input: Tensor) -> Tensor { hardsigmoid(input) }
 }
 
 /// `x · relu6(x + 3) / 6` (PyTorch's `nn.Hardswish`); see ``hardswish(_:)``.
@@ -38,7 +38,7 @@ public final class Hardswish: Module {
     public var isTraining = true
     /// Creates the layer.
     public init() {}
-    public func callAsFunction(_ input: Tensor) -> Tensor { hardswish(input) }
+    public func forward(_ input: Tensor) -> Tensor { hardswish(input) }
 }
 
 /// The self-normalising ELU (PyTorch's `nn.SELU`); see ``selu(_:)``.
@@ -46,7 +46,7 @@ public final class SELU: Module {
     public var isTraining = true
     /// Creates the layer.
     public init() {}
-    public func callAsFunction(_ input: Tensor) -> Tensor { selu(input) }
+    public func forward(_ input: Tensor) -> Tensor { selu(input) }
 }
 
 /// `min(max(x, 0), 6)` (PyTorch's `nn.ReLU6`); see ``relu6(_:)``.
@@ -54,7 +54,7 @@ public final class ReLU6: Module {
     public var isTraining = true
     /// Creates the layer.
     public init() {}
-    public func callAsFunction(_ input: Tensor) -> Tensor { relu6(input) }
+    public func forward(_ input: Tensor) -> Tensor { relu6(input) }
 }
 
 /// `x / (1 + |x|)` (PyTorch's `nn.Softsign`); see ``softsign(_:)``.
@@ -62,7 +62,7 @@ public final class Softsign: Module {
     public var isTraining = true
     /// Creates the layer.
     public init() {}
-    public func callAsFunction(_ input: Tensor) -> Tensor { softsign(input) }
+    public func forward(_ input: Tensor) -> Tensor { softsign(input) }
 }
 
 /// `x` where positive, `negativeSlope · x` elsewhere (PyTorch's `nn.LeakyReLU`); see ``leakyRelu(_:negativeSlope:)``.
@@ -76,7 +76,7 @@ public final class LeakyReLU: Module {
     public init(negativeSlope: Double = 0.01) {
         self.negativeSlope = negativeSlope
     }
-    public func callAsFunction(_ input: Tensor) -> Tensor { leakyRelu(input, negativeSlope: negativeSlope) }
+    public func forward(_ input: Tensor) -> Tensor { leakyRelu(input, negativeSlope: negativeSlope) }
     public var extraDescription: String { "negative_slope=\(negativeSlope)" }
 }
 
@@ -91,7 +91,7 @@ public final class ELU: Module {
     public init(alpha: Double = 1.0) {
         self.alpha = alpha
     }
-    public func callAsFunction(_ input: Tensor) -> Tensor { elu(input, alpha: alpha) }
+    public func forward(_ input: Tensor) -> Tensor { elu(input, alpha: alpha) }
     public var extraDescription: String { "alpha=\(alpha)" }
 }
 
@@ -106,7 +106,7 @@ public final class CELU: Module {
     public init(alpha: Double = 1.0) {
         self.alpha = alpha
     }
-    public func callAsFunction(_ input: Tensor) -> Tensor { celu(input, alpha: alpha) }
+    public func forward(_ input: Tensor) -> Tensor { celu(input, alpha: alpha) }
     public var extraDescription: String { "alpha=\(alpha)" }
 }
 
@@ -126,7 +126,7 @@ public final class Softplus: Module {
         self.beta = beta
         self.threshold = threshold
     }
-    public func callAsFunction(_ input: Tensor) -> Tensor { softplus(input, beta: beta, threshold: threshold) }
+    public func forward(_ input: Tensor) -> Tensor { softplus(input, beta: beta, threshold: threshold) }
     public var extraDescription: String { "beta=\(beta), threshold=\(threshold)" }
 }
 
@@ -146,7 +146,7 @@ public final class Hardtanh: Module {
         self.minVal = minVal
         self.maxVal = maxVal
     }
-    public func callAsFunction(_ input: Tensor) -> Tensor { hardtanh(input, minVal: minVal, maxVal: maxVal) }
+    public func forward(_ input: Tensor) -> Tensor { hardtanh(input, minVal: minVal, maxVal: maxVal) }
     public var extraDescription: String { "min_val=\(minVal), max_val=\(maxVal)" }
 }
 
@@ -161,7 +161,7 @@ public final class Softmin: Module {
     public init(dim: Int) {
         self.dim = dim
     }
-    public func callAsFunction(_ input: Tensor) -> Tensor { softmin(input, dim: dim) }
+    public func forward(_ input: Tensor) -> Tensor { softmin(input, dim: dim) }
     public var extraDescription: String { "dim=\(dim)" }
 }
 
@@ -176,7 +176,7 @@ public final class GLU: Module {
     public init(dim: Int = -1) {
         self.dim = dim
     }
-    public func callAsFunction(_ input: Tensor) -> Tensor { glu(input, dim: dim) }
+    public func forward(_ input: Tensor) -> Tensor { glu(input, dim: dim) }
     public var extraDescription: String { "dim=\(dim)" }
 }
 /// The parametric ReLU with a learned slope below zero, one for all channels
@@ -197,6 +197,6 @@ public final class PReLU: Module {
         self.numParameters = numParameters
         weight = Tensor.full([numParameters], initialValue, dtype: dtype)
     }
-    public func callAsFunction(_ input: Tensor) -> Tensor { prelu(input, weight: weight) }
+    public func forward(_ input: Tensor) -> Tensor { prelu(input, weight: weight) }
     public var extraDescription: String { "num_parameters=\(numParameters)" }
 }

@@ -5,7 +5,7 @@ public final class ReLU: Module {
     public var isTraining = true
     /// Creates the layer.
     public init() {}
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.relu() }
+    public func forward(_ input: Tensor) -> Tensor { input.relu() }
 }
 
 /// The logistic function `1 / (1 + e^(-x))` elementwise (PyTorch's `nn.Sigmoid`).
@@ -13,7 +13,7 @@ public final class Sigmoid: Module {
     public var isTraining = true
     /// Creates the layer.
     public init() {}
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.sigmoid() }
+    public func forward(_ input: Tensor) -> Tensor { input.sigmoid() }
 }
 
 /// The hyperbolic tangent elementwise (PyTorch's `nn.Tanh`).
@@ -21,7 +21,7 @@ public final class Tanh: Module {
     public var isTraining = true
     /// Creates the layer.
     public init() {}
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.tanh() }
+    public func forward(_ input: Tensor) -> Tensor { input.tanh() }
 }
 
 /// The Gaussian error linear unit `x · Φ(x)` (PyTorch's `nn.GELU`); see ``gelu(_:approximate:)``.
@@ -33,7 +33,7 @@ public final class GELU: Module {
     ///
     /// - Parameter approximate: `.none` (exact, the default) or `.tanh`.
     public init(approximate: GELUApproximation = .none) { self.approximate = approximate }
-    public func callAsFunction(_ input: Tensor) -> Tensor { gelu(input, approximate: approximate) }
+    public func forward(_ input: Tensor) -> Tensor { gelu(input, approximate: approximate) }
     public var extraDescription: String { "approximate='\(approximate.rawValue)'" }
 }
 
@@ -46,7 +46,7 @@ public final class Softmax: Module {
     ///
     /// - Parameter dim: The dimension to normalise (negative counts from the end).
     public init(dim: Int) { self.dim = dim }
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.softmax(dim: dim) }
+    public func forward(_ input: Tensor) -> Tensor { input.softmax(dim: dim) }
     public var extraDescription: String { "dim=\(dim)" }
 }
 
@@ -59,7 +59,7 @@ public final class LogSoftmax: Module {
     ///
     /// - Parameter dim: The dimension to normalise (negative counts from the end).
     public init(dim: Int) { self.dim = dim }
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.logSoftmax(dim: dim) }
+    public func forward(_ input: Tensor) -> Tensor { input.logSoftmax(dim: dim) }
     public var extraDescription: String { "dim=\(dim)" }
 }
 
@@ -80,7 +80,7 @@ public final class Flatten: Module {
         self.startDim = startDim
         self.endDim = endDim
     }
-    public func callAsFunction(_ input: Tensor) -> Tensor {
+    public func forward(_ input: Tensor) -> Tensor {
         // PyTorch's Flatten checks the dims even for a 0-d or 1-d input.
         _ = Shape.normalize(dim: startDim, rank: input.rank, op: "flatten")
         _ = Shape.normalize(dim: endDim, rank: input.rank, op: "flatten")

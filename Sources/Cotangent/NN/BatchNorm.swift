@@ -119,7 +119,7 @@ public class BatchNormBase: Module {
 
     /// Normalises `input` with the batch's statistics in training mode (updating
     /// the running ones) and with the running statistics in evaluation mode.
-    public func callAsFunction(_ input: Tensor) -> Tensor {
+    public func forward(_ input: Tensor) -> Tensor {
         checkInputRank(input)
         materialize(channels: input.shape[1])
         hasRun = true

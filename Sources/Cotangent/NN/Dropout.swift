@@ -37,6 +37,6 @@ public final class Dropout: Module {
         self.p = p
     }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor { dropout(input, p: p, training: isTraining) }
+    public func forward(_ input: Tensor) -> Tensor { dropout(input, p: p, training: isTraining) }
     public var extraDescription: String { "p=\(p), inplace=False" }
 }

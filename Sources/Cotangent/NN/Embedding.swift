@@ -103,7 +103,7 @@ public final class Embedding: Module {
     }
 
     /// The vectors of `input`'s indices: `input.shape + [embeddingDim]`.
-    public func callAsFunction(_ input: Tensor) -> Tensor { embedding(input, weight: weight, paddingIdx: paddingIdx) }
+    public func forward(_ input: Tensor) -> Tensor { embedding(input, weight: weight, paddingIdx: paddingIdx) }
 
     public var extraDescription: String {
         "\(numEmbeddings), \(embeddingDim)" + (paddingIdx.map { ", padding_idx=\($0)" } ?? "")

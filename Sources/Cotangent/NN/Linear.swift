@@ -64,7 +64,7 @@ public class Linear: Module {
     /// - Parameter input: `[..., inFeatures]`.
     /// - Returns: `[..., outFeatures]`; for a matrix input with a bias, one
     ///   `AddmmBackward0` node, as in PyTorch.
-    public func callAsFunction(_ input: Tensor) -> Tensor { linear(input, weight: weight, bias: bias) }
+    public func forward(_ input: Tensor) -> Tensor { linear(input, weight: weight, bias: bias) }
 
     /// Whether the layer adds a bias (also before a lazy layer's first call).
     public var hasBias: Bool { bias != nil || $bias.isUninitializedParameter }
@@ -136,7 +136,7 @@ public final class LazyLinear: Linear {
     public var hasUninitializedParameters: Bool { $weight.isUninitializedParameter || $bias.isUninitializedParameter }
 
     /// Materialises the parameters for `input` at the first call, then applies the layer.
-    public override func callAsFunction(_ input: Tensor) -> Tensor {
+    public override func forward(_ input: Tensor) -> Tensor {
         check(input.rank >= 1, "linear", "both arguments to linear need to be at least 1D, but they are \(input.rank)D and 2D")
         if hasUninitializedParameters {
             // nn.LazyLinear.initialize_parameters, under no-grad.
@@ -148,7 +148,7 @@ public final class LazyLinear: Linear {
             Linear.resetParameters(weight: weight, bias: bias, generator: generator)
         }
         hasRun = true
-        return super.callAsFunction(input)
+        return super.forward(input)
     }
 
     public override var typeName: String { hasRun ? "Linear" : "LazyLinear" }

@@ -18,7 +18,7 @@
 /// final class FixedHiddenMLP: Module {                 // D2L 6.1
 ///     let randWeight = Tensor.rand(20, 20)             // a constant: not a parameter
 ///     let linear = Linear(20, 20)
-///     func callAsFunction(_ x: Tensor) -> Tensor {
+///     func forward(_ x: Tensor) -> Tensor {
 ///         var x = linear(x)
 ///         x = (x.mm(randWeight) + 1).relu()
 ///         x = linear(x)
@@ -31,9 +31,16 @@
 ///
 /// Parameters and buffers are ordered as in PyTorch: a module's own, in
 /// declaration order, then each sub-module's, depth first.
+///
+/// As in PyTorch, a module implements ``forward(_:)`` and is called as a
+/// function (`model(x)`), which also runs the hooks registered on it
+/// (``registerForwardHook(_:)`` and the others in `ModuleHooks.swift`).
 public protocol Module: AnyObject, CustomStringConvertible {
-    /// Runs the module on `input` (PyTorch's `forward`).
-    func callAsFunction(_ input: Tensor) -> Tensor
+    /// Computes the module's output (PyTorch's `forward`).
+    ///
+    /// Implement it, but call the module itself (`model(x)`): that runs
+    /// `forward` together with the module's hooks.
+    func forward(_ input: Tensor) -> Tensor
 
     /// Whether the module is in training mode (PyTorch's `training`); see ``train(_:)``.
     ///
@@ -107,6 +114,11 @@ protocol BufferSlotKind { var isPersistent: Bool { get } }
 extension Buffer: BufferSlotKind { var isPersistent: Bool { persistent } }
 
 extension Module {
+    /// Runs the module on `input`: its forward pre-hooks, ``forward(_:)``, its
+    /// forward hooks, and, when it has backward hooks, the nodes that run them
+    /// (PyTorch's `Module.__call__`).
+    public func callAsFunction(_ input: Tensor) -> Tensor { callWithHooks(input) }
+
     /// Reports the first sub-module's mode, or `true` for a module without any;
     /// setting it does nothing (``train(_:)`` sets the sub-modules' own flags).
     public var isTraining: Bool {

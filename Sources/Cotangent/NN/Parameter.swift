@@ -72,7 +72,7 @@ public class ModuleTensorSlot {
 ///     @Parameter var bias: Tensor?                // nil: no bias, as PyTorch's `None`
 ///     let scale = Tensor.rand(4)                  // a constant: not a parameter
 ///     init() { weight = Tensor.randn(4, 4); bias = Tensor.zeros(4) }
-///     func callAsFunction(_ x: Tensor) -> Tensor { x.mm(weight) * scale + bias! }
+///     func forward(_ x: Tensor) -> Tensor { x.mm(weight) * scale + bias! }
 /// }
 /// print(Affine().$weight)   // Parameter containing:\ntensor([[...]], requires_grad=True)
 /// ```

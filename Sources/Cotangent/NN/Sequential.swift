@@ -36,7 +36,7 @@ public final class Sequential: Module {
     public init(_ layers: [any Module]) { self.layers = layers }
 
     /// Runs each layer on the previous layer's output.
-    public func callAsFunction(_ input: Tensor) -> Tensor {
+    public func forward(_ input: Tensor) -> Tensor {
         layers.reduce(input) { x, layer in layer(x) }
     }
 
