@@ -6,6 +6,13 @@
 #include <string.h>
 
 static _Atomic(const ct_kernel_table *) ct_table = NULL;
+// A table forced by ct_set_simd_level for the calling thread (and the pool
+// workers running its chunks), or NULL: tests switch instruction sets without
+// changing what other threads compute.
+static _Thread_local const ct_kernel_table *ct_table_local = NULL;
+
+const ct_kernel_table *ct_kernels_local(void) { return ct_table_local; }
+void ct_kernels_set_local(const ct_kernel_table *t) { ct_table_local = t; }
 
 static int32_t ct_cpu_level(void) {
 #if defined(__x86_64__)
@@ -37,6 +44,7 @@ static int32_t ct_level_of(const ct_kernel_table *t) {
 }
 
 const ct_kernel_table *ct_kernels(void) {
+    if (ct_table_local) return ct_table_local;
     const ct_kernel_table *t = atomic_load_explicit(&ct_table, memory_order_acquire);
     if (t) return t;
     int32_t level = ct_cpu_level();
@@ -51,9 +59,13 @@ const ct_kernel_table *ct_kernels(void) {
 }
 
 int32_t ct_set_simd_level(int32_t level) {
+    if (level < 0) {
+        ct_table_local = NULL;
+        return ct_level_of(ct_kernels());
+    }
     int32_t cpu = ct_cpu_level();
-    if (level < 0 || level > cpu) level = cpu;
-    atomic_store(&ct_table, ct_table_for(level));
+    if (level > cpu) level = cpu;
+    ct_table_local = ct_table_for(level);
     return level;
 }
 

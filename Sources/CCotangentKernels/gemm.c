@@ -33,19 +33,23 @@
 // 2048^3 277 vs 298. On one thread OpenBLAS is ahead at every size.
 #define CT_GEMM_BLAS_MIN (1LL << 24)
 
-// The threshold in effect: -1 = the default (decided at first use).
-static _Atomic int64_t ct_gemm_blas_threshold = -1;
+// The threshold in effect on the calling thread: -1 = the default (decided
+// at first use). Thread-local, so a test that forces one path cannot change
+// the results of work on other threads.
+static _Thread_local int64_t ct_gemm_blas_threshold = -1;
 // The path the calling thread's latest ct_gemm took (NULL before any).
 static _Thread_local const char *ct_gemm_last_backend;
 
 static int64_t ct_gemm_blas_min(void) {
-    int64_t t = atomic_load_explicit(&ct_gemm_blas_threshold, memory_order_relaxed);
+    int64_t t = ct_gemm_blas_threshold;
     if (t >= 0) return t;
     return ct_blas_preferred() ? CT_GEMM_BLAS_MIN : INT64_MAX;
 }
 
 int64_t ct_gemm_set_blas_threshold(int64_t macs) {
-    return atomic_exchange(&ct_gemm_blas_threshold, macs < 0 ? -1 : macs);
+    int64_t previous = ct_gemm_blas_threshold;
+    ct_gemm_blas_threshold = macs < 0 ? -1 : macs;
+    return previous;
 }
 
 static const char *ct_gemm_own_name(void) {

@@ -93,6 +93,10 @@ typedef struct {
 
 /// The table in effect (chosen at first use; see ct_set_simd_level).
 const ct_kernel_table *ct_kernels(void);
+/// The calling thread's forced table (NULL if none), and setting it (the pool
+/// hands a caller's table to the workers that run its chunks).
+const ct_kernel_table *ct_kernels_local(void);
+void ct_kernels_set_local(const ct_kernel_table *t);
 
 extern const ct_kernel_table ct_kernels_generic;
 #if defined(__x86_64__)

@@ -28,7 +28,15 @@ void ct_set_num_threads(int32_t n) {
     ct_blas_set_threads(n);
 }
 
+// A thread count for the calling thread only (0: none), for tests.
+static _Thread_local int32_t ct_local_threads = 0;
+
+void ct_set_local_num_threads(int32_t n) {
+    ct_local_threads = n < 1 ? 0 : (n > CT_MAX_CHUNKS ? CT_MAX_CHUNKS : n);
+}
+
 int32_t ct_get_num_threads(void) {
+    if (ct_local_threads > 0) return ct_local_threads;
     int32_t n = atomic_load_explicit(&ct_num_threads, memory_order_relaxed);
     if (n == 0) {
         int32_t d = ct_default_threads();
@@ -66,6 +74,7 @@ static struct {
     void *ctx;
     int64_t n;
     int32_t nchunks;
+    const ct_kernel_table *table;  // the caller's forced kernel table, or NULL
 } pool = {
     .job_lock = PTHREAD_MUTEX_INITIALIZER,
     .sleep_lock = PTHREAD_MUTEX_INITIALIZER,
@@ -115,7 +124,9 @@ static void *ct_worker(void *arg) {
             break;
         }
         seen = g;
+        ct_kernels_set_local(pool.table);
         ct_run_chunks(g);
+        ct_kernels_set_local(NULL);
     }
     return NULL;
 }
@@ -170,6 +181,7 @@ void ct_parallel_chunks(int64_t n, int32_t k, ct_chunk_fn fn, void *ctx) {
     pool.ctx = ctx;
     pool.n = n;
     pool.nchunks = k;
+    pool.table = ct_kernels_local();
     atomic_store_explicit(&pool.done, 0, memory_order_relaxed);
     const uint64_t gen = atomic_load(&pool.generation) + 1;
     atomic_store_explicit(&pool.claim, (gen & 0xffffffffu) << 32, memory_order_release);

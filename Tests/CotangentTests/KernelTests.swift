@@ -12,16 +12,17 @@ import Glibc
 
 /// Runs `body` once per available SIMD level and thread count, restoring the defaults.
 private func forEachBackend(threads: [Int32] = [1, 2], _ body: (String) throws -> Void) rethrows {
-    let defaultThreads = ct_get_num_threads()
+    // Both overrides are the calling thread's own: other tests running at
+    // the same time keep their instruction set and thread count.
     defer {
         ct_set_simd_level(-1)
-        ct_set_num_threads(defaultThreads)
+        ct_set_local_num_threads(0)
     }
     let best = ct_set_simd_level(-1)
     for level in stride(from: best, through: 0, by: -1) {
         ct_set_simd_level(level)
         for t in threads {
-            ct_set_num_threads(t)
+            ct_set_local_num_threads(t)
             try body("\(String(cString: ct_simd_name())) x\(t)")
         }
     }
@@ -63,13 +64,19 @@ private func ulpError(_ got: Double, _ want: Float80) -> Double {
     // MARK: Threads
 
     @Test func threadCountSetting() {
-        let before = ct_get_num_threads()
-        #expect(before >= 1)
-        ct_set_num_threads(3)
+        let global = ct_get_num_threads()
+        #expect(global >= 1)
+        ct_set_local_num_threads(3)
         #expect(ct_get_num_threads() == 3)
-        ct_set_num_threads(0)
-        #expect(ct_get_num_threads() == 1)
-        ct_set_num_threads(before)
+        // Another thread still sees the global count.
+        final class Seen: @unchecked Sendable { var count: Int32 = 0 }
+        let seen = Seen()
+        let thread = Thread { seen.count = ct_get_num_threads() }
+        thread.start()
+        while !thread.isFinished { usleep(1000) }
+        #expect(seen.count == global)
+        ct_set_local_num_threads(0)
+        #expect(ct_get_num_threads() == global)
     }
 
     // MARK: Elementwise
@@ -706,9 +713,8 @@ private func ulpError(_ got: Double, _ want: Float80) -> Double {
         let library = String(cString: ct_gemm_backend_name())
         #expect(library.contains("blas"), "\(library)")
         for threads: Int32 in [1, 2] {
-            let before = ct_get_num_threads()
-            ct_set_num_threads(threads)
-            defer { ct_set_num_threads(before) }
+            ct_set_local_num_threads(threads)
+            defer { ct_set_local_num_threads(0) }
             let failures = c32.filter { !$0.1.run(CT_F32) }.map(\.0) + c64.filter { !$0.1.run(CT_F64) }.map(\.0)
             #expect(failures.isEmpty, "\(library) x\(threads): \(failures.prefix(5))")
             #expect(String(cString: ct_gemm_backend_name()) == library)

@@ -812,6 +812,47 @@ case("Tensor.meshgrid([a, b], indexing: .ij)", lambda a, b: torch.meshgrid(a, b,
 case("Tensor.meshgrid([a, b], indexing: .xy)", lambda a, b: torch.meshgrid(a, b, indexing="xy"), [f64(3), f64(2)])
 case("Tensor.meshgrid([a, b], indexing: .xy)", lambda a, b: torch.meshgrid(a, b, indexing="xy"), [f64(3), f64()], "0-d")
 
+# Sorting and selection (values distinct unless a case says "ties").
+srt = lambda r: [r.values, r.indices]
+case("x.sorted()", lambda x: srt(x.sort()), [f64(2, 5)])
+case("x.sorted()", lambda x: srt(x.sort()), [f32(2, 5)], "float32")
+case("x.sorted()", lambda x: srt(x.sort()), [vec([1.0, 0.0, 1.0, nan, 0.0, 2.0, -inf])], "ties and nan")
+case("x.sorted()", lambda x: srt(x.sort()), [i64(7, values=[3.0, -1.0, 3.0, 0.0, 2.0, -1.0, 5.0])], "int64")
+case("x.sorted()", lambda x: srt(x.sort()), [f64()], "0-d")
+case("x.sorted()", lambda x: srt(x.sort()), [f64(0, 3)], "empty")
+case("x.sorted(dim: 0, descending: true)", lambda x: srt(x.sort(0, descending=True)), [f64(4, 3)])
+case("x.sorted(dim: 0, descending: true, stable: true)", lambda x: srt(x.sort(dim=0, descending=True, stable=True)),
+     [mat([[1.0, nan], [0.0, 2.0], [1.0, nan], [2.0, 2.0]])], "ties and nan")
+case("x.argsort(dim: 1)", lambda x: x.argsort(1), [f64(3, 4)])
+case("x.argsort(dim: 1, descending: true)", lambda x: x.argsort(1, descending=True), [f32(3, 4)])
+case("x.topk(2)", lambda x: srt(x.topk(2)), [f64(3, 5)])
+case("x.topk(2)", lambda x: srt(x.topk(2)), [f32(3, 5)], "float32")
+case("x.topk(2)", lambda x: srt(x.topk(2)), [vec([1.0, nan, 3.0, -1.0])], "nan")
+case("x.topk(3, dim: 0, largest: false)", lambda x: srt(x.topk(3, 0, largest=False)), [f64(4, 3)])
+case("x.topk(3, dim: 0, largest: false)", lambda x: srt(x.topk(3, 0, largest=False)), [i64(4, 3)], "int64")
+case("x.kthvalue(2)", lambda x: srt(x.kthvalue(2)), [f64(3, 4)])
+case("x.kthvalue(2)", lambda x: srt(x.kthvalue(2)), [f32(5)], "1-d")
+case("x.kthvalue(2, dim: 0, keepDim: true)", lambda x: srt(x.kthvalue(2, 0, keepdim=True)), [f64(3, 4)])
+case("x.median()", lambda x: x.median(), [f64(3, 4)])
+case("x.median()", lambda x: x.median(), [vec([1.0, 2.0, 2.0, 1.0])], "ties")
+case("x.median()", lambda x: x.median(), [vec([1.0, nan, 3.0])], "nan")
+case("x.median()", lambda x: x.median(), [f32(5)], "float32")
+case("x.median(dim: 1)", lambda x: srt(x.median(1)), [f64(3, 4)])
+case("x.median(dim: 1)", lambda x: srt(x.median(1)), [mat([[1.0, nan, 3.0], [2.0, 1.0, 0.0]])], "nan")
+case("x.median(dim: 0, keepDim: true)", lambda x: srt(x.median(0, keepdim=True)), [f64(3, 4)])
+case("x.mode()", lambda x: srt(x.mode()), [mat([[3.0, 1.0, 2.0, 1.0, 3.0], [0.5, 0.5, 2.0, 2.0, 2.0]])])
+case("x.mode()", lambda x: srt(x.mode()), [i64(2, 4, values=[1.0, 2.0, 2.0, 1.0, 4.0, 4.0, 4.0, 0.0])], "int64")
+case("x.mode(dim: 0, keepDim: true)", lambda x: srt(x.mode(0, keepdim=True)), [mat([[1.0, 2.0], [1.0, 3.0], [2.0, 3.0]])])
+uq = lambda x: list(torch.unique(x, return_inverse=True, return_counts=True))
+case("x.unique(returnInverse: true, returnCounts: true)", uq, [i64(2, 4, values=[3.0, 1.0, 2.0, 1.0, 3.0, 3.0, -1.0, 2.0])])
+case("x.unique(returnInverse: true, returnCounts: true)", uq, [vec([0.5, -1.0, 0.5, 2.0])], "float64")
+case("x.unique(returnInverse: true, returnCounts: true)", uq, [f64(0)], "empty")
+case("Tensor.searchsorted(a, b)", lambda a, b: torch.searchsorted(a, b), [vec([1.0, 3.0, 5.0, 7.0, 9.0]), mat([[3.0, 6.0, 9.0], [3.0, 6.0, 10.0]])])
+case("Tensor.searchsorted(a, b)", lambda a, b: torch.searchsorted(a, b), [mat([[1.0, 3.0, 5.0], [2.0, 4.0, 6.0]]), mat([[3.0], [5.0]])], "rows")
+case("Tensor.searchsorted(a, b, right: true)", lambda a, b: torch.searchsorted(a, b, right=True), [vec([1.0, 3.0, 5.0, 7.0, 9.0]), vec([3.0, 6.0, 9.0, 0.0])])
+case("x.bucketize(b)", lambda x, b: torch.bucketize(x, b), [mat([[3.0, 6.0, 9.0], [3.0, 6.0, 10.0]]), vec([1.0, 3.0, 5.0, 7.0, 9.0])])
+case("x.bucketize(b, right: true)", lambda x, b: torch.bucketize(x, b, right=True), [i64(3, values=[3.0, 6.0, 9.0]), i64(5, values=[1.0, 3.0, 5.0, 7.0, 9.0])])
+
 
 def put(i_first=False):
     def f(x, i, v):

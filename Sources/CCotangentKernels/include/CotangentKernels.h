@@ -98,6 +98,18 @@ bool ct_scatter(ct_dtype dtype, ct_scatter_reduce reduce, int32_t ndim, const in
                 const int64_t *index_strides, const void *values, const int64_t *value_strides,
                 int64_t *counts, const int64_t *count_strides, int64_t *bad_index);
 
+// MARK: Sorting
+
+/// Sorts each of `m` contiguous rows of `n` elements (NaN above every number;
+/// equal elements keep their order, ascending and descending), writing the
+/// values (if `values` is not NULL) and the original positions, row by row.
+void ct_sort(ct_dtype dtype, int64_t m, int64_t n, const void *x, void *values, int64_t *indices, bool descending);
+
+/// The `k` largest (or smallest) elements of each row, in sorted order, as
+/// ct_sort would list them first, in O(n + k log k) per row (quickselect).
+void ct_topk(ct_dtype dtype, int64_t m, int64_t n, int64_t k, const void *x, void *values, int64_t *indices,
+             bool largest);
+
 // MARK: Reductions
 
 typedef enum { CT_SUM, CT_PROD, CT_MAX, CT_MIN, CT_ALL, CT_ANY } ct_reduce_op;
@@ -142,7 +154,12 @@ void ct_gemm(ct_dtype dtype, int64_t M, int64_t N, int64_t K, double alpha,
 
 /// Sets the number of threads kernels may use (1 = no threading).
 void ct_set_num_threads(int32_t n);
+/// The thread count in effect on the calling thread.
 int32_t ct_get_num_threads(void);
+/// Overrides the thread count for work started from the calling thread only
+/// (0 removes the override), so a test can vary it without changing what
+/// other threads compute.
+void ct_set_local_num_threads(int32_t n);
 
 // MARK: Backends
 
@@ -150,8 +167,9 @@ int32_t ct_get_num_threads(void);
 int32_t ct_simd_level(void);
 /// Its name: "generic", "avx2" or "avx512".
 const char *ct_simd_name(void);
-/// Forces an instruction set (for tests and benchmarks), capped at what the CPU
-/// supports; a negative level restores the best one. Returns the level in effect.
+/// Forces an instruction set (for tests and benchmarks) for work started from
+/// the calling thread, capped at what the CPU supports; a negative level
+/// removes the override. Returns the level in effect.
 int32_t ct_set_simd_level(int32_t level);
 
 /// 1 if an external CBLAS is loaded (COTANGENT_BLAS: unset or "auto" tries
@@ -165,8 +183,8 @@ int32_t ct_blas_active(void);
 /// path a large float32 GEMM would take.
 const char *ct_gemm_backend_name(void);
 
-/// Sets the size (M * N * K multiply-adds) from which float GEMMs go to the
-/// loaded CBLAS: 0 sends every expressible one there (for tests), a negative
+/// Sets, for the calling thread, the size (M * N * K multiply-adds) from which
+/// float GEMMs go to the loaded CBLAS: 0 sends every expressible one there (for tests), a negative
 /// value restores the default. By default only an explicitly named library, or
 /// an OpenBLAS whose kernels match this CPU's vector width, is used, and only
 /// for products where it measured faster than ours. Returns the previous value

@@ -148,7 +148,7 @@ public enum Primitives {
     public static let composites: Set<String> = [
         "square", "softsign", "softmin", "relu6", "selu", "outer", "matmul", "flattened", "narrowed", "t",
         "cloned", "chunked", "MSELoss", "takeAlongDim", "tiled", "repeatInterleave", "movedim", "swapaxes",
-        "unflattened", "broadcast", "meshgrid",
+        "unflattened", "broadcast", "meshgrid", "argsort", "bucketize",
     ]
 
     /// The operators of the op table's keys, by the primitive that implements them.
@@ -215,6 +215,11 @@ public enum Primitives {
             ("diagonal", ["DiagonalBackward0", "DiagonalBackwardBackward0"]), ("diagEmbed", ["DiagEmbedBackward0"]),
             ("diag", ["DiagonalBackward0_copy"]), ("trace", ["TraceBackward0"]),
             ("unbind", ["UnbindBackward0", "UnbindBackwardBackward0"]),
+        ]),
+        ("sorting", [
+            ("sorted", ["SortBackward0", "SortBackward1"]), ("topk", ["TopkBackward0"]), ("kthvalue", ["KthvalueBackward0"]),
+            ("median", ["MedianBackward0", "MedianBackward1"]), ("mode", ["ModeBackward0"]),
+            ("unique", ["Unique2Backward0"]), ("searchsorted", []),
         ]),
         ("indexing", [
             ("index", ["IndexBackward0"]), ("indexPut", ["IndexPutBackward0"]), ("indexSelect", ["IndexSelectBackward0"]),

@@ -1,0 +1,140 @@
+// Sorting and selection along the last axis of contiguous rows (torch.sort,
+// argsort, topk, kthvalue, median). Elements are (value, index) pairs compared
+// by value, NaN above everything (as PyTorch orders it), then by index, so
+// the order is total: any algorithm gives the stable result, and equal values
+// keep their original order both ascending and descending, as PyTorch's
+// stable sort does.
+#include "internal.h"
+#include <stdlib.h>
+#include <string.h>
+
+// BEFORE(a, b): whether pair a goes before pair b.
+#define CT_ASC(a, b)                                                                   \
+    (((a).v == (a).v && (b).v != (b).v) || (a).v < (b).v ||                            \
+     ((((a).v == (b).v) || ((a).v != (a).v && (b).v != (b).v)) && (a).i < (b).i))
+#define CT_DESC(a, b)                                                                  \
+    (((a).v != (a).v && (b).v == (b).v) || (a).v > (b).v ||                            \
+     ((((a).v == (b).v) || ((a).v != (a).v && (b).v != (b).v)) && (a).i < (b).i))
+
+#define CT_DEFINE_SORT(SFX, T)                                                         \
+    typedef struct { T v; int64_t i; } ct_pair_##SFX;                                  \
+    /* Bottom-up merge sort of p[0..n) using tmp; returns the buffer holding the result. */ \
+    static ct_pair_##SFX *ct_msort_##SFX(ct_pair_##SFX *p, ct_pair_##SFX *tmp, int64_t n, bool desc) { \
+        /* Insertion sort of runs of 16 first. */                                      \
+        for (int64_t s = 0; s < n; s += 16) {                                          \
+            int64_t e = s + 16 < n ? s + 16 : n;                                       \
+            for (int64_t j = s + 1; j < e; j++) {                                      \
+                ct_pair_##SFX key = p[j];                                              \
+                int64_t k = j - 1;                                                     \
+                while (k >= s && (desc ? CT_DESC(key, p[k]) : CT_ASC(key, p[k]))) { p[k + 1] = p[k]; k--; } \
+                p[k + 1] = key;                                                        \
+            }                                                                          \
+        }                                                                              \
+        ct_pair_##SFX *src = p, *dst = tmp;                                            \
+        for (int64_t w = 16; w < n; w *= 2) {                                          \
+            for (int64_t s = 0; s < n; s += 2 * w) {                                   \
+                int64_t mid = s + w < n ? s + w : n, e = s + 2 * w < n ? s + 2 * w : n; \
+                int64_t a = s, b = mid, o = s;                                         \
+                while (a < mid && b < e) {                                             \
+                    bool takeB = desc ? CT_DESC(src[b], src[a]) : CT_ASC(src[b], src[a]); \
+                    dst[o++] = takeB ? src[b++] : src[a++];                            \
+                }                                                                      \
+                while (a < mid) dst[o++] = src[a++];                                   \
+                while (b < e) dst[o++] = src[b++];                                     \
+            }                                                                          \
+            ct_pair_##SFX *t = src; src = dst; dst = t;                                \
+        }                                                                              \
+        return src;                                                                    \
+    }                                                                                  \
+    /* Puts the k first pairs (in sort order) in p[0..k), in no order (quickselect). */ \
+    static void ct_select_##SFX(ct_pair_##SFX *p, int64_t n, int64_t k, bool desc) {   \
+        int64_t lo = 0, hi = n - 1;                                                    \
+        while (hi > lo) {                                                              \
+            /* Median of three as the pivot. */                                        \
+            int64_t mid = lo + (hi - lo) / 2;                                          \
+            ct_pair_##SFX a = p[lo], b = p[mid], c = p[hi], pivot;                     \
+            bool ab = desc ? CT_DESC(a, b) : CT_ASC(a, b);                             \
+            bool bc = desc ? CT_DESC(b, c) : CT_ASC(b, c);                             \
+            bool ac = desc ? CT_DESC(a, c) : CT_ASC(a, c);                             \
+            pivot = ab ? (bc ? b : (ac ? c : a)) : (ac ? a : (bc ? c : b));            \
+            int64_t i = lo, j = hi;                                                    \
+            while (i <= j) {                                                           \
+                while (desc ? CT_DESC(p[i], pivot) : CT_ASC(p[i], pivot)) i++;         \
+                while (desc ? CT_DESC(pivot, p[j]) : CT_ASC(pivot, p[j])) j--;         \
+                if (i <= j) { ct_pair_##SFX t = p[i]; p[i] = p[j]; p[j] = t; i++; j--; } \
+            }                                                                          \
+            if (k - 1 <= j) hi = j;                                                    \
+            else if (k - 1 >= i) lo = i;                                               \
+            else return;                                                               \
+        }                                                                              \
+    }
+
+CT_DEFINE_SORT(f32, float)
+CT_DEFINE_SORT(f64, double)
+CT_DEFINE_SORT(i32, int32_t)
+CT_DEFINE_SORT(i64, int64_t)
+CT_DEFINE_SORT(u8, uint8_t)
+
+typedef struct {
+    ct_dtype dtype;
+    int64_t n, k;
+    const char *x;
+    char *values;
+    int64_t *indices;
+    bool desc, select;
+} ct_sort_ctx;
+
+#define CT_SORT_ROW(SFX, T)                                                            \
+    {                                                                                  \
+        const T *xr = (const T *)c->x + r * c->n;                                      \
+        ct_pair_##SFX *p = (ct_pair_##SFX *)buf, *tmp = p + c->n;                      \
+        for (int64_t j = 0; j < c->n; j++) { p[j].v = xr[j]; p[j].i = j; }             \
+        ct_pair_##SFX *sorted;                                                         \
+        if (c->select) {                                                               \
+            ct_select_##SFX(p, c->n, c->k, c->desc);                                   \
+            sorted = ct_msort_##SFX(p, tmp, c->k, c->desc);                            \
+        } else {                                                                       \
+            sorted = ct_msort_##SFX(p, tmp, c->n, c->desc);                            \
+        }                                                                              \
+        T *vr = c->values ? (T *)c->values + r * c->k : NULL;                          \
+        int64_t *ir = c->indices + r * c->k;                                           \
+        for (int64_t j = 0; j < c->k; j++) {                                           \
+            if (vr) vr[j] = sorted[j].v;                                               \
+            ir[j] = sorted[j].i;                                                       \
+        }                                                                              \
+    }
+
+static void ct_sort_rows(void *arg, int64_t begin, int64_t end, int32_t chunk) {
+    (void)chunk;
+    const ct_sort_ctx *c = (const ct_sort_ctx *)arg;
+    // Pairs of at most 16 bytes, twice (the merge buffer).
+    char *buf = malloc((size_t)(c->n > 0 ? c->n : 1) * 2 * 16);
+    if (!buf) abort();
+    for (int64_t r = begin; r < end; r++) {
+        switch (c->dtype) {
+        case CT_F32: CT_SORT_ROW(f32, float) break;
+        case CT_F64: CT_SORT_ROW(f64, double) break;
+        case CT_I32: CT_SORT_ROW(i32, int32_t) break;
+        case CT_I64: CT_SORT_ROW(i64, int64_t) break;
+        case CT_BOOL: CT_SORT_ROW(u8, uint8_t) break;
+        }
+    }
+    free(buf);
+}
+
+static void ct_sort_run(ct_sort_ctx *c, int64_t m) {
+    if (m == 0 || c->k == 0) return;
+    int64_t grain = (1 << 16) / (c->n > 0 ? c->n : 1);
+    ct_parallel_for(m, grain < 1 ? 1 : grain, ct_sort_rows, c);
+}
+
+void ct_sort(ct_dtype dtype, int64_t m, int64_t n, const void *x, void *values, int64_t *indices, bool descending) {
+    ct_sort_ctx c = {dtype, n, n, (const char *)x, (char *)values, indices, descending, false};
+    ct_sort_run(&c, m);
+}
+
+void ct_topk(ct_dtype dtype, int64_t m, int64_t n, int64_t k, const void *x, void *values, int64_t *indices,
+             bool largest) {
+    ct_sort_ctx c = {dtype, n, k, (const char *)x, (char *)values, indices, largest, true};
+    ct_sort_run(&c, m);
+}
