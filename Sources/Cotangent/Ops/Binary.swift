@@ -63,7 +63,9 @@ extension Tensor {
         let operands = [a, b]  // one array for inputs and saved values
         return record("DivBackward0", inputs: operands, result: floatArithmetic(CT_DIV, a, b, op: "div"), saving: operands) { grad, saved in
             let b = saved[1]
-            return [saved.needsGrad(0) ? grad / b : nil, saved.needsGrad(1) ? -grad * saved[0] / (b * b) : nil]
+            // PyTorch's `-grad * ((a / b) / b)`: forming b * b would overflow or underflow
+            // where the quotient itself is representable.
+            return [saved.needsGrad(0) ? grad / b : nil, saved.needsGrad(1) ? -grad * ((saved[0] / b) / b) : nil]
         }
     }
 
