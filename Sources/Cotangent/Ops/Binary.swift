@@ -96,7 +96,8 @@ extension Tensor {
             let (base, exponent, result) = (saved[0], saved[1], saved.result)
             // Zero where the exponent is 0, as in PyTorch (not 0 * 0^-1 = NaN).
             let dBase = Tensor.where(exponent .== 0.0, Tensor.zeros(like: grad), grad * exponent * base.pow(exponent - 1.0))
-            return [dBase, exponentGradient(grad, base, exponent, result)]
+            // log(base) in the promoted dtype, as PyTorch (a float32 base with a float64 exponent).
+            return [dBase, exponentGradient(grad, base.to(result.dtype), exponent, result)]
         }
     }
 
