@@ -85,7 +85,8 @@ extension Tensor {
     public func relu() -> Tensor {
         Tensor.record("ReluBackward0", inputs: [self], result: unaryKernel(CT_RELU, promotesIntegers: false),
                       savingResult: true) { grad, saved in
-            [Tensor.where(saved.result .<= 0.0, 0.0, grad)]
+            // A recorded primitive (not a bare `where`), so a double backward gives zeros.
+            [Tensor.thresholdBackward(grad, result: saved.result)]
         }
     }
     /// The largest integer not above each element.
