@@ -150,6 +150,7 @@ extension Tensor {
     /// As in PyTorch, the result of float inputs that require grad is recorded,
     /// but backpropagating through it stops: the op has no derivative.
     public func floorDivide(_ other: Tensor) -> Tensor {
+        Tensor.checkIntegerDivisor(self, other, op: "floor_divide")
         let result = Tensor.arithmetic(CT_FLOORDIV, self, other, op: "floor_divide")
         return Tensor.record("NotImplemented", inputs: [self, other], result: result) { _, _ in
             fail("backward", "derivative for aten::floor_divide is not implemented")
@@ -158,11 +159,13 @@ extension Tensor {
 
     /// The remainder with the sign of the divisor, as Python's `%` (`torch.remainder`).
     public func remainder(_ other: Tensor) -> Tensor {
+        Tensor.checkIntegerDivisor(self, other, op: "remainder")
         let result = Tensor.arithmetic(CT_REM, self, other, op: "remainder")
         let operands = [self, other]  // one array for inputs and saved values
         return Tensor.record("RemainderBackward1", inputs: operands, result: result, saving: operands) { grad, saved in
-            // The quotient is piecewise constant: a constant for higher derivatives too.
-            [grad, -grad * withNoGrad { saved[0].floorDivide(saved[1]) }]
+            // The quotient is piecewise constant: recorded with a zero gradient (PyTorch's
+            // div with rounding_mode="floor"), so a double backward gives zeros, not a stop.
+            [grad, -grad * saved[0].flooredQuotient(saved[1])]
         }
     }
 
