@@ -36,16 +36,25 @@ extension Tensor {
 
     /// Subtracts elementwise, broadcasting the operands.
     public static func - (a: Tensor, b: Tensor) -> Tensor {
-        check(a.dtype != .bool && b.dtype != .bool, "sub",
-              "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `.^` operator or `logicalXor` instead.")
+        checkNotBoolSubtraction(a, b)
         return record("SubBackward0", inputs: [a, b], result: arithmetic(CT_SUB, a, b, op: "sub")) { grad, _ in
             [grad, -grad]
         }
     }
 
+    /// PyTorch's refusal of `-` on bool operands, worded by how many are bool.
+    private static func checkNotBoolSubtraction(_ a: Tensor, _ b: Tensor) {
+        if a.dtype == .bool && b.dtype == .bool {
+            fail("sub", "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `.^` operator or `logicalXor` instead.")
+        }
+        check(a.dtype != .bool && b.dtype != .bool, "sub",
+              "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `!` operator instead.")
+    }
+
     /// `number - tensor`, recorded as PyTorch's reverse subtraction.
     static func reverseSubtract(_ a: Tensor, from number: Tensor) -> Tensor {
-        record("RsubBackward1", inputs: [a], result: arithmetic(CT_SUB, number, a, op: "rsub")) { grad, _ in
+        checkNotBoolSubtraction(number, a)
+        return record("RsubBackward1", inputs: [a], result: arithmetic(CT_SUB, number, a, op: "rsub")) { grad, _ in
             [-grad]
         }
     }
@@ -75,6 +84,7 @@ extension Tensor {
     /// `result * log(self)`, taken as 0 where `self` is 0 and the exponent is non-negative.
     public func pow(_ exponent: Tensor) -> Tensor {
         let base = self
+        check(DType.resultType(base, exponent) != .bool, "pow", "\"pow\" not implemented for 'Bool'")
         let result = Tensor.arithmetic(CT_POW, base, exponent, op: "pow")
         if exponent.isWrappedNumber {
             let e = exponent.item()
