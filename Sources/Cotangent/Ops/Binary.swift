@@ -111,12 +111,25 @@ extension Tensor {
         }
     }
 
-    /// Raises each element to a power (`x.pow(2)`); integer tensors stay integer
-    /// for integer exponents.
+    /// Raises each element to a floating-point power (`x.pow(2.5)`, PyTorch's `x ** 2.5`).
+    ///
+    /// As in PyTorch, a float exponent makes integer and bool tensors float
+    /// (`int_tensor ** 2.0` is `float32`); use ``pow(_:)-(Int)`` to keep integers.
+    /// - Parameter exponent: The power.
+    /// - Returns: The powers, in the promoted floating-point dtype.
     public func pow(_ exponent: Double) -> Tensor {
-        if exponent == exponent.rounded(), dtype.isInteger || dtype == .bool, let e = Int(exactly: exponent) {
-            check(e >= 0, "pow", "Integers to negative integer powers are not allowed.")
-            return pow(Tensor(wrapping: e))
+        pow(Tensor(wrapping: exponent))
+    }
+
+    /// Raises each element to an integer power (`x.pow(2)`, PyTorch's `x ** 2`).
+    ///
+    /// Integer tensors stay integer (bool becomes `int64`), and then a negative
+    /// power stops, as in PyTorch.
+    /// - Parameter exponent: The power.
+    /// - Returns: The powers, in this tensor's dtype (promoted from bool).
+    public func pow(_ exponent: Int) -> Tensor {
+        if dtype.isInteger || dtype == .bool {
+            check(exponent >= 0, "pow", "Integers to negative integer powers are not allowed.")
         }
         return pow(Tensor(wrapping: exponent))
     }

@@ -53,5 +53,5 @@ extension Tensor {
     }
 
     /// Each element squared (`torch.square`, recorded as `pow(2)`).
-    public func square() -> Tensor { pow(2.0) }
+    public func square() -> Tensor { pow(2) }
 }
