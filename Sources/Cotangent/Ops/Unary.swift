@@ -90,13 +90,19 @@ extension Tensor {
         }
     }
     /// The largest integer not above each element.
-    public func floor() -> Tensor { constantPieces("FloorBackward0", CT_FLOOR) }
+    public func floor() -> Tensor { rounding("FloorBackward0", CT_FLOOR, op: "floor") }
     /// The smallest integer not below each element.
-    public func ceil() -> Tensor { constantPieces("CeilBackward0", CT_CEIL) }
+    public func ceil() -> Tensor { rounding("CeilBackward0", CT_CEIL, op: "ceil") }
     /// Each element rounded to the nearest integer, ties to even (`torch.round`).
-    public func round() -> Tensor { constantPieces("RoundBackward0", CT_ROUND) }
+    public func round() -> Tensor { rounding("RoundBackward0", CT_ROUND, op: "round") }
     /// Each element rounded toward zero.
-    public func trunc() -> Tensor { constantPieces("TruncBackward0", CT_TRUNC) }
+    public func trunc() -> Tensor { rounding("TruncBackward0", CT_TRUNC, op: "trunc") }
+
+    /// A rounding primitive: refused on bool tensors, as PyTorch's kernels are.
+    private func rounding(_ name: String, _ kernel: ct_unary_op, op: String) -> Tensor {
+        check(dtype != .bool, op, "\"\(op)_vml_cpu\" not implemented for 'Bool'")
+        return constantPieces(name, kernel)
+    }
 
     /// Limits each element to `[min, max]`; NaN stays NaN (`torch.clamp`).
     ///
@@ -108,7 +114,8 @@ extension Tensor {
     public func clamped(min: Double? = nil, max: Double? = nil) -> Tensor {
         check(min != nil || max != nil, "clamp", "At least one of 'min' or 'max' must not be None")
         let promotes = (min.map { $0 != $0.rounded() } ?? false) || (max.map { $0 != $0.rounded() } ?? false)
-        let type = promotes && !dtype.isFloatingPoint ? DType.defaultFloat : dtype
+        // Integer bounds on a bool tensor give int64 (PyTorch's result type of bool and an int).
+        let type = promotes && !dtype.isFloatingPoint ? DType.defaultFloat : (dtype == .bool ? .int64 : dtype)
         let out = Tensor(uninitializedShape: shape, dtype: type)
         Kernels.clamp(ensuring(type), min: min, max: max, into: out)
         return Tensor.record("ClampBackward1", inputs: [self], result: out, saving: [self]) { grad, saved in
