@@ -78,7 +78,7 @@ extension Tensor {
         for item in items {
             switch item {
             case .index, .slice: consumed += 1
-            case .tensor(let t): consumed += t.dtype == .bool ? Swift.max(t.rank, 1) : 1
+            case .tensor(let t): consumed += t.dtype == .bool ? t.rank : 1
             case .ellipsis: ellipses += 1
             case .newAxis: break
             }
@@ -88,10 +88,33 @@ extension Tensor {
         return consumed
     }
 
+    /// A 0-d bool index adds a dim of size 1 and masks it, as in PyTorch
+    /// (`x[Tensor(true)]` on a 0-d tensor is `[x]`): rewritten as a new axis and a 1-element mask.
+    private static func expandingScalarMasks(_ items: [TensorIndex]) -> [TensorIndex] {
+        items.flatMap { item -> [TensorIndex] in
+            if case .tensor(let t) = item, t.dtype == .bool, t.rank == 0 { return [.newAxis, .tensor(t.reshaped([1]))] }
+            return [item]
+        }
+    }
+
+    /// Whether a slice covers all of a dim of `size` (after clamping, step 1).
+    private static func isFull(start: Int?, end: Int?, step: Int, size: Int) -> Bool {
+        func clamped(_ b: Int?, _ fallback: Int) -> Int {
+            guard var b else { return fallback }
+            if b < 0 { b += size }
+            return Swift.min(Swift.max(b, 0), size)
+        }
+        return step == 1 && clamped(start, 0) == 0 && clamped(end, size) == size
+    }
+
     /// Applies the basic entries (ints, slices, ellipsis, new axes) and returns
     /// the view plus any tensor entries with the dim they apply to.
+    ///
+    /// As in PyTorch's indexing of a tuple, a slice covering its whole dim is
+    /// skipped, unless it is the only entry (`x[...]` is a slice, `x[..., 0..<n]` not).
     private func basicIndex(_ items: [TensorIndex]) -> (view: Tensor, advanced: [(dim: Int, index: Tensor)]) {
         let consumed = consumedDims(items)
+        let skipsFullSlices = !(items.count == 1 && { if case .slice = items[0] { true } else { false } }())
         var result = self, dim = 0
         var advanced: [(Int, Tensor)] = []
         for item in items {
@@ -99,7 +122,9 @@ extension Tensor {
             case .index(let i):
                 result = result.select(dim: dim, index: i)
             case .slice(let start, let end, let step):
-                result = result.slice(dim: dim, start: start, end: end, step: step)
+                if !(skipsFullSlices && Tensor.isFull(start: start, end: end, step: step, size: result.shape[dim])) {
+                    result = result.slice(dim: dim, start: start, end: end, step: step)
+                }
                 dim += 1
             case .ellipsis:
                 dim += rank - consumed
@@ -108,7 +133,7 @@ extension Tensor {
                 dim += 1
             case .tensor(let t):
                 advanced.append((dim, t))
-                dim += t.dtype == .bool ? Swift.max(t.rank, 1) : 1
+                dim += t.dtype == .bool ? t.rank : 1
             }
         }
         return (result, advanced)
@@ -134,7 +159,10 @@ extension Tensor {
     }
 
     func index(_ items: [TensorIndex]) -> Tensor {
+        let items = Tensor.expandingScalarMasks(items)
         let (view, advanced) = basicIndex(items)
+        // An index that selects everything still returns a new view: PyTorch's alias.
+        if advanced.isEmpty && view === self { return aliased() }
         guard let (d, index) = advanced.first else { return view }
         check(advanced.count == 1, "index", "indexing with more than one tensor index is not supported yet; index one dimension at a time")
         if index.dtype == .bool {
@@ -151,21 +179,34 @@ extension Tensor {
         let size = view.rank == 0 ? 1 : view.shape[d]
         let positions = flat.scalars(as: Int.self).map { $0 < 0 ? $0 + size : $0 }
         let (pickedShape, viewShape) = (picked.shape, view.shape)
-        return Tensor.record("IndexBackward0", inputs: [view], result: result) { grad, _ in
-            [Tensor.indexAdd(grad.reshaped(pickedShape), dim: d, positions: positions, shape: viewShape)]
+        // The index is saved, as PyTorch's IndexBackward0 saves its indices: reading it checks
+        // that the graph was not freed by an earlier backward, and that it was not changed in place.
+        return Tensor.record("IndexBackward0", inputs: [view], result: result, saving: [index]) { grad, saved in
+            _ = saved[0]
+            return [Tensor.indexAdd(grad.reshaped(pickedShape), dim: d, positions: positions, shape: viewShape)]
         }
     }
 
-    /// Picks entries along `dim` by position (`torch.index_select`); negative positions count from the end.
-    public func indexSelect(dim: Int, _ index: Tensor) -> Tensor {
-        indexSelect(dim: dim, index, name: "IndexSelectBackward0")
+    /// A view of all of this tensor, recorded as PyTorch's `AliasBackward0` (`x[...]`).
+    private func aliased() -> Tensor {
+        let result = view(shape: shape, strides: strides, offset: storageOffset)
+        return Tensor.record("AliasBackward0", inputs: [self], result: result) { grad, _ in [grad] }
     }
 
-    func indexSelect(dim: Int, _ index: Tensor, name: String) -> Tensor {
+    /// Picks entries along `dim` by position (`torch.index_select`).
+    ///
+    /// Positions must lie in `0..<size(dim)`: as in PyTorch, a negative one stops
+    /// (a tensor subscript, `x[index]`, accepts them).
+    public func indexSelect(dim: Int, _ index: Tensor) -> Tensor {
+        indexSelect(dim: dim, index, name: "IndexSelectBackward0", allowsNegative: false)
+    }
+
+    func indexSelect(dim: Int, _ index: Tensor, name: String, allowsNegative: Bool = true) -> Tensor {
         check(index.rank <= 1 && index.dtype.isInteger, "index_select", "index_select(): Index is supposed to be a vector of integers")
         let d = Shape.normalize(dim: dim, rank: rank, op: "index_select")
         let size = rank == 0 ? 1 : shape[d]
         let positions = index.scalars(as: Int.self).map { i -> Int in
+            if !allowsNegative { check(i >= 0 && i < size, "index_select", "index out of range in self") }
             check(i >= -size && i < size, "index", "index \(i) is out of bounds for dimension \(d) with size \(size)")
             return i < 0 ? i + size : i
         }
@@ -179,8 +220,10 @@ extension Tensor {
             if rank == 0 { Kernels.copy(self, into: out) }
         }
         let inputShape = shape
-        return Tensor.record(name, inputs: [self], result: out) { grad, _ in
-            [Tensor.indexAdd(grad, dim: d, positions: positions, shape: inputShape)]
+        // Saved and read as PyTorch's IndexSelectBackward0/IndexBackward0 read their index (see `index`).
+        return Tensor.record(name, inputs: [self], result: out, saving: [index]) { grad, saved in
+            _ = saved[0]
+            return [Tensor.indexAdd(grad, dim: d, positions: positions, shape: inputShape)]
         }
     }
 
@@ -199,13 +242,14 @@ extension Tensor {
             }
         }
         let index = Tensor(shape: [positions.count], scalars: positions.map(Int64.init))
-        return record("IndexAddBackward0", inputs: [source], result: out) { grad, _ in
-            [grad.indexSelect(dim: d, index, name: "IndexSelectBackward0")]
+        return record("IndexAddBackward0", inputs: [source], result: out, saving: [index]) { grad, saved in
+            [grad.indexSelect(dim: d, saved[0], name: "IndexSelectBackward0")]
         }
     }
 
     /// Writes `value` (broadcast) into the elements `items` select.
     func assign(_ value: Tensor, at items: [TensorIndex]) {
+        let items = Tensor.expandingScalarMasks(items)
         let (_, advanced) = withNoGrad { basicIndex(items) }
         if advanced.isEmpty {
             let region = withNoGrad { basicIndex(items).view }
