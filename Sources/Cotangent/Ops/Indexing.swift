@@ -88,15 +88,6 @@ extension Tensor {
         return consumed
     }
 
-    /// A 0-d bool index adds a dim of size 1 and masks it, as in PyTorch
-    /// (`x[Tensor(true)]` on a 0-d tensor is `[x]`): rewritten as a new axis and a 1-element mask.
-    private static func expandingScalarMasks(_ items: [TensorIndex]) -> [TensorIndex] {
-        items.flatMap { item -> [TensorIndex] in
-            if case .tensor(let t) = item, t.dtype == .bool, t.rank == 0 { return [.newAxis, .tensor(t.reshaped([1]))] }
-            return [item]
-        }
-    }
-
     /// Whether a slice covers all of a dim of `size` (after clamping, step 1).
     private static func isFull(start: Int?, end: Int?, step: Int, size: Int) -> Bool {
         func clamped(_ b: Int?, _ fallback: Int) -> Int {
@@ -159,14 +150,16 @@ extension Tensor {
     }
 
     func index(_ items: [TensorIndex]) -> Tensor {
-        let items = Tensor.expandingScalarMasks(items)
         let (view, advanced) = basicIndex(items)
         // An index that selects everything still returns a new view: PyTorch's alias.
         if advanced.isEmpty && view === self { return aliased() }
         guard let (d, index) = advanced.first else { return view }
         check(advanced.count == 1, "index", "indexing with more than one tensor index is not supported yet; index one dimension at a time")
         if index.dtype == .bool {
-            let (flat, merged) = positions(ofMask: index, atDim: d, in: view)
+            // A 0-d mask consumes no dim: it adds one of size 1 and masks it, as in PyTorch
+            // (`x[Tensor(true)]` on a 0-d tensor is `[x]`).
+            let (maskedView, mask) = index.rank == 0 ? (view.unsqueezed(d), index.reshaped([1])) : (view, index)
+            let (flat, merged) = positions(ofMask: mask, atDim: d, in: maskedView)
             return merged.indexSelect(dim: d, flat, name: "IndexBackward0")
         }
         check(index.dtype.isInteger, "index", "tensors used as indices must be long, int, byte or bool tensors")
@@ -249,7 +242,6 @@ extension Tensor {
 
     /// Writes `value` (broadcast) into the elements `items` select.
     func assign(_ value: Tensor, at items: [TensorIndex]) {
-        let items = Tensor.expandingScalarMasks(items)
         let (_, advanced) = withNoGrad { basicIndex(items) }
         if advanced.isEmpty {
             let region = withNoGrad { basicIndex(items).view }
@@ -266,8 +258,11 @@ extension Tensor {
               "assignment through a tensor index to a tensor that requires grad is not supported; build the result with Tensor.where(mask, value, x) instead")
         checkInPlace("index_put_")
         check(advanced.count == 1, "index_put_", "assignment with more than one tensor index is not supported yet")
-        let (view, _) = withNoGrad { basicIndex(items) }
-        let (d, index) = advanced[0]
+        let (basicView, _) = withNoGrad { basicIndex(items) }
+        let (d, rawIndex) = advanced[0]
+        // A 0-d mask masks a new dim of size 1 (see `index`).
+        let (view, index) = rawIndex.dtype == .bool && rawIndex.rank == 0
+            ? (withNoGrad { basicView.unsqueezed(d) }, rawIndex.reshaped([1])) : (basicView, rawIndex)
         withNoGrad {
             // Each hit is a tuple of positions over the dims the index covers.
             var hits: [[Int]] = []
