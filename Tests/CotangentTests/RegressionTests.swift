@@ -205,6 +205,31 @@ struct RegressionTests {
         #expect(empty.chunked(3)[0].gradFn?.name == names["chunkEmpty"])
     }
 
+    /// Every node name in `t`'s graph, sorted, as `graph_names` in the generator.
+    private func graphNames(_ t: Tensor) -> String {
+        // Visited nodes are kept alive (a leaf's AccumulateGrad node is made on demand and
+        // held weakly), so no two share an ObjectIdentifier.
+        var visited: [Node] = []
+        var stack = [t.gradFn].compactMap { $0 }
+        while let node = stack.popLast() {
+            guard !visited.contains(where: { $0 === node }) else { continue }
+            visited.append(node)
+            stack += node.nextFunctions.compactMap(\.node)
+        }
+        return visited.map(\.name).sorted().joined(separator: " ")
+    }
+
+    @Test(arguments: [([2, 1, 3, 4], true, [5, 4, 2], true), ([2, 1, 3, 4], true, [5, 4, 2], false),
+                      ([2, 1, 3, 4], false, [5, 4, 2], true), ([1, 3, 4], true, [2, 4, 5], true),
+                      ([3, 4], true, [2, 4, 5], true), ([3, 4], false, [2, 4, 5], true), ([2, 3, 4], true, [4, 5], false),
+                      ([2, 3, 4], false, [4, 5], true), ([4], true, [2, 4, 5], true), ([2, 3, 4], true, [4], true),
+                      ([2, 2, 3, 4], true, [2, 4, 5], true)])
+    func matmulRecordsPyTorchsGraph(a: [Int], aGrad: Bool, b: [Int], bGrad: Bool) {
+        let key = "matmulGraph.\(a).\(aGrad ? "True" : "False").\(b).\(bGrad ? "True" : "False")".replacingOccurrences(of: " ", with: "")
+        let r = Tensor.ones(a, requiresGrad: aGrad).matmul(Tensor.ones(b, requiresGrad: bGrad))
+        #expect(graphNames(r) == RegressionGoldens.names[key], "\(key)")
+    }
+
     // MARK: arange and linspace, bit for bit
 
     private static func parse(_ text: String) -> [Double] { text.split(separator: " ").map { Double(String($0))! } }

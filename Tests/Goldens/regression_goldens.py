@@ -168,6 +168,27 @@ names["matmulBroadcast.chain"] = " ".join(
     type(f).__name__ for f in [r.grad_fn, r.grad_fn.next_functions[0][0], r.grad_fn.next_functions[0][0].next_functions[0][0],
                                r.grad_fn.next_functions[0][0].next_functions[0][0].next_functions[0][0],
                                r.grad_fn.next_functions[0][0].next_functions[0][0].next_functions[0][0].next_functions[0][0]])
+def graph_names(t):
+    """Every node name in t's graph, sorted (a multiset: repeated names repeat)."""
+    seen, stack = [], [t.grad_fn]
+    while stack:
+        f = stack.pop()
+        if f is None or any(f is g for g in seen):
+            continue
+        seen.append(f)
+        stack += [g for g, _ in f.next_functions]
+    return " ".join(sorted(type(f).__name__ for f in seen))
+
+
+matmul_configs = [((2, 1, 3, 4), True, (5, 4, 2), True), ((2, 1, 3, 4), True, (5, 4, 2), False),
+                  ((2, 1, 3, 4), False, (5, 4, 2), True), ((1, 3, 4), True, (2, 4, 5), True),
+                  ((3, 4), True, (2, 4, 5), True), ((3, 4), False, (2, 4, 5), True), ((2, 3, 4), True, (4, 5), False),
+                  ((2, 3, 4), False, (4, 5), True), ((4,), True, (2, 4, 5), True), ((2, 3, 4), True, (4,), True),
+                  ((2, 2, 3, 4), True, (2, 4, 5), True)]
+for a, ra, b, rb in matmul_configs:
+    r = torch.ones(*a, requires_grad=ra).matmul(torch.ones(*b, requires_grad=rb))
+    key = f"matmulGraph.{list(a)}.{ra}.{list(b)}.{rb}".replace(" ", "")
+    names[key] = graph_names(r)
 node("catOnlyEmpty", torch.cat([torch.zeros([0], requires_grad=True), torch.zeros([0])]))
 x = torch.ones(3, 2, 4, requires_grad=True)
 node("index.fullSlice", x[:])

@@ -138,6 +138,13 @@ extension Tensor {
             }
             return folded.mv(t2).unsafeViewed(outputShape)
         }
+        // As PyTorch: a batch of one that requires grad, against a larger batch, is
+        // squeezed to a matrix, so its gradient is one product rather than a sum over
+        // the broadcast batch (the graph then shows SqueezeBackward1 and MmBackward0).
+        if rank1 == 3 && rank2 == 3 && shape[0] != other.shape[0] {
+            if shape[0] == 1 && requiresGrad { return squeezed(0).matmul(other) }
+            if other.shape[0] == 1 && other.requiresGrad { return matmul(other.squeezed(0)) }
+        }
         let n = rank1 > 1 ? shape[rank1 - 2] : 1, m1 = shape[rank1 - 1]
         let m2 = rank2 > 1 ? other.shape[rank2 - 2] : other.shape[0], p = rank2 > 1 ? other.shape[rank2 - 1] : 1
         var outputShape = Shape.broadcast(Array(shape.prefix(Swift.max(rank1 - 2, 0))),
