@@ -65,7 +65,8 @@ extension Tensor {
     }
     /// The absolute value of each element.
     public func abs() -> Tensor {
-        unary("AbsBackward0", CT_ABS, promotesIntegers: false) { grad, x in grad * x.sign() }
+        check(dtype != .bool, "abs", "\"abs_cpu\" not implemented for 'Bool'")
+        return unary("AbsBackward0", CT_ABS, promotesIntegers: false) { grad, x in grad * x.sign() }
     }
     /// -1, 0 or 1 by the sign of each element (gradient zero).
     public func sign() -> Tensor { constantPieces("SignBackward0", CT_SIGN) }
