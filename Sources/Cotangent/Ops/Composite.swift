@@ -14,6 +14,8 @@ extension Tensor {
     /// `exp(x) / sum(exp(x))` along `dim`, computed stably (`torch.softmax`).
     public func softmax(dim: Int) -> Tensor {
         let d = Shape.normalize(dim: dim, rank: rank, op: "softmax")
+        // PyTorch's kernel never runs on no elements: an empty integer input comes back as it is.
+        if count == 0 && !dtype.isFloatingPoint { return Tensor.empty(like: self) }
         checkSoftmaxInput(dim: d, op: "softmax")
         let source = self
         let result: Tensor = withNoGrad {
@@ -30,6 +32,8 @@ extension Tensor {
     /// `log(softmax(x))` along `dim`, computed stably (`torch.log_softmax`).
     public func logSoftmax(dim: Int) -> Tensor {
         let d = Shape.normalize(dim: dim, rank: rank, op: "log_softmax")
+        // PyTorch's kernel never runs on no elements: an empty integer input comes back as it is.
+        if count == 0 && !dtype.isFloatingPoint { return Tensor.empty(like: self) }
         checkSoftmaxInput(dim: d, op: "log_softmax")
         let source = self
         let result: Tensor = withNoGrad {
