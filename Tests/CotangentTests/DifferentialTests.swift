@@ -110,30 +110,8 @@ struct DifferentialCorpus {
 
     /// Programs that stop in Cotangent though PyTorch accepts them, by seed, with why;
     /// they are skipped in the batches (a stop would end the batch).
-    static let knownStops: [Int: String] = [
-        116: emptyMatmul,
-        128: emptyMatmul,
-        572: emptyMatmul,
-        573: emptyMatmul,
-        661: emptyMatmul,
-        681: emptyMatmul,
-        928: emptyMatmul,
-        982: emptyMatmul,
-        1202: emptyMatmul,
-        1232: emptyMatmul,
-        1322: emptyMatmul,
-        1671: emptyMatmul,
-        1726: emptyMatmul,
-        1811: emptyMatmul,
-        1897: emptyMatmul,
-        1907: emptyMatmul,
-        1991: emptyMatmul,
-    ]
+    static let knownStops: [Int: String] = [:]
 
-    /// Why the matmul programs in ``knownStops`` stop: PyTorch skips its bool and
-    /// same-dtype checks when an operand is empty (nothing to multiply); Cotangent's
-    /// mm/mv/bmm check first.
-    private static let emptyMatmul = "matmul with an empty operand of bool or mixed dtypes: PyTorch skips its dtype checks, Cotangent's mm/mv/bmm stop"
 
     /// The lines of `Tests/Differential/corpus.jsonl`, one program each (parsed on demand:
     /// an exit test's child parses only its own).
