@@ -100,13 +100,8 @@ struct DifferentialTests {
 struct DifferentialCorpus {
     /// Programs that disagree with PyTorch today, by seed, with why (see the suite's documentation).
     static let knownDisagreements: [Int: String] = [
-        316: overlap,
-        778: overlap,
-        1230: overlap,
         1339: "a view made before an in-place write to its base keeps its old history (no view regeneration yet): its gradient misses the written operand",
-        1507: overlap,
     ]
-    private static let overlap = "PyTorch refuses an in-place op whose operand overlaps the written tensor (some elements of the input and the written-to tensor refer to a single memory location); Cotangent has no overlap check yet"
 
     /// Programs that stop in Cotangent though PyTorch accepts them, by seed, with why;
     /// they are skipped in the batches (a stop would end the batch).

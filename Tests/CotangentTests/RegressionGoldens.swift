@@ -73,6 +73,7 @@ enum RegressionGoldens {
         "indexTrue1d": [3.0, 4.0],
         "chunkEmpty.count": [3.0],
         "floatFloorDivideByZero": [.infinity, -.infinity, .nan],
+        "fullOverlap": [0.0, 2.0, 4.0, 6.0],
     ]
     /// The dtype of each value, in PyTorch's spelling.
     static let dtypes: [String: String] = [
@@ -144,6 +145,7 @@ enum RegressionGoldens {
         "indexTrue1d": "float32",
         "chunkEmpty.count": "int64",
         "floatFloorDivideByZero": "float32",
+        "fullOverlap": "float32",
     ]
     /// Node names (`grad_fn`), chains of them, or whether a second backward passes or stops.
     static let names: [String: String] = [
@@ -209,6 +211,9 @@ enum RegressionGoldens {
         "rsubBool": "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
         "mseTwoBools": "\"mse_cpu\" not implemented for 'Bool'",
         "intNegativePow": "Integers to negative integer powers are not allowed.",
+        "expandedWrite": "unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.",
+        "partialOverlap": "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location. Please clone() the tensor before performing the operation.",
+        "partialOverlapCopy": "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location. Please clone() the tensor before performing the operation.",
         "secondBackward": "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.",
     ]
     /// `torch.arange(start, end, step, dtype:)`: every element (space-separated, parsed by the test).

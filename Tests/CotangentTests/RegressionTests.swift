@@ -178,6 +178,12 @@ struct RegressionTests {
         expectGolden(Tensor([5, -3, 0] as [Float]).floorDivide(Tensor([0, 0, 0] as [Float])), "floatFloorDivideByZero", exact: true)
     }
 
+    @Test func anInPlaceOpOnItselfIsAllowed() {
+        let x = Tensor.arange(4.0)
+        x += x
+        expectGolden(x, "fullOverlap", exact: true)
+    }
+
     // MARK: Node names
 
     @Test func nodeNames() {
@@ -415,6 +421,28 @@ struct RegressionStopTests {
     @Test func integerToANegativeIntegerPower() async {
         let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) { _ = Tensor([1, 2] as [Int64]).pow(-1) }
         expectMessage(r, "intNegativePow")
+    }
+
+    @Test func writingIntoAnExpandedView() async {
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let x = Tensor.zeros(3).expanded(to: [2, 3])
+            x += 1
+        }
+        expectMessage(r, "expandedWrite")
+    }
+    @Test func anOperandThatPartlyOverlapsTheWrittenTensor() async {
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let x = Tensor.zeros(3, 2)
+            x += x[0]
+        }
+        expectMessage(r, "partialOverlap")
+    }
+    @Test func copyFromAPartlyOverlappingSource() async {
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let x = Tensor.arange(4.0)
+            x[1...].copy(from: x[..<3])
+        }
+        expectMessage(r, "partialOverlapCopy")
     }
 
     // A second backward through a freed graph stops where PyTorch's does: at a node that reads saved values.

@@ -229,6 +229,29 @@ err("mseTwoBools", lambda: F.mse_loss(b, b))
 err("intNegativePow", lambda: torch.tensor([1, 2]).pow(-1))
 
 
+def expanded_write():
+    x = torch.zeros(3).expand(2, 3)
+    x += 1
+
+
+def partial_overlap_write():
+    x = torch.zeros(3, 2)
+    x += x[0]
+
+
+def partial_overlap_copy():
+    x = torch.arange(4.0)
+    x[1:].copy_(x[:3])
+
+
+err("expandedWrite", expanded_write)
+err("partialOverlap", partial_overlap_write)
+err("partialOverlapCopy", partial_overlap_copy)
+x = torch.arange(4.0)
+x += x
+val("fullOverlap", x)
+
+
 def second_backward(key, build):
     """Whether a second backward through a freed graph raises, and the message."""
     x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
