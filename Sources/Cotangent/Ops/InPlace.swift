@@ -21,7 +21,8 @@ extension Tensor {
     /// location (an expanded view), and an input may not overlap it partially
     /// (the same elements in the same layout are fine: `x += x`).
     func checkMemoryOverlap(reading inputs: [Tensor], op: String) {
-        for (size, stride) in zip(shape, strides) where size > 1 && stride == 0 {
+        // As PyTorch's has_internal_overlap: a dense layout (an empty tensor included) never overlaps itself.
+        for (size, stride) in zip(shape, strides) where size > 1 && stride == 0 && !isNonOverlappingAndDense {
             fail(op, "unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.")
         }
         for input in inputs where input.storage === storage && Tensor.overlapsPartially(self, input) {
