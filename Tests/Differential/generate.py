@@ -8,11 +8,16 @@ writes one JSON object per line: the program and PyTorch's results (or the
 fact that PyTorch raised). `DifferentialTests.swift` interprets the same
 programs with Cotangent and compares.
 
-Grow or regenerate the corpus (seeds are consecutive from --first):
+Regenerate the corpus (after changing the generator; seeds are consecutive from --first):
 
     ../shared/tools/torch-ref Tests/Differential/generate.py --first 0 --count 2000 > Tests/Differential/corpus.jsonl
+    ../shared/tools/torch-ref Tests/Differential/generate.py --first 5000 --count 1000 >> Tests/Differential/corpus.jsonl
 
-Append new seeds with `--first 2000 --count 1000 >> Tests/Differential/corpus.jsonl`.
+The committed corpus holds seeds 0-1999 and 5000-5999 (the latter a fresh run, appended). Append
+new seeds with `--first 6000 --count 1000 >> Tests/Differential/corpus.jsonl`, then run
+`COTANGENT_DIFFERENTIAL_TRIAGE=1 swift test --filter DifferentialTests` to see each disagreeing program
+(and `COTANGENT_DIFFERENTIAL_IN_PROCESS=<seed>` for its message), and fix it or list it in
+`knownDisagreements`/`knownStops` with the reason.
 
 A program is a list of ops, each making one register (`[name, arg...]`; args
 are register numbers or constants; `["input", k]` makes input k). The same names are
