@@ -16,6 +16,23 @@ extension Tensor {
         }
     }
 
+    /// Stops an in-place change of an output of `split`/`chunked` (or a view of
+    /// one) that would be recorded, with PyTorch's message for how the view was made.
+    private func refuseMultiOutputViewWrite(_ info: MultiOutputView, op: String) {
+        let rule = "This view is the output of a function that returns multiple views. Such functions do not allow the output views to be modified inplace. You should replace the inplace operation by an out-of-place one."
+        if info.madeWithoutGrad && viewBase?.requiresGrad == true {
+            fail(op, "A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked).")
+        }
+        guard let node = gradNode else {
+            fail(op, "A view was created in no_grad mode and is being modified inplace with grad mode enabled. \(rule)")
+        }
+        // PyTorch names the op without its node suffix: SplitBackward0 is "Split".
+        var stem = Substring(node.name)
+        while let last = stem.last, last.isNumber { stem.removeLast() }
+        if stem.hasSuffix("Backward") { stem.removeLast("Backward".count) }
+        fail(op, "Output \(info.index) of \(stem) is a view and is being modified inplace. \(rule)")
+    }
+
     /// PyTorch's memory-overlap checks for a write into this tensor that reads
     /// `inputs`: the written tensor may not have elements sharing one memory
     /// location (an expanded view), and an input may not overlap it partially
@@ -63,6 +80,11 @@ extension Tensor {
                        _ compute: (Tensor) -> Tensor) {
         checkInPlace(op)
         let recording = GradMode.isEnabled && (requiresGrad || other?.requiresGrad == true)
+        // A view of a base that requires grad counts as recording too (PyTorch's views
+        // require grad through their base, even when made with grad mode off).
+        if let info = multiOutputView, recording || (GradMode.isEnabled && viewBase?.requiresGrad == true) {
+            refuseMultiOutputViewWrite(info, op: op)
+        }
         if recording, let base = viewBase {
             updateViewInPlace(op, base: base, compute)
             return
@@ -201,4 +223,11 @@ extension Tensor {
             }
         }
     }
+}
+
+/// Which output of a multi-output view op a tensor is (0 for a view of one),
+/// and whether it was made with grad mode off.
+struct MultiOutputView {
+    let index: Int
+    let madeWithoutGrad: Bool
 }

@@ -352,10 +352,13 @@ extension Tensor {
         check(sizes.reduce(0, +) == shape[d], "split", "split_with_sizes expects split_sizes to sum exactly to \(shape[d]) (input tensor's size at dimension \(d)), but got split_sizes=\(shapeText(sizes))")
         var start = 0
         let inputShape = shape
-        return sizes.map { size in
+        let madeWithoutGrad = !GradMode.isEnabled
+        return sizes.enumerated().map { index, size in
             defer { start += size }
             let (lo, hi) = (start, start + size)
             let piece = withNoGrad { slice(dim: d, start: lo, end: hi) }
+            // PyTorch refuses in-place changes of these views while recording.
+            piece.multiOutputView = MultiOutputView(index: index, madeWithoutGrad: madeWithoutGrad)
             return Tensor.record(name, inputs: [self], result: piece) { grad, _ in
                 [grad.embedded(inShape: inputShape, name: "SliceBackwardBackward0") { $0.slice(dim: d, start: lo, end: hi) }]
             }
