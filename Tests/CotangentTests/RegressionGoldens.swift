@@ -73,6 +73,7 @@ enum RegressionGoldens {
         "indexTrue1d": [3.0, 4.0],
         "chunkEmpty.count": [3.0],
         "floatFloorDivideByZero": [.infinity, -.infinity, .nan],
+        "splitWritesWithoutRecording": [2.0, 2.0, 1.0, 1.0, 2.0, 2.0, 1.0, 1.0],
         "fullOverlap": [0.0, 2.0, 4.0, 6.0],
     ]
     /// The dtype of each value, in PyTorch's spelling.
@@ -145,6 +146,7 @@ enum RegressionGoldens {
         "indexTrue1d": "float32",
         "chunkEmpty.count": "int64",
         "floatFloorDivideByZero": "float32",
+        "splitWritesWithoutRecording": "float32",
         "fullOverlap": "float32",
     ]
     /// Node names (`grad_fn`), chains of them, or whether a second backward passes or stops.
@@ -211,6 +213,10 @@ enum RegressionGoldens {
         "rsubBool": "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
         "mseTwoBools": "\"mse_cpu\" not implemented for 'Bool'",
         "intNegativePow": "Integers to negative integer powers are not allowed.",
+        "splitOutputWrite": "Output 0 of Split is a view and is being modified inplace. This view is the output of a function that returns multiple views. Such functions do not allow the output views to be modified inplace. You should replace the inplace operation by an out-of-place one.",
+        "chunkOutputWrite": "Output 1 of Split is a view and is being modified inplace. This view is the output of a function that returns multiple views. Such functions do not allow the output views to be modified inplace. You should replace the inplace operation by an out-of-place one.",
+        "splitOutputGradOperand": "A view was created in no_grad mode and is being modified inplace with grad mode enabled. This view is the output of a function that returns multiple views. Such functions do not allow the output views to be modified inplace. You should replace the inplace operation by an out-of-place one.",
+        "splitMadeWithoutGrad": "A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked).",
         "expandedWrite": "unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.",
         "partialOverlap": "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location. Please clone() the tensor before performing the operation.",
         "partialOverlapCopy": "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location. Please clone() the tensor before performing the operation.",

@@ -178,6 +178,18 @@ struct RegressionTests {
         expectGolden(Tensor([5, -3, 0] as [Float]).floorDivide(Tensor([0, 0, 0] as [Float])), "floatFloorDivideByZero", exact: true)
     }
 
+    @Test func splitOutputsMayBeWrittenWhenNothingIsRecorded() {
+        let pieces = Tensor.ones(4).split(size: 2)
+        pieces[0] += 1
+        let x = Tensor.ones(4, requiresGrad: true).cloned()
+        let more = withNoGrad { () -> [Tensor] in
+            let p = x.split(size: 2)
+            p[0] += 1
+            return p
+        }
+        expectGolden(Tensor.cat(pieces + more), "splitWritesWithoutRecording", exact: true)
+    }
+
     @Test func anInPlaceOpOnItselfIsAllowed() {
         let x = Tensor.arange(4.0)
         x += x
@@ -423,6 +435,37 @@ struct RegressionStopTests {
         expectMessage(r, "intNegativePow")
     }
 
+    @Test func writingIntoAnOutputOfSplit() async {
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let x = Tensor.ones(4, requiresGrad: true).cloned()
+            let pieces = x.split(size: 2)
+            pieces[0] += 1
+        }
+        expectMessage(r, "splitOutputWrite")
+    }
+    @Test func writingIntoAnOutputOfChunked() async {
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let x = Tensor.ones(4, requiresGrad: true).cloned()
+            let pieces = x.chunked(2)
+            pieces[1] *= 2
+        }
+        expectMessage(r, "chunkOutputWrite")
+    }
+    @Test func writingAGradOperandIntoAnOutputOfSplit() async {
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let pieces = Tensor.ones(4).split(size: 2)
+            pieces[0] += Tensor.ones(2, requiresGrad: true)
+        }
+        expectMessage(r, "splitOutputGradOperand")
+    }
+    @Test func writingIntoASplitOutputMadeWithoutGrad() async {
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let x = Tensor.ones(4, requiresGrad: true).cloned()
+            let pieces = withNoGrad { x.split(size: 2) }
+            pieces[0] += 1
+        }
+        expectMessage(r, "splitMadeWithoutGrad")
+    }
     @Test func writingIntoAnExpandedView() async {
         let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             let x = Tensor.zeros(3).expanded(to: [2, 3])

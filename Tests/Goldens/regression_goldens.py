@@ -244,6 +244,45 @@ def partial_overlap_copy():
     x[1:].copy_(x[:3])
 
 
+def split_output_write():
+    x = torch.ones(4, requires_grad=True).clone()
+    a, b = x.split(2)
+    a.add_(1)
+
+
+def chunk_output_write():
+    x = torch.ones(4, requires_grad=True).clone()
+    a, b = x.chunk(2)
+    b.mul_(2)
+
+
+def split_output_write_with_grad_operand():
+    a, b = torch.ones(4).split(2)
+    a.add_(torch.ones(2, requires_grad=True))
+
+
+def split_made_without_grad():
+    x = torch.ones(4, requires_grad=True).clone()
+    with torch.no_grad():
+        a, b = x.split(2)
+    a.add_(1)
+
+
+def split_output_write_without_grad():
+    a, b = torch.ones(4).split(2)
+    a.add_(1)
+    with torch.no_grad():
+        x = torch.ones(4, requires_grad=True).clone()
+        c, d = x.split(2)
+        c.add_(1)
+    return torch.cat([a, b, c, d])
+
+
+err("splitOutputWrite", split_output_write)
+err("chunkOutputWrite", chunk_output_write)
+err("splitOutputGradOperand", split_output_write_with_grad_operand)
+err("splitMadeWithoutGrad", split_made_without_grad)
+val("splitWritesWithoutRecording", split_output_write_without_grad())
 err("expandedWrite", expanded_write)
 err("partialOverlap", partial_overlap_write)
 err("partialOverlapCopy", partial_overlap_copy)
