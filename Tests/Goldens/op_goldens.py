@@ -302,8 +302,8 @@ for key, fn, kind, ints in [
     ("4 / x", lambda x: 4 / x, "default", "posint"),
     ("x / 2.5", lambda x: x / 2.5, "default", None),
     ("2.5 / x", lambda x: 2.5 / x, "default", None),
-    ("x.pow(2.0)", lambda x: x ** 2, "default", "int"),  # integral exponents keep integers integral
-    ("x.pow(3.0)", lambda x: x ** 3, "default", "int"),
+    ("x.pow(2.0)", lambda x: x ** 2.0, "default", "int"),  # a float exponent makes integers float, as in PyTorch
+    ("x.pow(3.0)", lambda x: x ** 3.0, "default", "int"),
     ("x.pow(0.5)", lambda x: x ** 0.5, "positive", "posint"),
     ("x.pow(-1.5)", lambda x: x ** -1.5, "positive", None),
     ("x.pow(0.0)", lambda x: x ** 0.0, "default", None),

@@ -25,6 +25,8 @@ enum UnaryDomain: Sendable {
     case promotesIntegers
     /// Floating dtypes only; others stop with PyTorch's "`kernel` not implemented for 'Long'".
     case floatingOnly(kernel: String)
+    /// Every dtype but bool, which stops with PyTorch's "`kernel` not implemented for 'Bool'"; the result keeps the dtype.
+    case notBool(kernel: String)
     /// Every dtype; the result is bool (`isNaN`).
     case predicate
 }
@@ -77,6 +79,9 @@ extension Tensor {
             outType = computeType
         case .floatingOnly(let kernel):
             check(dtype.isFloatingPoint, "\(op)", "\"\(kernel)\" not implemented for '\(dtype.scalarTypeName)'")
+            (computeType, outType) = (dtype, dtype)
+        case .notBool(let kernel):
+            check(dtype != .bool, "\(op)", "\"\(kernel)\" not implemented for 'Bool'")
             (computeType, outType) = (dtype, dtype)
         case .predicate: (computeType, outType) = (dtype, .bool)
         }

@@ -43,6 +43,10 @@ public final class Tensor {
     weak var accumulatorNode: Node?
     /// Hooks registered on this leaf (`registerHook`, `registerPostAccumulateGradHook`); nil for almost all tensors.
     var leafHooks: LeafHooks?
+    /// Set on the outputs of an op that returns several views (`split`,
+    /// `chunked`) and on views of them: PyTorch refuses to change those in
+    /// place while recording (see `updateInPlace`).
+    var multiOutputView: MultiOutputView?
 
     init(storage: Storage, shape: [Int], strides: [Int], offset: Int, dtype: DType, viewOf base: Tensor? = nil) {
         self.storage = storage
@@ -51,6 +55,8 @@ public final class Tensor {
         self.storageOffset = offset
         self.dtype = dtype
         self.viewBase = base.map { $0.viewBase ?? $0 }
+        // A view of one output of a multi-output view op is output 0 of its own view op.
+        self.multiOutputView = base?.multiOutputView.map { MultiOutputView(index: 0, madeWithoutGrad: $0.madeWithoutGrad) }
         let count = Shape.count(shape)
         self.count = count
         self.isContiguous = count == 0 || Shape.isRowMajor(shape: shape, strides: strides)

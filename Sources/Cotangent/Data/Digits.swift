@@ -84,7 +84,7 @@ public enum Digits {
     /// - Returns: A dataset of features and labels.
     /// - Throws: ``DataError`` for a malformed file, or the error reading it.
     public static func load(_ split: Split, from url: URL) throws -> TensorDataset {
-        let (features, labels) = try parse(Data(contentsOf: url))
+        let (features, labels) = try parse(CheckedFile.read(url))
         guard split != .all else { return TensorDataset(features, labels) }
         check(features.shape[0] == sampleCount, "Digits", "the split needs \(sampleCount) samples, the file has \(features.shape[0])")
         let order = Generator(seed: splitSeed).randperm(sampleCount)

@@ -45,7 +45,7 @@ public enum NPY {
     /// - Parameters:
     ///   - tensor: The tensor; written contiguously in C order.
     ///   - url: The destination.
-    /// - Throws: An error if the file cannot be written.
+    /// - Throws: A ``FileError`` naming the path and why it could not be written (a directory, FIFO or device at `url` is refused and left alone).
     public static func write(_ tensor: Tensor, to url: URL) throws {
         try AtomicFile.write(encode(tensor), to: url)
     }
@@ -77,9 +77,9 @@ public enum NPY {
     ///
     /// - Parameter url: The file.
     /// - Returns: A new contiguous tensor.
-    /// - Throws: ``NPYError`` if the file is truncated or malformed, or the error reading it.
+    /// - Throws: ``NPYError`` if the file is truncated or malformed, or a ``FileError`` naming the path and why it could not be read.
     public static func read(from url: URL) throws -> Tensor {
-        try decode(Data(contentsOf: url, options: .mappedIfSafe))
+        try decode(CheckedFile.read(url))
     }
 
     /// Parses the bytes of a `.npy` file.

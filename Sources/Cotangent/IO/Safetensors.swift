@@ -62,7 +62,7 @@ public enum Safetensors {
     ///   - tensors: The tensors by name; each is written contiguously, without autograd state.
     ///   - url: The destination file.
     ///   - metadata: Free-form string pairs stored as the header's `__metadata__`.
-    /// - Throws: An error if the file cannot be written.
+    /// - Throws: A ``FileError`` naming the path and why it could not be written (a directory, FIFO or device at `url` is refused and left alone).
     public static func write(_ tensors: [String: Tensor], to url: URL, metadata: [String: String] = [:]) throws {
         try AtomicFile.write(encode(tensors, metadata: metadata), to: url)
     }
@@ -148,14 +148,14 @@ public enum Safetensors {
     /// - Parameter url: The file.
     /// - Returns: The tensors by name, as new contiguous leaves.
     /// - Throws: ``SafetensorsError`` if the file is truncated or malformed
-    ///   (nothing traps), or the error reading the file.
+    ///   (nothing traps), or a ``FileError`` naming the path and why it could not be read.
     public static func read(from url: URL) throws -> [String: Tensor] {
-        try decode(Data(contentsOf: url, options: .mappedIfSafe)).tensors
+        try decode(CheckedFile.read(url)).tensors
     }
 
     /// Reads the free-form `__metadata__` of a safetensors file.
     public static func metadata(from url: URL) throws -> [String: String] {
-        try decode(Data(contentsOf: url, options: .mappedIfSafe)).metadata
+        try decode(CheckedFile.read(url)).metadata
     }
 
     /// Parses the bytes of a safetensors file.

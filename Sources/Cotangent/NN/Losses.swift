@@ -18,8 +18,11 @@ public enum Reduction: Sendable, Hashable {
 ///   - reduction: `.mean` (default), `.sum` or `.none`.
 /// - Returns: A 0-d tensor, or the elementwise squared errors for `.none`.
 public func mseLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean) -> Tensor {
+    // Both operands in their promoted dtype first, as PyTorch's kernel does (a bool target is fine).
+    let type = DType.resultType(input, target)
+    check(type != .bool, "mse_loss", "\"mse_cpu\" not implemented for 'Bool'")
     let result: Tensor = withNoGrad {
-        let difference = input - target
+        let difference = input.to(type) - target.to(type)
         let squared = difference * difference
         switch reduction {
         case .mean: return squared.mean()
@@ -30,7 +33,7 @@ public func mseLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .m
     let count = Double(Shape.count(Shape.broadcast(input.shape, target.shape, op: "mse_loss")))
     return Tensor.record("MseLossBackward0", inputs: [input, target], result: result, saving: [input, target]) { grad, saved in
         let scale = reduction == .mean ? 2.0 / count : 2.0
-        let g = (saved[0] - saved[1]) * grad * scale
+        let g = (saved[0].to(type) - saved[1].to(type)) * grad * scale
         return [g, -g]
     }
 }
@@ -196,6 +199,9 @@ public func nllLoss(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil, ig
     let targets = target.contiguous().scalars(as: Int64.self)
     let weights = weight?.scalars(as: Double.self)
     var coefficients = [Double](repeating: 0, count: batch * classes * spatial)
+    // Where a sample's target class is (and the sample counts): the only elements
+    // PyTorch's backward writes, so the rest stay 0 even when the mean divides by 0.
+    var hits = [Bool](repeating: false, count: batch * classes * spatial)
     var totalWeight = 0.0
     for n in 0..<batch {
         for s in 0..<spatial {
@@ -204,6 +210,7 @@ public func nllLoss(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil, ig
             check(t >= 0 && t < classes, op, "Target \(t) is out of bounds.")
             let w = weights?[t] ?? 1
             coefficients[(n * classes + t) * spatial + s] = w
+            hits[(n * classes + t) * spatial + s] = true
             totalWeight += w
         }
     }
@@ -218,12 +225,18 @@ public func nllLoss(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil, ig
         }
     }
     let name = input.rank >= 3 ? "NllLoss2DBackward0" : "NllLossBackward0"
-    return Tensor.record(name, inputs: [input], result: result) { grad, _ in
+    let hit = Tensor(shape: input.shape, scalars: hits)
+    // Saved (as PyTorch saves the target and weights), so a second backward through a freed graph stops here too.
+    return Tensor.record(name, inputs: [input], result: result, saving: [c, hit]) { grad, saved in
+        let (c, hit) = (saved[0], saved[1])
+        let g: Tensor
         switch reduction {
-        case .none: [-c * grad.unsqueezed(classDim)]
-        case .sum: [-c * grad]
-        case .mean: [-c * (grad / totalWeight)]
+        case .none: g = -c * grad.unsqueezed(classDim)
+        case .sum: g = -c * grad
+        case .mean: g = -c * (grad / totalWeight)
         }
+        // All targets ignored: the mean is 0 / 0 (NaN) but the gradient is zero, as in PyTorch.
+        return [Tensor.where(hit, g, Tensor.zeros(like: g))]
     }
 }
 

@@ -36,16 +36,25 @@ extension Tensor {
 
     /// Subtracts elementwise, broadcasting the operands.
     public static func - (a: Tensor, b: Tensor) -> Tensor {
-        check(a.dtype != .bool && b.dtype != .bool, "sub",
-              "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `.^` operator or `logicalXor` instead.")
+        checkNotBoolSubtraction(a, b)
         return record("SubBackward0", inputs: [a, b], result: arithmetic(CT_SUB, a, b, op: "sub")) { grad, _ in
             [grad, -grad]
         }
     }
 
+    /// PyTorch's refusal of `-` on bool operands, worded by how many are bool.
+    private static func checkNotBoolSubtraction(_ a: Tensor, _ b: Tensor) {
+        if a.dtype == .bool && b.dtype == .bool {
+            fail("sub", "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `.^` operator or `logicalXor` instead.")
+        }
+        check(a.dtype != .bool && b.dtype != .bool, "sub",
+              "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `!` operator instead.")
+    }
+
     /// `number - tensor`, recorded as PyTorch's reverse subtraction.
     static func reverseSubtract(_ a: Tensor, from number: Tensor) -> Tensor {
-        record("RsubBackward1", inputs: [a], result: arithmetic(CT_SUB, number, a, op: "rsub")) { grad, _ in
+        checkNotBoolSubtraction(number, a)
+        return record("RsubBackward1", inputs: [a], result: arithmetic(CT_SUB, number, a, op: "rsub")) { grad, _ in
             [-grad]
         }
     }
@@ -63,7 +72,9 @@ extension Tensor {
         let operands = [a, b]  // one array for inputs and saved values
         return record("DivBackward0", inputs: operands, result: floatArithmetic(CT_DIV, a, b, op: "div"), saving: operands) { grad, saved in
             let b = saved[1]
-            return [saved.needsGrad(0) ? grad / b : nil, saved.needsGrad(1) ? -grad * saved[0] / (b * b) : nil]
+            // PyTorch's `-grad * ((a / b) / b)`: forming b * b would overflow or underflow
+            // where the quotient itself is representable.
+            return [saved.needsGrad(0) ? grad / b : nil, saved.needsGrad(1) ? -grad * ((saved[0] / b) / b) : nil]
         }
     }
 
@@ -73,6 +84,7 @@ extension Tensor {
     /// `result * log(self)`, taken as 0 where `self` is 0 and the exponent is non-negative.
     public func pow(_ exponent: Tensor) -> Tensor {
         let base = self
+        check(DType.resultType(base, exponent) != .bool, "pow", "\"pow\" not implemented for 'Bool'")
         let result = Tensor.arithmetic(CT_POW, base, exponent, op: "pow")
         if exponent.isWrappedNumber {
             let e = exponent.item()
@@ -94,16 +106,30 @@ extension Tensor {
             let (base, exponent, result) = (saved[0], saved[1], saved.result)
             // Zero where the exponent is 0, as in PyTorch (not 0 * 0^-1 = NaN).
             let dBase = Tensor.where(exponent .== 0.0, Tensor.zeros(like: grad), grad * exponent * base.pow(exponent - 1.0))
-            return [dBase, exponentGradient(grad, base, exponent, result)]
+            // log(base) in the promoted dtype, as PyTorch (a float32 base with a float64 exponent).
+            return [dBase, exponentGradient(grad, base.to(result.dtype), exponent, result)]
         }
     }
 
-    /// Raises each element to a power (`x.pow(2)`); integer tensors stay integer
-    /// for integer exponents.
+    /// Raises each element to a floating-point power (`x.pow(2.5)`, PyTorch's `x ** 2.5`).
+    ///
+    /// As in PyTorch, a float exponent makes integer and bool tensors float
+    /// (`int_tensor ** 2.0` is `float32`); use ``pow(_:)-(Int)`` to keep integers.
+    /// - Parameter exponent: The power.
+    /// - Returns: The powers, in the promoted floating-point dtype.
     public func pow(_ exponent: Double) -> Tensor {
-        if exponent == exponent.rounded(), dtype.isInteger || dtype == .bool, let e = Int(exactly: exponent) {
-            check(e >= 0, "pow", "Integers to negative integer powers are not allowed.")
-            return pow(Tensor(wrapping: e))
+        pow(Tensor(wrapping: exponent))
+    }
+
+    /// Raises each element to an integer power (`x.pow(2)`, PyTorch's `x ** 2`).
+    ///
+    /// Integer tensors stay integer (bool becomes `int64`), and then a negative
+    /// power stops, as in PyTorch.
+    /// - Parameter exponent: The power.
+    /// - Returns: The powers, in this tensor's dtype (promoted from bool).
+    public func pow(_ exponent: Int) -> Tensor {
+        if dtype.isInteger || dtype == .bool {
+            check(exponent >= 0, "pow", "Integers to negative integer powers are not allowed.")
         }
         return pow(Tensor(wrapping: exponent))
     }
@@ -147,6 +173,7 @@ extension Tensor {
     /// As in PyTorch, the result of float inputs that require grad is recorded,
     /// but backpropagating through it stops: the op has no derivative.
     public func floorDivide(_ other: Tensor) -> Tensor {
+        Tensor.checkIntegerDivisor(self, other, op: "floor_divide")
         let result = Tensor.arithmetic(CT_FLOORDIV, self, other, op: "floor_divide")
         return Tensor.record("NotImplemented", inputs: [self, other], result: result) { _, _ in
             fail("backward", "derivative for aten::floor_divide is not implemented")
@@ -155,11 +182,13 @@ extension Tensor {
 
     /// The remainder with the sign of the divisor, as Python's `%` (`torch.remainder`).
     public func remainder(_ other: Tensor) -> Tensor {
+        Tensor.checkIntegerDivisor(self, other, op: "remainder")
         let result = Tensor.arithmetic(CT_REM, self, other, op: "remainder")
         let operands = [self, other]  // one array for inputs and saved values
         return Tensor.record("RemainderBackward1", inputs: operands, result: result, saving: operands) { grad, saved in
-            // The quotient is piecewise constant: a constant for higher derivatives too.
-            [grad, -grad * withNoGrad { saved[0].floorDivide(saved[1]) }]
+            // The quotient is piecewise constant: recorded with a zero gradient (PyTorch's
+            // div with rounding_mode="floor"), so a double backward gives zeros, not a stop.
+            [grad, -grad * saved[0].flooredQuotient(saved[1])]
         }
     }
 

@@ -5,10 +5,19 @@
 import CCotangentKernels
 
 extension Tensor {
+    /// PyTorch's softmax kernels are for floating point only (its name depends on the dim).
+    private func checkSoftmaxInput(dim d: Int, op: String) {
+        let kernel = rank == 0 || d == rank - 1 ? "\(op)_lastdim_kernel_impl" : "\(op)_kernel_impl"
+        check(dtype.isFloatingPoint, op, "\"\(kernel)\" not implemented for '\(dtype.scalarTypeName)'")
+    }
+
     /// `exp(x) / sum(exp(x))` along `dim`, computed stably (`torch.softmax`).
     public func softmax(dim: Int) -> Tensor {
         let d = Shape.normalize(dim: dim, rank: rank, op: "softmax")
-        let source = dtype.isFloatingPoint ? self : to(.defaultFloat)
+        // PyTorch's kernel never runs on no elements: an empty integer input comes back as it is.
+        if count == 0 && !dtype.isFloatingPoint { return Tensor.empty(like: self) }
+        checkSoftmaxInput(dim: d, op: "softmax")
+        let source = self
         let result: Tensor = withNoGrad {
             if let fused = source.fusedSoftmax(dim: d, log: false) { return fused }
             let shifted = (source - source.maxForShift(dim: d)).exp()
@@ -23,7 +32,10 @@ extension Tensor {
     /// `log(softmax(x))` along `dim`, computed stably (`torch.log_softmax`).
     public func logSoftmax(dim: Int) -> Tensor {
         let d = Shape.normalize(dim: dim, rank: rank, op: "log_softmax")
-        let source = dtype.isFloatingPoint ? self : to(.defaultFloat)
+        // PyTorch's kernel never runs on no elements: an empty integer input comes back as it is.
+        if count == 0 && !dtype.isFloatingPoint { return Tensor.empty(like: self) }
+        checkSoftmaxInput(dim: d, op: "log_softmax")
+        let source = self
         let result: Tensor = withNoGrad {
             if let fused = source.fusedSoftmax(dim: d, log: true) { return fused }
             let shifted = source - source.maxForShift(dim: d)
@@ -53,5 +65,5 @@ extension Tensor {
     }
 
     /// Each element squared (`torch.square`, recorded as `pow(2)`).
-    public func square() -> Tensor { pow(2.0) }
+    public func square() -> Tensor { pow(2) }
 }

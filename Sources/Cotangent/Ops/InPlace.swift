@@ -16,6 +16,61 @@ extension Tensor {
         }
     }
 
+    /// Stops an in-place change of an output of `split`/`chunked` (or a view of
+    /// one) that would be recorded, with PyTorch's message for how the view was made.
+    private func refuseMultiOutputViewWrite(_ info: MultiOutputView, op: String) {
+        let rule = "This view is the output of a function that returns multiple views. Such functions do not allow the output views to be modified inplace. You should replace the inplace operation by an out-of-place one."
+        if info.madeWithoutGrad && viewBase?.requiresGrad == true {
+            fail(op, "A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked).")
+        }
+        guard let node = gradNode else {
+            fail(op, "A view was created in no_grad mode and is being modified inplace with grad mode enabled. \(rule)")
+        }
+        // PyTorch names the op without its node suffix: SplitBackward0 is "Split".
+        var stem = Substring(node.name)
+        while let last = stem.last, last.isNumber { stem.removeLast() }
+        if stem.hasSuffix("Backward") { stem.removeLast("Backward".count) }
+        fail(op, "Output \(info.index) of \(stem) is a view and is being modified inplace. \(rule)")
+    }
+
+    /// PyTorch's memory-overlap checks for a write into this tensor that reads
+    /// `inputs`: the written tensor may not have elements sharing one memory
+    /// location (an expanded view), and an input may not overlap it partially
+    /// (the same elements in the same layout are fine: `x += x`).
+    func checkMemoryOverlap(reading inputs: [Tensor], op: String) {
+        // As PyTorch's has_internal_overlap: a dense layout (an empty tensor included) never overlaps itself.
+        for (size, stride) in zip(shape, strides) where size > 1 && stride == 0 && !isNonOverlappingAndDense {
+            fail(op, "unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.")
+        }
+        for input in inputs where input.storage === storage && Tensor.overlapsPartially(self, input) {
+            fail(op, "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location. Please clone() the tensor before performing the operation.")
+        }
+    }
+
+    /// Whether elements fill a block of memory with no gaps and no element twice,
+    /// in some order of the dims (PyTorch's `is_non_overlapping_and_dense`).
+    var isNonOverlappingAndDense: Bool {
+        if isContiguous { return true }
+        var expected = 1
+        for d in (0..<rank).filter({ shape[$0] != 1 }).sorted(by: { strides[$0] < strides[$1] }) {
+            guard strides[d] == expected else { return false }
+            expected *= shape[d]
+        }
+        return true
+    }
+
+    /// PyTorch's `get_overlap_status(a, b) == Partial` for two tensors of one
+    /// storage: their memory ranges meet but they are not the same elements in
+    /// the same layout. Layouts with gaps are "too hard" and pass, as in PyTorch.
+    static func overlapsPartially(_ a: Tensor, _ b: Tensor) -> Bool {
+        if a === b || a.count == 0 || b.count == 0 { return false }
+        guard a.isNonOverlappingAndDense && b.isNonOverlappingAndDense else { return false }
+        let aBegin = a.storageOffset * a.dtype.byteSize, aEnd = aBegin + a.count * a.dtype.byteSize
+        let bBegin = b.storageOffset * b.dtype.byteSize, bEnd = bBegin + b.count * b.dtype.byteSize
+        if aBegin == bBegin && aEnd == bEnd { return a.strides != b.strides }
+        return aBegin < bEnd && bBegin < aEnd
+    }
+
     /// Overwrites this tensor with `compute(old value)` and, when recording,
     /// makes this tensor the output of the recorded computation (PyTorch
     /// "rebases" its history the same way).
@@ -25,6 +80,11 @@ extension Tensor {
                        _ compute: (Tensor) -> Tensor) {
         checkInPlace(op)
         let recording = GradMode.isEnabled && (requiresGrad || other?.requiresGrad == true)
+        // A view of a base that requires grad counts as recording too (PyTorch's views
+        // require grad through their base, even when made with grad mode off).
+        if let info = multiOutputView, recording || (GradMode.isEnabled && viewBase?.requiresGrad == true) {
+            refuseMultiOutputViewWrite(info, op: op)
+        }
         if recording, let base = viewBase {
             updateViewInPlace(op, base: base, compute)
             return
@@ -97,6 +157,7 @@ extension Tensor {
         check(type.canCast(to: dtype), op, "result type \(type) can't be cast to the desired output type \(dtype)")
         let broadcast = Shape.broadcast(shape, other.shape, op: op)
         check(broadcast == shape, op, "output with shape \(shapeText(shape)) doesn't match the broadcast shape \(shapeText(broadcast))")
+        checkMemoryOverlap(reading: [other], op: op)
         let overlaps = other.storage === storage && (other.strides != strides || other.storageOffset != storageOffset)
         let direct = type == dtype && !overlaps
         updateInPlace(op, involving: other, fastPath: direct ? {
@@ -150,6 +211,7 @@ extension Tensor {
     public func copy(from source: Tensor) {
         let broadcast = Shape.broadcast(shape, source.shape, op: "copy_")
         check(broadcast == shape, "copy_", "output with shape \(shapeText(shape)) doesn't match the broadcast shape \(shapeText(broadcast))")
+        checkMemoryOverlap(reading: [source], op: "copy_")
         let overlaps = source.storage === storage
         updateInPlace("copy_", involving: source, fastPath: overlaps ? nil : { Kernels.copy(source, into: self) }) { old in
             let copied = Tensor.empty(like: old)
@@ -161,4 +223,11 @@ extension Tensor {
             }
         }
     }
+}
+
+/// Which output of a multi-output view op a tensor is (0 for a view of one),
+/// and whether it was made with grad mode off.
+struct MultiOutputView {
+    let index: Int
+    let madeWithoutGrad: Bool
 }

@@ -90,10 +90,24 @@ extension Tensor {
         return consumed
     }
 
+    /// Whether a slice covers all of a dim of `size` (after clamping, step 1).
+    private static func isFull(start: Int?, end: Int?, step: Int, size: Int) -> Bool {
+        func clamped(_ b: Int?, _ fallback: Int) -> Int {
+            guard var b else { return fallback }
+            if b < 0 { b += size }
+            return Swift.min(Swift.max(b, 0), size)
+        }
+        return step == 1 && clamped(start, 0) == 0 && clamped(end, size) == size
+    }
+
     /// Applies the basic entries (ints, slices, ellipsis, new axes) and returns
     /// the view plus any tensor entries with the dim they apply to.
+    ///
+    /// As in PyTorch's indexing of a tuple, a slice covering its whole dim is
+    /// skipped, unless it is the only entry (`x[TensorIndex.all]` is a slice).
     private func basicIndex(_ items: [TensorIndex]) -> (view: Tensor, advanced: [(dim: Int, index: Tensor)]) {
         let consumed = consumedDims(items)
+        let skipsFullSlices = !(items.count == 1 && { if case .slice = items[0] { true } else { false } }())
         var result = self, dim = 0
         var advanced: [(Int, Tensor)] = []
         for item in items {
@@ -101,7 +115,9 @@ extension Tensor {
             case .index(let i):
                 result = result.select(dim: dim, index: i)
             case .slice(let start, let end, let step):
-                result = result.slice(dim: dim, start: start, end: end, step: step)
+                if !(skipsFullSlices && Tensor.isFull(start: start, end: end, step: step, size: result.shape[dim])) {
+                    result = result.slice(dim: dim, start: start, end: end, step: step)
+                }
                 dim += 1
             case .ellipsis:
                 dim += rank - consumed
@@ -145,8 +161,11 @@ extension Tensor {
         let out = Tensor(uninitializedShape: plan.resultShape, dtype: dtype)
         plan.gather(from: self, into: out)
         let viewShape = shape
-        return Tensor.record(name, inputs: [self], result: out) { grad, _ in
-            [Tensor.indexPut(Tensor.zeros(viewShape, dtype: grad.dtype), plan, grad, accumulate: true, name: backwardName)]
+        // The index tensors are saved, as PyTorch's node saves its indices: reading them checks
+        // that the graph was not freed by an earlier backward, and that they were not changed in place.
+        return Tensor.record(name, inputs: [self], result: out, saving: plan.indexTensors) { grad, saved in
+            plan.indexTensors.indices.forEach { _ = saved[$0] }
+            return [Tensor.indexPut(Tensor.zeros(viewShape, dtype: grad.dtype), plan, grad, accumulate: true, name: backwardName)]
         }
     }
 
@@ -161,8 +180,9 @@ extension Tensor {
         let out = withNoGrad { base.contiguous(copy: true) }
         let packed = withNoGrad { values.ensuring(type).expanded(to: plan.resultShape).contiguous() }
         plan.scatter(packed, into: out, accumulate: accumulate)
-        return record(name, inputs: [base, values], result: out) { grad, saved in
-            [saved.needsGrad(0) ? (accumulate ? grad : indexPut(grad, plan, Tensor.zeros([], dtype: grad.dtype), accumulate: false))
+        return record(name, inputs: [base, values], result: out, saving: plan.indexTensors) { grad, saved in
+            plan.indexTensors.indices.forEach { _ = saved[$0] }
+            return [saved.needsGrad(0) ? (accumulate ? grad : indexPut(grad, plan, Tensor.zeros([], dtype: grad.dtype), accumulate: false))
                 : nil,
              saved.needsGrad(1) ? grad.index(plan) : nil]
         }
@@ -233,6 +253,8 @@ struct IndexPlan: @unchecked Sendable {
     let indexShape: [Int]
     /// The shape of the indexed tensor.
     let sourceShape: [Int]
+    /// The index tensors the plan was made from (saved by the nodes that use it, as PyTorch's).
+    let indexTensors: [Tensor]
     /// Whether the indexed dims are consecutive (the index shape then stays in place).
     let adjacent: Bool
 
@@ -255,6 +277,7 @@ struct IndexPlan: @unchecked Sendable {
         dims = [dim]
         indexShape = [values.count]
         sourceShape = source.shape
+        indexTensors = [index]
         adjacent = true
     }
 
@@ -308,6 +331,9 @@ struct IndexPlan: @unchecked Sendable {
         self.dims = dims
         indexShape = shape
         sourceShape = view.shape
+        // PyTorch saves a mask's positions, not the mask: a stand-in keeps the
+        // freed-graph check without tying the node to the user's mask.
+        indexTensors = entries.map { $0.index.dtype == .bool ? Tensor.zeros([0], dtype: .int64) : $0.index }
         adjacent = zip(dims, dims.dropFirst()).allSatisfy { $1 == $0 + 1 }
     }
 

@@ -21,7 +21,10 @@ extension Tensor {
     }
 
     /// Stops unless both operands have one dtype, with each op's PyTorch wording.
-    private static func checkSameDType(_ a: Tensor, _ b: Tensor, op: String) {
+    ///
+    /// As PyTorch's kernels, which never run when an operand is empty, bool
+    /// operands are refused only when there is something to multiply.
+    private static func checkSameDType(_ a: Tensor, _ b: Tensor, op: String, nothingToMultiply: Bool = false) {
         if a.dtype != b.dtype {
             let (x, y) = (a.dtype.scalarTypeName, b.dtype.scalarTypeName)
             switch op {
@@ -31,7 +34,7 @@ extension Tensor {
             default: fail(op, "expected scalar type \(x) but found \(y)")
             }
         }
-        check(a.dtype != .bool, op, "\"\(op)\" not implemented for 'Bool'")
+        check(a.dtype != .bool || nothingToMultiply, op, "\"\(op)\" not implemented for 'Bool'")
     }
 
     /// The inner product of two 1-d tensors of equal length (`torch.dot`).
@@ -56,7 +59,7 @@ extension Tensor {
         check(rank == 2, "mm", "self must be a matrix")
         check(other.rank == 2, "mm", "mat2 must be a matrix")
         check(shape[1] == other.shape[0], "mm", "mat1 and mat2 shapes cannot be multiplied (\(shape[0])x\(shape[1]) and \(other.shape[0])x\(other.shape[1]))")
-        Tensor.checkSameDType(self, other, op: "mm")
+        Tensor.checkSameDType(self, other, op: "mm", nothingToMultiply: count == 0 || other.count == 0)
         let out = Tensor(uninitializedShape: [shape[0], other.shape[1]], dtype: dtype)
         Tensor.gemm(self, other, into: out)
         let operands = [self, other]  // one array for inputs and saved values
@@ -69,7 +72,7 @@ extension Tensor {
     public func mv(_ vector: Tensor) -> Tensor {
         check(rank == 2 && vector.rank == 1, "mv", "vector + matrix @ vector expected, got \(rank), \(vector.rank)")
         check(shape[1] == vector.count, "mv", "size mismatch, got input (\(shape[0])), mat (\(shape[0])x\(shape[1])), vec (\(vector.count))")
-        Tensor.checkSameDType(self, vector, op: "mv")
+        Tensor.checkSameDType(self, vector, op: "mv", nothingToMultiply: count == 0)
         let out = Tensor(uninitializedShape: [shape[0]], dtype: dtype)
         // The vector read as an n x 1 column (column stride unused, so 1: read in
         // place), the result written as a column.
@@ -93,8 +96,12 @@ extension Tensor {
         check(other.rank == 3, "bmm", "batch2 must be a 3D tensor")
         check(shape[0] == other.shape[0], "bmm", "batch1 and batch2 must have same number of batches, got \(shape[0]) and \(other.shape[0])")
         check(shape[2] == other.shape[1], "bmm", "Expected size for first two dimensions of batch2 tensor to be: [\(shape[0]), \(shape[2])] but got: [\(other.shape[0]), \(other.shape[1])].")
-        Tensor.checkSameDType(self, other, op: "bmm")
-        let out = Tensor(uninitializedShape: [shape[0], shape[1], other.shape[2]], dtype: dtype)
+        let outShape = [shape[0], shape[1], other.shape[2]]
+        // PyTorch checks no dtypes when an operand is empty (nothing to multiply);
+        // the result then takes batch2's dtype.
+        let nothingToMultiply = count == 0 || other.count == 0
+        if !nothingToMultiply { Tensor.checkSameDType(self, other, op: "bmm") }
+        let out = Tensor(uninitializedShape: outShape, dtype: nothingToMultiply ? other.dtype : dtype)
         for i in 0..<shape[0] {
             withNoGrad { Tensor.gemm(select(dim: 0, index: i), other.select(dim: 0, index: i), into: out.select(dim: 0, index: i)) }
         }
@@ -137,6 +144,13 @@ extension Tensor {
                 return transpose ? output.transposed(-2, -1).contiguous() : output
             }
             return folded.mv(t2).unsafeViewed(outputShape)
+        }
+        // As PyTorch: a batch of one that requires grad, against a larger batch, is
+        // squeezed to a matrix, so its gradient is one product rather than a sum over
+        // the broadcast batch (the graph then shows SqueezeBackward1 and MmBackward0).
+        if rank1 == 3 && rank2 == 3 && shape[0] != other.shape[0] {
+            if shape[0] == 1 && requiresGrad { return squeezed(0).matmul(other) }
+            if other.shape[0] == 1 && other.requiresGrad { return matmul(other.squeezed(0)) }
         }
         let n = rank1 > 1 ? shape[rank1 - 2] : 1, m1 = shape[rank1 - 1]
         let m2 = rank2 > 1 ? other.shape[rank2 - 2] : other.shape[0], p = rank2 > 1 ? other.shape[rank2 - 1] : 1

@@ -5,15 +5,15 @@ extension Tensor {
     /// This tensor with `value` wherever `mask` is true (`torch.masked_fill`).
     ///
     /// - Parameters:
-    ///   - mask: A bool tensor that broadcasts to this tensor's shape.
+    ///   - mask: A bool tensor that broadcasts with this tensor.
     ///   - value: The value written where `mask` is true.
-    /// - Returns: A new tensor, recorded as `MaskedFillBackward0`; the gradient is
-    ///   zero where the mask is true.
+    /// - Returns: A new tensor of the broadcast shape of this tensor and `mask`
+    ///   (as PyTorch's out-of-place `masked_fill`), recorded as
+    ///   `MaskedFillBackward0`; the gradient is zero where the mask is true.
     public func maskedFilled(_ mask: Tensor, with value: Double) -> Tensor {
         check(mask.dtype == .bool, "masked_fill_", "masked_fill_ only supports boolean masks, but got mask with dtype \(mask.dtype)")
         let broadcast = Shape.broadcast(shape, mask.shape, op: "masked_fill")
-        check(broadcast == shape, "masked_fill", "The expanded size of the mask \(shapeText(mask.shape)) must match the tensor's size \(shapeText(shape))")
-        let out = Tensor(uninitializedShape: shape, dtype: dtype)
+        let out = Tensor(uninitializedShape: broadcast, dtype: dtype)
         Kernels.select(mask, Tensor(wrapping: value).ensuring(dtype), self, into: out)
         return Tensor.record("MaskedFillBackward0", inputs: [self], result: out, saving: [mask]) { grad, saved in
             [Tensor.where(saved[0], Tensor.zeros(like: grad), grad)]

@@ -195,7 +195,10 @@ extension Tensor {
     public func squeezed(_ dims: [Int]) -> Tensor { squeezed(dims, name: "SqueezeBackward2") }
 
     private func squeezed(_ dims: [Int], name: String) -> Tensor {
-        let drop = Set(dims.map { Shape.normalize(dim: $0, rank: rank, op: "squeeze") }.filter { rank > 0 && shape[$0] == 1 })
+        let normalized = dims.map { Shape.normalize(dim: $0, rank: rank, op: "squeeze") }
+        var seen = Set<Int>()
+        for d in normalized { check(seen.insert(d).inserted, "squeeze", "dim \(d) appears multiple times in the list of dims") }
+        let drop = Set(normalized.filter { rank > 0 && shape[$0] == 1 })
         let keep = (0..<rank).filter { !drop.contains($0) }
         let inputShape = shape
         let result = view(shape: keep.map { shape[$0] }, strides: keep.map { strides[$0] }, offset: storageOffset)
@@ -292,7 +295,14 @@ extension Tensor {
     public static func cat(_ tensors: [Tensor], dim: Int = 0) -> Tensor {
         check(!tensors.isEmpty, "cat", "torch.cat(): expected a non-empty list of Tensors")
         let parts = tensors.filter { !($0.rank == 1 && $0.count == 0) }
-        guard let first = parts.first else { return tensors[0] }
+        // The skipped empty tensors still take part in type promotion, as in PyTorch.
+        let type = DType.resultType(tensors)
+        guard let first = parts.first else {
+            // Only empty 1-d tensors: an empty result of the promoted dtype, still a CatBackward0.
+            return record("CatBackward0", inputs: tensors, result: Tensor(uninitializedShape: [0], dtype: type)) { grad, _ in
+                tensors.map { _ in Tensor.zeros([0], dtype: grad.dtype) }
+            }
+        }
         check(first.rank > 0, "cat", "zero-dimensional tensor (at position 0) cannot be concatenated")
         let d = Shape.normalize(dim: dim, rank: first.rank, op: "cat")
         for (i, t) in parts.enumerated() {
@@ -301,7 +311,6 @@ extension Tensor {
                 check(t.shape[k] == first.shape[k], "cat", "Sizes of tensors must match except in dimension \(d). Expected size \(first.shape[k]) but got size \(t.shape[k]) for tensor number \(i) in the list.")
             }
         }
-        let type = DType.resultType(parts)
         var outShape = first.shape
         outShape[d] = parts.reduce(0) { $0 + $1.shape[d] }
         let out = Tensor(uninitializedShape: outShape, dtype: type)
@@ -355,10 +364,13 @@ extension Tensor {
         check(sizes.reduce(0, +) == shape[d], "split", "split_with_sizes expects split_sizes to sum exactly to \(shape[d]) (input tensor's size at dimension \(d)), but got split_sizes=\(shapeText(sizes))")
         var start = 0
         let inputShape = shape
-        return sizes.map { size in
+        let madeWithoutGrad = !GradMode.isEnabled
+        return sizes.enumerated().map { index, size in
             defer { start += size }
             let (lo, hi) = (start, start + size)
             let piece = withNoGrad { slice(dim: d, start: lo, end: hi) }
+            // PyTorch refuses in-place changes of these views while recording.
+            piece.multiOutputView = MultiOutputView(index: index, madeWithoutGrad: madeWithoutGrad)
             return Tensor.record(name, inputs: [self], result: piece) { grad, _ in
                 [grad.embedded(inShape: inputShape, name: "SliceBackwardBackward0") { $0.slice(dim: d, start: lo, end: hi) }]
             }
@@ -370,6 +382,8 @@ extension Tensor {
         check(chunks > 0, "chunk", "chunk expects `chunks` to be greater than 0, got: \(chunks)")
         let d = Shape.normalize(dim: dim, rank: rank, op: "chunk")
         let size = (shape[d] + chunks - 1) / chunks
-        return split(size: Swift.max(size, 1), dim: d)
+        // An empty dim gives `chunks` empty pieces, as PyTorch's chunk (via split_with_sizes).
+        if size == 0 { return split(sizes: [Int](repeating: 0, count: chunks), dim: d) }
+        return split(size: size, dim: d)
     }
 }

@@ -119,7 +119,7 @@ extension Tensor {
     }
 
     private func checkFloatingForMean() {
-        check(dtype.isFloatingPoint, "mean", "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: \(dtype)")
+        check(dtype.isFloatingPoint, "mean", "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: \(dtype.scalarTypeName)")
     }
 
     /// The product of all elements.
@@ -232,19 +232,32 @@ extension Tensor {
             let value = saved.result.unsqueezedForBroadcast(dims: dims, keepDim: keepDim, inputRank: rank)
             let g = grad.unsqueezedForBroadcast(dims: dims, keepDim: keepDim, inputRank: rank)
             let mask = x .== value
-            let share = g / mask.sum(dim: dims, keepDim: true).to(g.dtype)
-            return [Tensor.where(mask, share, Tensor.zeros(like: share))]
+            // PyTorch's scale_grad_by_count: (g / count) * mask. A slice whose
+            // extreme is NaN matches nowhere: 0 * (g / 0) puts NaN in its gradient.
+            return [(g / mask.sum(dim: dims, keepDim: true).to(g.dtype)) * mask]
         }
     }
 
     /// The flat index of the largest element (the first, for ties; NaN counts as largest).
-    public func argmax() -> Tensor { reshaped(-1).max(dim: 0).indices }
+    public func argmax() -> Tensor { argExtreme(isMax: true, dim: nil, keepDim: false, op: "argmax") }
     /// The flat index of the smallest element.
-    public func argmin() -> Tensor { reshaped(-1).min(dim: 0).indices }
+    public func argmin() -> Tensor { argExtreme(isMax: false, dim: nil, keepDim: false, op: "argmin") }
     /// The indices of the largest elements along `dim`.
-    public func argmax(dim: Int, keepDim: Bool = false) -> Tensor { withNoGrad { max(dim: dim, keepDim: keepDim).indices } }
+    public func argmax(dim: Int, keepDim: Bool = false) -> Tensor { argExtreme(isMax: true, dim: dim, keepDim: keepDim, op: "argmax") }
     /// The indices of the smallest elements along `dim`.
-    public func argmin(dim: Int, keepDim: Bool = false) -> Tensor { withNoGrad { min(dim: dim, keepDim: keepDim).indices } }
+    public func argmin(dim: Int, keepDim: Bool = false) -> Tensor { argExtreme(isMax: false, dim: dim, keepDim: keepDim, op: "argmin") }
+
+    /// `argmax`/`argmin`, with PyTorch's checks and messages under their own name.
+    private func argExtreme(isMax: Bool, dim: Int?, keepDim: Bool, op: String) -> Tensor {
+        check(dtype != .bool, op, "\(op)(): does not support bool input")
+        return withNoGrad {
+            guard let dim else {
+                check(count > 0, op, "\(op)(): Expected reduction dim to be specified for input.numel() == 0.")
+                return reshaped(-1).extreme(isMax: isMax, dim: 0, keepDim: false, name: "", op: op).indices
+            }
+            return extreme(isMax: isMax, dim: dim, keepDim: keepDim, name: "", op: op).indices
+        }
+    }
 
     // MARK: Logical reductions
 
@@ -288,16 +301,21 @@ extension Tensor {
             let x = saved[0]
             let r = saved.result.unsqueezedForBroadcast(dims: dims, keepDim: keepDim, inputRank: rank)
             let g = grad.unsqueezedForBroadcast(dims: dims, keepDim: keepDim, inputRank: rank)
-            let zero = Tensor.zeros(like: r)
-            if p == 1 { return [g * x.sign()] }
+            // PyTorch's norm_backward, step for step, so second-order gradients
+            // agree too (at 0, p = 2 gives NaN there: (0 / 0) masked, then 0 / 0 again).
+            if p == 1 { return [x.sign() * g] }
+            if p == 2 { return [g * (x / r).maskedFilled(r .== 0.0, with: 0)] }
             if p == .infinity {
-                let mask = x.abs() .== r
-                let share = g / mask.sum(dim: dims, keepDim: true).to(g.dtype)
-                return [Tensor.where(mask, share * x.sign(), Tensor.zeros(like: x))]
+                let a = x.abs()
+                let mask = (a .== r) .|| a.isNaN()
+                return [x.sign() * ((g / mask.sum(dim: dims, keepDim: true).to(g.dtype)) * mask)]
             }
-            if p == 2 { return [x * Tensor.where(r .== 0.0, zero, g / r)] }
-            let scale = Tensor.where(r .== 0.0, zero, g / r.pow(p - 1))
-            return [x * x.abs().pow(p - 2) * scale]
+            if p < 1 {
+                let scaled = x.sign() * x.abs().pow(p - 1).maskedFilled(x .== 0.0, with: 0)
+                return [scaled * g * r.pow(1 - p)]
+            }
+            let scaled = p < 2 ? x.sign() * x.abs().pow(p - 1) : x * x.abs().pow(p - 2)
+            return [scaled * (g / r.pow(p - 1)).maskedFilled(r .== 0.0, with: 0)]
         }
     }
 
@@ -323,17 +341,25 @@ extension Tensor {
             let v = (centered * centered).sum(dim: dims, keepDim: keepDim) / divisor
             return takeRoot ? v.sqrt() : v
         }
+        let reducesAll = dim == nil || rank == 0
         return Tensor.record(takeRoot ? "StdBackward0" : "VarBackward0", inputs: [self], result: result,
                              saving: [self], savingResult: takeRoot) { grad, saved in
             let x = saved[0]
-            let g = grad.unsqueezedForBroadcast(dims: dims, keepDim: keepDim, inputRank: rank)
-            let centered = x - x.mean(dim: dims, keepDim: true)
+            var g = grad.unsqueezedForBroadcast(dims: dims, keepDim: keepDim, inputRank: rank)
             if takeRoot {
+                // PyTorch's std_backward: the variance's gradient g / 2r, zero where r is 0.
                 let r = saved.result.unsqueezedForBroadcast(dims: dims, keepDim: keepDim, inputRank: rank)
-                // Zero where the deviation is 0 (PyTorch masks g / 2r there), not 0 / 0.
-                return [Tensor.where(r .== 0.0, Tensor.zeros(like: r), g / (r * divisor)) * centered]
+                g = (g / (r * 2.0)).maskedFilled(r .== 0.0, with: 0)
             }
-            return [g * centered * (2 / divisor)]
+            // PyTorch's var_backward. Over all elements with no degrees of freedom
+            // left, 2 / dof is infinite: NaN where x is its mean, inf elsewhere.
+            // Over given dims, 2 / (n - correction) is used as it is (negative when
+            // the correction exceeds the count).
+            let dof = Double(n - correction)
+            if reducesAll && dof <= 0 {
+                return [g * Tensor.where(x .== x.mean(), Double.nan, Tensor.full(like: x, .infinity))]
+            }
+            return [(2.0 / dof) * g * (x - x.mean(dim: dims, keepDim: true))]
         }
     }
 
@@ -381,8 +407,18 @@ extension Tensor {
             }
         }
         return Tensor.record("CumsumBackward0", inputs: [self], result: out) { grad, _ in
-            // The reverse running sum: total - running + own.
-            [grad.sum(dim: d, keepDim: true) - grad.cumsum(dim: d) + grad]
+            // PyTorch's cumsum_backward: the running sum from the end (flip, cumsum,
+            // flip), not total - running + own, which loses small terms to large ones.
+            guard grad.count > 1, grad.rank > 0, grad.shape[d] > 1 else { return [grad] }
+            return [grad.reversed(alongDim: d).cumsum(dim: d).reversed(alongDim: d)]
         }
+    }
+
+    /// The elements in reverse order along `dim` (PyTorch's `flip(dim)`), as a
+    /// differentiable copy (its gradient is reversed back).
+    func reversed(alongDim d: Int) -> Tensor {
+        let n = shape[d]
+        let positions = Tensor(shape: [n], scalars: (0..<n).reversed().map(Int64.init))
+        return indexSelect(dim: d, positions)
     }
 }

@@ -21,7 +21,7 @@ struct UnaryPrimitives {
     let rsqrt = UnaryPrimitive("RsqrtBackward0", CT_RSQRT, vjp: .ofResult { grad, result, _ in -0.5 * grad * result.pow(3.0) })
     let reciprocal = UnaryPrimitive("ReciprocalBackward0", CT_RECIPROCAL,
                                     vjp: .ofResult { grad, result, _ in -grad * result * result })
-    let abs = UnaryPrimitive("AbsBackward0", CT_ABS, .anyDType, vjp: .ofInput { grad, x, _ in grad * x.sign() })
+    let abs = UnaryPrimitive("AbsBackward0", CT_ABS, .notBool(kernel: "abs_cpu"), vjp: .ofInput { grad, x, _ in grad * x.sign() })
     let sign = UnaryPrimitive("SignBackward0", CT_SIGN, .anyDType, vjp: .zero)
     let sin = UnaryPrimitive("SinBackward0", CT_SIN, vjp: .ofInput { grad, x, _ in grad * x.cos() })
     let cos = UnaryPrimitive("CosBackward0", CT_COS, vjp: .ofInput { grad, x, _ in grad * -x.sin() })
@@ -42,8 +42,9 @@ struct UnaryPrimitives {
     let atanh = UnaryPrimitive("AtanhBackward0", CT_ATANH, vjp: .ofInput { grad, x, _ in grad / (1.0 - x * x) })
     let sigmoid = UnaryPrimitive("SigmoidBackward0", CT_SIGMOID,
                                  vjp: .ofResult { grad, result, _ in grad * result * (1.0 - result) })
+    // A recorded primitive in the rule (not a bare `where`), so a double backward gives zeros.
     let relu = UnaryPrimitive("ReluBackward0", CT_RELU, .anyDType,
-                              vjp: .ofResult { grad, result, _ in Tensor.where(result .<= 0.0, 0.0, grad) })
+                              vjp: .ofResult { grad, result, _ in Tensor.thresholdBackward(grad, result: result) })
     let erf = UnaryPrimitive("ErfBackward0", CT_ERF,
                              vjp: .ofInput { grad, x, _ in grad * ((-(x * x)).exp() * (2.0 / UnaryPrimitives.sqrtPi)) })
     let erfc = UnaryPrimitive("ErfcBackward0", CT_ERFC,
@@ -55,10 +56,10 @@ struct UnaryPrimitives {
     let trigamma = UnaryPrimitive("PolygammaBackward0", CT_TRIGAMMA, vjp: .ofInput { _, _, _ in
         fail("backward", "the derivative of polygamma(1, x) (polygamma(2, x)) is not implemented yet")
     })
-    let floor = UnaryPrimitive("FloorBackward0", CT_FLOOR, .anyDType, vjp: .zero)
-    let ceil = UnaryPrimitive("CeilBackward0", CT_CEIL, .anyDType, vjp: .zero)
-    let round = UnaryPrimitive("RoundBackward0", CT_ROUND, .anyDType, vjp: .zero)
-    let trunc = UnaryPrimitive("TruncBackward0", CT_TRUNC, .anyDType, vjp: .zero)
+    let floor = UnaryPrimitive("FloorBackward0", CT_FLOOR, .notBool(kernel: "floor_vml_cpu"), vjp: .zero)
+    let ceil = UnaryPrimitive("CeilBackward0", CT_CEIL, .notBool(kernel: "ceil_vml_cpu"), vjp: .zero)
+    let round = UnaryPrimitive("RoundBackward0", CT_ROUND, .notBool(kernel: "round_vml_cpu"), vjp: .zero)
+    let trunc = UnaryPrimitive("TruncBackward0", CT_TRUNC, .notBool(kernel: "trunc_vml_cpu"), vjp: .zero)
     let frac = UnaryPrimitive("FracBackward0", CT_FRAC, .floatingOnly(kernel: "frac_cpu"), vjp: .ofGradient { grad, _ in grad })
     let logicalNot = UnaryPrimitive(nil, CT_NOT, .predicate, vjp: .none)
     let isNaN = UnaryPrimitive(nil, CT_ISNAN, .predicate, vjp: .none)
@@ -219,7 +220,8 @@ extension Tensor {
     public func clamped(min: Double? = nil, max: Double? = nil) -> Tensor {
         check(min != nil || max != nil, "clamp", "At least one of 'min' or 'max' must not be None")
         let promotes = (min.map { $0 != $0.rounded() } ?? false) || (max.map { $0 != $0.rounded() } ?? false)
-        let type = promotes && !dtype.isFloatingPoint ? DType.defaultFloat : dtype
+        // Integer bounds on a bool tensor give int64 (PyTorch's result type of bool and an int).
+        let type = promotes && !dtype.isFloatingPoint ? DType.defaultFloat : (dtype == .bool ? .int64 : dtype)
         let out = Tensor(uninitializedShape: shape, dtype: type)
         Kernels.clamp(ensuring(type), min: min, max: max, into: out)
         return Tensor.record("ClampBackward1", inputs: [self], result: out, saving: [self]) { grad, saved in
