@@ -90,6 +90,14 @@ def torch_workloads(torch):
         return make
     w["mlp784_step"] = mlp(784, 256, 256)
     w["mlp64_step"] = mlp(64, 128, 64)
+    m = 2048
+    w["gather_4M"] = lambda: (lambda x, i: lambda: x.gather(1, i))(torch.randn(m, m), torch.randint(0, m, (m, m)))
+    w["scatter_add_4M"] = lambda: (lambda x, i, s: lambda: x.scatter_add(1, i, s))(
+        torch.zeros(m, m), torch.randint(0, m, (m, m)), torch.randn(m, m))
+    w["index_select_4M"] = lambda: (lambda x, i: lambda: x.index_select(0, i))(
+        torch.randn(4096, 1024), torch.randint(0, 4096, (4096,)))
+    w["sort_1M"] = lambda: (lambda x: lambda: x.sort())(torch.randn(1 << 20))
+    w["topk_1M_k100"] = lambda: (lambda x: lambda: x.topk(100))(torch.randn(1 << 20))
     return w
 
 

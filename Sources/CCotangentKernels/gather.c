@@ -34,19 +34,42 @@ static void ct_line_offsets(const ct_gather_ctx *c, int64_t line, int64_t *os, i
     }
 }
 
-#define CT_SCATTER_CASES(T)                                                          \
+// The inner loop along `dim` for one line, specialised by element type (and,
+// for scatters, by the reduction) so the loop body is a load and a store.
+#define CT_GATHER_LINE(T)                                                            \
     {                                                                                \
         T *d = (T *)c->dst + od;                                                     \
         const T *s = (const T *)c->src + os;                                         \
-        switch (c->reduce) {                                                         \
-        case CT_SCATTER_ASSIGN: d[q * dd] = s[k * sd]; break;                         \
-        case CT_SCATTER_SUM: case CT_SCATTER_MEAN: d[q * dd] += s[k * sd]; break;     \
-        case CT_SCATTER_PROD: d[q * dd] *= s[k * sd]; break;                          \
-        case CT_SCATTER_AMAX: { T v = s[k * sd], *e = &d[q * dd];                     \
-            if (v != v || v > *e) *e = v; break; }                                    \
-        case CT_SCATTER_AMIN: { T v = s[k * sd], *e = &d[q * dd];                     \
-            if (v != v || v < *e) *e = v; break; }                                    \
+        const int64_t *ix = c->index + oi;                                           \
+        for (int64_t k = 0; k < n; k++) {                                            \
+            const int64_t q = ix[k * id];                                            \
+            if ((uint64_t)q >= (uint64_t)c->dim_size) { c->bad = q; c->has_bad = 1; return; } \
+            d[k * dd] = s[q * sd];                                                   \
         }                                                                            \
+    }
+
+#define CT_SCATTER_LINE(T, COMBINE)                                                  \
+    {                                                                                \
+        T *d = (T *)c->dst + od;                                                     \
+        const T *s = (const T *)c->src + os;                                         \
+        const int64_t *ix = c->index + oi;                                           \
+        for (int64_t k = 0; k < n; k++) {                                            \
+            const int64_t q = ix[k * id];                                            \
+            if ((uint64_t)q >= (uint64_t)c->dim_size) { c->bad = q; c->has_bad = 1; return; } \
+            if (c->counts) c->counts[oc + q * cd] += 1;                              \
+            T *e = &d[q * dd];                                                       \
+            const T v = s[k * sd];                                                   \
+            COMBINE;                                                                 \
+        }                                                                            \
+    }
+
+#define CT_SCATTER_REDUCTIONS(T)                                                     \
+    switch (c->reduce) {                                                             \
+    case CT_SCATTER_ASSIGN: CT_SCATTER_LINE(T, *e = v) break;                        \
+    case CT_SCATTER_SUM: case CT_SCATTER_MEAN: CT_SCATTER_LINE(T, *e += v) break;    \
+    case CT_SCATTER_PROD: CT_SCATTER_LINE(T, *e *= v) break;                         \
+    case CT_SCATTER_AMAX: CT_SCATTER_LINE(T, if (v != v || v > *e) *e = v) break;    \
+    case CT_SCATTER_AMIN: CT_SCATTER_LINE(T, if (v != v || v < *e) *e = v) break;    \
     }
 
 static void ct_gather_lines(void *arg, int64_t begin, int64_t end, int32_t chunk) {
@@ -54,38 +77,30 @@ static void ct_gather_lines(void *arg, int64_t begin, int64_t end, int32_t chunk
     ct_gather_ctx *c = (ct_gather_ctx *)arg;
     const int64_t n = c->shape[c->dim], sd = c->ss[c->dim], dd = c->ds[c->dim], id = c->is[c->dim];
     const int64_t cd = c->cs ? c->cs[c->dim] : 0;
-    const size_t es = ct_dtype_byte_size(c->dtype);
     for (int64_t line = begin; line < end; line++) {
         int64_t os, od, oi, oc;
         ct_line_offsets(c, line, &os, &od, &oi, &oc);
-        for (int64_t k = 0; k < n; k++) {
-            const int64_t q = c->index[oi + k * id];
-            if (q < 0 || q >= c->dim_size) {
-                c->bad = c->index[oi + k * id];
-                c->has_bad = 1;
-                return;
+        (void)oc;
+        if (c->reduce < 0) {  // gather: out[k] = src[index[k]]
+            switch (ct_dtype_byte_size(c->dtype)) {
+            case 1: CT_GATHER_LINE(uint8_t) break;
+            case 4: CT_GATHER_LINE(uint32_t) break;
+            default: CT_GATHER_LINE(uint64_t) break;
             }
-            if (c->reduce < 0) {  // gather: out[k] = src[q]
-                memcpy(c->dst + (od + k * dd) * (int64_t)es, c->src + (os + q * sd) * (int64_t)es, es);
-                continue;
+            continue;
+        }
+        switch (c->dtype) {
+        case CT_F32: CT_SCATTER_REDUCTIONS(float) break;
+        case CT_F64: CT_SCATTER_REDUCTIONS(double) break;
+        case CT_I32: CT_SCATTER_REDUCTIONS(int32_t) break;
+        case CT_I64: CT_SCATTER_REDUCTIONS(int64_t) break;
+        case CT_BOOL:
+            switch (c->reduce) {
+            case CT_SCATTER_ASSIGN: CT_SCATTER_LINE(uint8_t, *e = v) break;
+            case CT_SCATTER_SUM: case CT_SCATTER_MEAN: case CT_SCATTER_AMAX: CT_SCATTER_LINE(uint8_t, *e |= v) break;
+            default: CT_SCATTER_LINE(uint8_t, *e &= v) break;
             }
-            if (c->counts) c->counts[oc + q * cd] += 1;
-            switch (c->dtype) {
-            case CT_F32: CT_SCATTER_CASES(float) break;
-            case CT_F64: CT_SCATTER_CASES(double) break;
-            case CT_I32: CT_SCATTER_CASES(int32_t) break;
-            case CT_I64: CT_SCATTER_CASES(int64_t) break;
-            case CT_BOOL: {
-                uint8_t *d = (uint8_t *)c->dst + od;
-                const uint8_t *s = (const uint8_t *)c->src + os;
-                switch (c->reduce) {
-                case CT_SCATTER_ASSIGN: d[q * dd] = s[k * sd]; break;
-                case CT_SCATTER_SUM: case CT_SCATTER_MEAN: case CT_SCATTER_AMAX: d[q * dd] |= s[k * sd]; break;
-                default: d[q * dd] &= s[k * sd]; break;
-                }
-                break;
-            }
-            }
+            break;
         }
     }
 }

@@ -141,6 +141,29 @@ let workloads: [Workload] = [
 } + [
     Workload(name: "mlp784_step") { mlpStep(inputs: 784, hidden: 256, batch: 256) },
     Workload(name: "mlp64_step") { mlpStep(inputs: 64, hidden: 128, batch: 64) },
+    // Indexing and sorting (the op-surface issue): 4M-element gathers and scatters
+    // along rows of a 2048 x 2048 matrix, 4096 picked rows of 1024, a 1M sort.
+    Workload(name: "gather_4M") {
+        let (x, index) = (Tensor.randn(2048, 2048), Tensor.randint(0, 2048, shape: [2048, 2048]))
+        return { _ = x.gather(dim: 1, index: index) }
+    },
+    Workload(name: "scatter_add_4M") {
+        let (x, src) = (Tensor.zeros(2048, 2048), Tensor.randn(2048, 2048))
+        let index = Tensor.randint(0, 2048, shape: [2048, 2048])
+        return { _ = x.scatterAdd(dim: 1, index: index, src: src) }
+    },
+    Workload(name: "index_select_4M") {
+        let (x, index) = (Tensor.randn(4096, 1024), Tensor.randint(0, 4096, shape: [4096]))
+        return { _ = x.indexSelect(dim: 0, index) }
+    },
+    Workload(name: "sort_1M") {
+        let x = Tensor.randn(1 << 20)
+        return { _ = x.sorted() }
+    },
+    Workload(name: "topk_1M_k100") {
+        let x = Tensor.randn(1 << 20)
+        return { _ = x.topk(100) }
+    },
 ]
 
 /// Writes a line unbuffered, so a long run shows progress.

@@ -750,3 +750,61 @@ private func ulpError(_ got: Double, _ want: Float80) -> Double {
         #expect(ct_blas_active() == 0 || ct_blas_active() == 1)
     }
 }
+
+/// The sort kernels' paths (radix for long rows, merge sort for short ones,
+/// heap and quickselect for topk) against a stable sort in Swift, with ties,
+/// signed zeros and NaN.
+@Suite struct SortKernelTests {
+    /// The stable order PyTorch gives: NaN above everything, equal values (and ±0) in index order.
+    static func reference(_ xs: [Double], descending: Bool) -> [Int] {
+        xs.indices.sorted { i, j in
+            let (a, b) = (xs[i], xs[j])
+            if a.isNaN || b.isNaN {
+                if a.isNaN && b.isNaN { return i < j }
+                return descending ? a.isNaN : b.isNaN
+            }
+            if a == b { return i < j }
+            return descending ? a > b : a < b
+        }
+    }
+
+    @Test(arguments: [5, 300, 4099], [false, true])
+    func sortMatchesStableReference(n: Int, descending: Bool) {
+        var rng = LCG(state: UInt64(n))
+        let xs: [Double] = (0..<n).map { i in
+            switch i % 13 {
+            case 0: .nan
+            case 1: 0.0
+            case 2: -0.0
+            default: Double(Int(rng.uniform(-20, 20)))  // many ties
+            }
+        }
+        let want = Self.reference(xs, descending: descending)
+        for dtype in [CT_F32, CT_F64] {
+            var indices = [Int64](repeating: -1, count: n)
+            if dtype == CT_F32 {
+                let x = xs.map { Float($0) }
+                var v = [Float](repeating: 0, count: n)
+                ct_sort(dtype, 1, Int64(n), x, &v, &indices, descending)
+            } else {
+                var v = [Double](repeating: 0, count: n)
+                ct_sort(dtype, 1, Int64(n), xs, &v, &indices, descending)
+            }
+            #expect(indices.map(Int.init) == want, "dtype \(dtype) n \(n)")
+        }
+        let ints = xs.map { $0.isNaN ? Int64(99) : Int64($0) }
+        var indices = [Int64](repeating: -1, count: n), v = [Int64](repeating: 0, count: n)
+        ct_sort(CT_I64, 1, Int64(n), ints, &v, &indices, descending)
+        #expect(indices.map(Int.init) == Self.reference(ints.map(Double.init), descending: descending))
+    }
+
+    @Test(arguments: [(4099, 7), (4099, 600), (40, 39)], [false, true])
+    func topkMatchesStableReference(shape: (Int, Int), largest: Bool) {
+        let (n, k) = shape
+        var rng = LCG(state: 9)
+        let xs: [Double] = (0..<n).map { i in i % 17 == 0 ? .nan : Double(Int(rng.uniform(-50, 50))) }
+        var indices = [Int64](repeating: -1, count: k), v = [Double](repeating: 0, count: k)
+        ct_topk(CT_F64, 1, Int64(n), Int64(k), xs, &v, &indices, largest)
+        #expect(indices.map(Int.init) == Array(Self.reference(xs, descending: largest).prefix(k)))
+    }
+}
