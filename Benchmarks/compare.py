@@ -97,6 +97,8 @@ def torch_workloads(torch):
     w["index_select_4M"] = lambda: (lambda x, i: lambda: x.index_select(0, i))(
         torch.randn(4096, 1024), torch.randint(0, 4096, (4096,)))
     w["sort_1M"] = lambda: (lambda x: lambda: x.sort())(torch.randn(1 << 20))
+    w["interpolate_bilinear_64x3x224x224"] = lambda: (lambda x: lambda: torch.nn.functional.interpolate(
+        x, size=(224, 224), mode="bilinear"))(torch.randn(64, 3, 112, 112))
     w["topk_1M_k100"] = lambda: (lambda x: lambda: x.topk(100))(torch.randn(1 << 20))
     return w
 

@@ -160,6 +160,10 @@ let workloads: [Workload] = [
         let x = Tensor.randn(1 << 20)
         return { _ = x.sorted() }
     },
+    Workload(name: "interpolate_bilinear_64x3x224x224") {
+        let x = Tensor.randn(64, 3, 112, 112)
+        return { _ = interpolate(x, size: [224, 224], mode: .bilinear) }
+    },
     Workload(name: "topk_1M_k100") {
         let x = Tensor.randn(1 << 20)
         return { _ = x.topk(100) }

@@ -275,3 +275,42 @@ struct TensorSequenceTests {
         #expect(Array(Tensor.zeros(0, 4)).isEmpty)
     }
 }
+
+/// interpolate refuses what F.interpolate refuses, with its words.
+@Suite("Interpolation errors stop the process")
+struct InterpolationErrorTests {
+    @Test func neitherSizeNorScale() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = interpolate(Tensor.zeros(1, 2, 5))
+        }
+        expectStandardError(result, contains: "either size or scale_factor should be defined")
+    }
+
+    @Test func bothSizeAndScale() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = interpolate(Tensor.zeros(1, 2, 5), size: [8], scaleFactor: 2)
+        }
+        expectStandardError(result, contains: "only one of size or scale_factor should be defined")
+    }
+
+    @Test func linearOf4d() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = interpolate(Tensor.zeros(1, 2, 5, 4), size: [7], mode: .linear)
+        }
+        expectStandardError(result, contains: "Got 4D input, but linear mode needs 3D input")
+    }
+
+    @Test func alignCornersWithNearest() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = interpolate(Tensor.zeros(1, 2, 5), size: [8], alignCorners: true)
+        }
+        expectStandardError(result, contains: "align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear")
+    }
+
+    @Test func sizeOfTheWrongRank() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = interpolate(Tensor.zeros(1, 2, 5, 4), size: [1, 2, 3])
+        }
+        expectStandardError(result, contains: "Input and output must have the same number of spatial dimensions, but got input with spatial dimensions of [5, 4] and output size of (1, 2, 3).")
+    }
+}

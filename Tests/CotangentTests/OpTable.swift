@@ -358,6 +358,22 @@ enum OpTable {
         .binary("Tensor.searchsorted(a, b, right: true)") { Tensor.searchsorted($0, $1, right: true) },
         .binary("x.bucketize(b)") { $0.bucketize($1) },
         .binary("x.bucketize(b, right: true)") { $0.bucketize($1, right: true) },
+        .unary("interpolate(x, size: [8])") { interpolate($0, size: [8]) },
+        .unary("interpolate(x, size: [8], mode: .nearestExact)") { interpolate($0, size: [8], mode: .nearestExact) },
+        .unary("interpolate(x, size: [8], mode: .linear)") { interpolate($0, size: [8], mode: .linear) },
+        .unary("interpolate(x, size: [8], mode: .linear, alignCorners: true)") { interpolate($0, size: [8], mode: .linear, alignCorners: true) },
+        .unary("interpolate(x, size: [3], mode: .area)") { interpolate($0, size: [3], mode: .area) },
+        .unary("interpolate(x, size: [7, 3])") { interpolate($0, size: [7, 3]) },
+        .unary("interpolate(x, scaleFactor: 1.5, mode: .nearestExact)") { interpolate($0, scaleFactor: 1.5, mode: .nearestExact) },
+        .unary("interpolate(x, scaleFactor: 2, mode: .bilinear)") { interpolate($0, scaleFactor: 2, mode: .bilinear) },
+        .unary("interpolate(x, size: [7, 3], mode: .bilinear)") { interpolate($0, size: [7, 3], mode: .bilinear) },
+        .unary("interpolate(x, size: [7, 3], mode: .bilinear, alignCorners: true)") { interpolate($0, size: [7, 3], mode: .bilinear, alignCorners: true) },
+        // 16 taps with weights of both signs: float32 results near zero carry the
+        // rounding of terms ~100x larger (PyTorch also computes its weights in float).
+        .unary("interpolate(x, size: [7, 3], mode: .bicubic)") { interpolate($0, size: [7, 3], mode: .bicubic) }
+            .tolerance(.float32, rtol: 4e-6, atol: 4e-6),
+        .unary("interpolate(x, size: [9, 9], mode: .bicubic, alignCorners: true)") { interpolate($0, size: [9, 9], mode: .bicubic, alignCorners: true) },
+        .unary("interpolate(x, size: [3, 2], mode: .area)") { interpolate($0, size: [3, 2], mode: .area) },
         .outputs("x.unbind(dim: 1)") { $0[0].unbind(dim: 1) },
         .outputs("x.unbind()") { $0[0].unbind() },
         .binary("x.repeatInterleave(r, dim: 0)") { $0.repeatInterleave($1, dim: 0) },

@@ -853,6 +853,26 @@ case("Tensor.searchsorted(a, b, right: true)", lambda a, b: torch.searchsorted(a
 case("x.bucketize(b)", lambda x, b: torch.bucketize(x, b), [mat([[3.0, 6.0, 9.0], [3.0, 6.0, 10.0]]), vec([1.0, 3.0, 5.0, 7.0, 9.0])])
 case("x.bucketize(b, right: true)", lambda x, b: torch.bucketize(x, b, right=True), [i64(3, values=[3.0, 6.0, 9.0]), i64(5, values=[1.0, 3.0, 5.0, 7.0, 9.0])])
 
+# Resampling.
+for key, fn, shapes in [
+    ("interpolate(x, size: [8])", lambda x: F.interpolate(x, size=8), [(1, 2, 5), (2, 1, 3)]),
+    ("interpolate(x, size: [8], mode: .nearestExact)", lambda x: F.interpolate(x, size=8, mode="nearest-exact"), [(1, 2, 5)]),
+    ("interpolate(x, size: [8], mode: .linear)", lambda x: F.interpolate(x, size=8, mode="linear"), [(1, 2, 5), (2, 1, 9)]),
+    ("interpolate(x, size: [8], mode: .linear, alignCorners: true)", lambda x: F.interpolate(x, size=8, mode="linear", align_corners=True), [(1, 2, 5)]),
+    ("interpolate(x, size: [3], mode: .area)", lambda x: F.interpolate(x, size=3, mode="area"), [(1, 2, 7)]),
+    ("interpolate(x, size: [7, 3])", lambda x: F.interpolate(x, size=(7, 3)), [(1, 2, 5, 4)]),
+    ("interpolate(x, scaleFactor: 1.5, mode: .nearestExact)", lambda x: F.interpolate(x, scale_factor=1.5, mode="nearest-exact"), [(1, 2, 5, 4)]),
+    ("interpolate(x, scaleFactor: 2, mode: .bilinear)", lambda x: F.interpolate(x, scale_factor=2.0, mode="bilinear"), [(1, 2, 3, 4)]),
+    ("interpolate(x, size: [7, 3], mode: .bilinear)", lambda x: F.interpolate(x, size=(7, 3), mode="bilinear"), [(2, 1, 5, 4)]),
+    ("interpolate(x, size: [7, 3], mode: .bilinear, alignCorners: true)", lambda x: F.interpolate(x, size=(7, 3), mode="bilinear", align_corners=True), [(1, 2, 5, 4)]),
+    ("interpolate(x, size: [7, 3], mode: .bicubic)", lambda x: F.interpolate(x, size=(7, 3), mode="bicubic"), [(1, 2, 5, 4)]),
+    ("interpolate(x, size: [9, 9], mode: .bicubic, alignCorners: true)", lambda x: F.interpolate(x, size=(9, 9), mode="bicubic", align_corners=True), [(1, 1, 4, 5)]),
+    ("interpolate(x, size: [3, 2], mode: .area)", lambda x: F.interpolate(x, size=(3, 2), mode="area"), [(1, 2, 5, 4)]),
+]:
+    for k, shape in enumerate(shapes):
+        case(key, fn, [f64(*shape)], None if k == 0 else "shape %d" % k)
+    case(key, fn, [f32(*shapes[0])], "float32")
+
 
 def put(i_first=False):
     def f(x, i, v):

@@ -221,6 +221,11 @@ public enum Primitives {
             ("diag", ["DiagonalBackward0_copy"]), ("trace", ["TraceBackward0"]),
             ("unbind", ["UnbindBackward0", "UnbindBackwardBackward0"]),
         ]),
+        ("resampling", [
+            ("interpolate", ["UpsampleNearest1DBackward0", "UpsampleNearest2DBackward0", "UpsampleNearestExact1DBackward0",
+                             "UpsampleNearestExact2DBackward0", "UpsampleLinear1DBackward0", "UpsampleBilinear2DBackward0",
+                             "UpsampleBicubic2DBackward0", "AdaptiveAvgPool2DBackward0", "SqueezeBackward1"]),
+        ]),
         ("sorting", [
             ("sorted", ["SortBackward0", "SortBackward1"]), ("topk", ["TopkBackward0"]), ("kthvalue", ["KthvalueBackward0"]),
             ("median", ["MedianBackward0", "MedianBackward1"]), ("mode", ["ModeBackward0"]),
