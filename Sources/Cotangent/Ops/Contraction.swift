@@ -140,6 +140,7 @@ extension Tensor {
         // checked, repeated labels turned into diagonals.
         var sizes = [Int: Int]()
         var labeled: [LabeledOperand] = []
+        var tookDiagonal = false
         for (k, labels) in opLabels.enumerated() {
             let t = operands[k]
             var expanded: [Int] = []
@@ -178,16 +179,19 @@ extension Tensor {
                 operand.labels.remove(at: q)
                 operand.labels.remove(at: p)
                 operand.labels.append(l)
+                tookDiagonal = true
             }
             labeled.append(operand)
         }
 
         // Sum out labels that appear in one operand only and not in the output.
         let outputSet = Set(output)
+        var summedAlone = false
         for k in labeled.indices {
             let others = Set(labeled.indices.filter { $0 != k }.flatMap { labeled[$0].labels })
             let lonely = labeled[k].labels.indices.filter { !outputSet.contains(labeled[k].labels[$0]) && !others.contains(labeled[k].labels[$0]) }
             if !lonely.isEmpty {
+                summedAlone = true
                 labeled[k].tensor = labeled[k].tensor.sum(dim: lonely)
                 labeled[k].labels = labeled[k].labels.indices.filter { !lonely.contains($0) }.map { labeled[k].labels[$0] }
             }
@@ -201,8 +205,11 @@ extension Tensor {
         }
 
         // Put the dims in the output's order.
+        // PyTorch permutes every operand into the output's order, so a lone
+        // diagonal ends in a permute even when the order is already right.
         let order = output.map { l in current.labels.firstIndex(of: l)! }
-        if order != Array(0..<order.count) { current.tensor = current.tensor.permuted(order) }
+        let lastWasDiagonal = labeled.count == 1 && tookDiagonal && !summedAlone
+        if order != Array(0..<order.count) || lastWasDiagonal { current.tensor = current.tensor.permuted(order) }
         return current.tensor
     }
 
@@ -261,7 +268,8 @@ extension Tensor {
     public static func tensordot(_ a: Tensor, _ b: Tensor, dims: Int) -> Tensor {
         check(dims >= 0, "tensordot", "tensordot expects dims >= 0, but got dims=\(dims)")
         check(dims <= a.rank && dims <= b.rank, "tensordot", "tensordot expects dims < ndim_a or ndim_b, but got dims=\(dims)")
-        return tensordot(a, b, dims: (Array((a.rank - dims)..<a.rank), Array(0..<dims)))
+        // As torch.tensordot: the dims of `a` are counted from the end (-dims..<0).
+        return tensordot(a, b, dims: (Array(-dims..<0), Array(0..<dims)))
     }
 
     /// Sums products over the listed dims of `a` and `b`, paired in order
@@ -277,8 +285,8 @@ extension Tensor {
         check(dims.0.count == dims.1.count, op, "both dimension lists should have same length")
         let da = dims.0.map { Shape.normalize(dim: $0, rank: a.rank, op: op) }
         let db = dims.1.map { Shape.normalize(dim: $0, rank: b.rank, op: op) }
-        for (x, y) in zip(da, db) {
-            check(a.shape[x] == b.shape[y], op, "contracted dimensions need to match, but first has size \(a.shape[x]) in dim \(x) and second has size \(b.shape[y]) in dim \(y)")
+        for (k, (x, y)) in zip(da, db).enumerated() {
+            check(a.shape[x] == b.shape[y], op, "contracted dimensions need to match, but first has size \(a.shape[x]) in dim \(dims.0[k]) and second has size \(b.shape[y]) in dim \(dims.1[k])")
         }
         let freeA = (0..<a.rank).filter { !da.contains($0) }, freeB = (0..<b.rank).filter { !db.contains($0) }
         let k = da.reduce(1) { $0 * a.shape[$1] }
@@ -311,6 +319,9 @@ extension Tensor {
     ///   - alpha: The factor of the product.
     /// - Returns: A `[b, n, p]` tensor, recorded as `BaddbmmBackward0`.
     public static func baddbmm(_ input: Tensor, _ batch1: Tensor, _ batch2: Tensor, beta: Double = 1, alpha: Double = 1) -> Tensor {
+        // PyTorch reads size(2) of each batch first: lower ranks stop with its dim-range message.
+        _ = Shape.normalize(dim: 2, rank: batch1.rank, op: "baddbmm")
+        _ = Shape.normalize(dim: 2, rank: batch2.rank, op: "baddbmm")
         check(batch1.rank == 3, "baddbmm", "batch1 must be a 3D tensor")
         check(batch2.rank == 3, "baddbmm", "batch2 must be a 3D tensor")
         let result = withNoGrad { fused(input, batch1.bmm(batch2), beta: beta, alpha: alpha, op: "baddbmm") }

@@ -145,7 +145,8 @@ extension Tensor {
         }
         return Tensor.record("NansumBackward0", inputs: [self], result: result, saving: [self]) { grad, saved in
             let g = grad.unsqueezedForBroadcast(dims: dims, keepDim: keepDim, inputRank: rank).expanded(to: shape)
-            return [Tensor.where(saved[0].isNaN(), 0.0, g)]
+            // PyTorch's rule, grad * !isnan(x): an infinite gradient still gives NaN at a NaN.
+            return [g * (!saved[0].isNaN()).to(g.dtype)]
         }
     }
 
