@@ -276,6 +276,7 @@ enum OpTable {
         .binary("Tensor.einsum(\"ij,jk->ik\", [a, b])") { Tensor.einsum("ij,jk->ik", [$0, $1]) },
         .binary("Tensor.einsum(\"ij,jk\", [a, b])") { Tensor.einsum("ij,jk", [$0, $1]) },
         .binary("Tensor.einsum(\"bij,bjk->bik\", [a, b])") { Tensor.einsum("bij,bjk->bik", [$0, $1]) },
+        .unary("Tensor.einsum(\"ij\", [x])") { Tensor.einsum("ij", [$0]) },
         .unary("Tensor.einsum(\"ii\", [x])") { Tensor.einsum("ii", [$0]) },
         .unary("Tensor.einsum(\"ii->i\", [x])") { Tensor.einsum("ii->i", [$0]) },
         .unary("Tensor.einsum(\"iij->j\", [x])") { Tensor.einsum("iij->j", [$0]) },

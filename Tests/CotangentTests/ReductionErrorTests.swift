@@ -147,6 +147,20 @@ struct ReductionErrorTests {
         expectStandardError(result, contains: "einsum(): found '.' for output that is not part of any ellipsis (...)")
     }
 
+    @Test func einsumOfEllipsesThatDoNotBroadcast() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.einsum("...i,...i", [Tensor.ones(2, 3), Tensor.ones(4, 3)])
+        }
+        expectStandardError(result, contains: "einsum(): dimension 0 covered by ellipsis in operand 1has size 4 which does not broadcast with previously seen ellipsis with size 2 for the respective dimension")
+    }
+
+    @Test func einsumWithoutOperands() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.einsum("i", [])
+        }
+        expectStandardError(result, contains: "einsum(): must specify the equation string and at least one operand, or at least one operand and its subscripts list")
+    }
+
     @Test func tensordotOfMismatchedDims() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Tensor.tensordot(Tensor.ones(2, 3), Tensor.ones(4, 2), dims: 1)

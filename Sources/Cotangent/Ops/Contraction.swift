@@ -36,7 +36,7 @@ extension Tensor {
     /// - Returns: The contraction; its node is the one of the last op it ran.
     public static func einsum(_ equation: String, _ operands: [Tensor]) -> Tensor {
         let op = "einsum"
-        check(!operands.isEmpty, op, "einsum(): must provide at least one operand")
+        check(!operands.isEmpty, op, "einsum(): must specify the equation string and at least one operand, or at least one operand and its subscripts list")
         let chars = Array(equation.utf8)
         var arrow: Int? = nil
         if chars.count >= 2 {
@@ -140,7 +140,6 @@ extension Tensor {
         // checked, repeated labels turned into diagonals.
         var sizes = [Int: Int]()
         var labeled: [LabeledOperand] = []
-        var tookDiagonal = false
         for (k, labels) in opLabels.enumerated() {
             let t = operands[k]
             var expanded: [Int] = []
@@ -165,7 +164,7 @@ extension Tensor {
                     if l < 52 {
                         check(seen == s || seen == 1 || s == 1, op, "einsum(): subscript \(labelText(l)) has size \(s) for operand \(k) which does not broadcast with previously seen size \(seen)")
                     } else {
-                        check(seen == s || seen == 1 || s == 1, op, "einsum(): operands do not broadcast with remapped shapes (original->remapped): the ellipsis dims of operand \(k) have size \(s) where an earlier operand has \(seen)")
+                        check(seen == s || seen == 1 || s == 1, op, "einsum(): dimension \(l - 52) covered by ellipsis in operand \(k)has size \(s) which does not broadcast with previously seen ellipsis with size \(seen) for the respective dimension")
                     }
                     sizes[l] = Swift.max(seen, s)
                 } else {
@@ -179,7 +178,6 @@ extension Tensor {
                 operand.labels.remove(at: q)
                 operand.labels.remove(at: p)
                 operand.labels.append(l)
-                tookDiagonal = true
             }
             labeled.append(operand)
         }
@@ -205,11 +203,12 @@ extension Tensor {
         }
 
         // Put the dims in the output's order.
-        // PyTorch permutes every operand into the output's order, so a lone
-        // diagonal ends in a permute even when the order is already right.
+        // PyTorch permutes every operand into the output's order, so one
+        // operand with nothing summed ends in a permute even when the order is
+        // already right (`"ij"`, `"ii->i"` show PermuteBackward0 there too).
         let order = output.map { l in current.labels.firstIndex(of: l)! }
-        let lastWasDiagonal = labeled.count == 1 && tookDiagonal && !summedAlone
-        if order != Array(0..<order.count) || lastWasDiagonal { current.tensor = current.tensor.permuted(order) }
+        let lone = labeled.count == 1 && !summedAlone
+        if order != Array(0..<order.count) || lone { current.tensor = current.tensor.permuted(order) }
         return current.tensor
     }
 
