@@ -292,8 +292,7 @@ enum OpTable {
         .binary("Tensor.einsum(\"ij,j->i\", [a, b])") { Tensor.einsum("ij,j->i", [$0, $1]) },
         .binary("Tensor.einsum(\"bA,ba\", [a, b])") { Tensor.einsum("bA,ba", [$0, $1]) },
         .binary("Tensor.einsum(\"i j , j k -> i k\", [a, b])") { Tensor.einsum("i j , j k -> i k", [$0, $1]) },
-        .binary("Tensor.einsum(\"...ij,...jk->...ik\", [a, b])") { Tensor.einsum("...ij,...jk->...ik", [$0, $1]) }
-            .knownIssue([.gradFn], variants: [""], "a batch dim that only one operand has in full is a row dim of the bmm here and is permuted into place (PermuteBackward0); PyTorch keeps summed dims as size 1 and ends with a view"),
+        .binary("Tensor.einsum(\"...ij,...jk->...ik\", [a, b])") { Tensor.einsum("...ij,...jk->...ik", [$0, $1]) },
         .binary("Tensor.einsum(\"...ij,...jk\", [a, b])") { Tensor.einsum("...ij,...jk", [$0, $1]) },
         .unary("Tensor.einsum(\"i...->...\", [x])") { Tensor.einsum("i...->...", [$0]) },
         .unary("Tensor.einsum(\"...ii->...i\", [x])") { Tensor.einsum("...ii->...i", [$0]) },

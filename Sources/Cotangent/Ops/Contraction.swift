@@ -197,9 +197,10 @@ extension Tensor {
 
         // Contract pairwise, left to right.
         var current = labeled[0]
+        var lastSummed = 0
         for k in 1..<labeled.count {
             let keep = outputSet.union(labeled[(k + 1)...].flatMap(\.labels))
-            current = Self.contract(current, labeled[k], keeping: keep, sizes: sizes)
+            (current, lastSummed) = Self.contract(current, labeled[k], keeping: keep, sizes: sizes)
         }
 
         // Put the dims in the output's order.
@@ -208,7 +209,15 @@ extension Tensor {
         // already right (`"ij"`, `"ii->i"` show PermuteBackward0 there too).
         let order = output.map { l in current.labels.firstIndex(of: l)! }
         let lone = labeled.count == 1 && !summedAlone
-        if order != Array(0..<order.count) || lone { current.tensor = current.tensor.permuted(order) }
+        if order != Array(0..<order.count) && lastSummed > 0 {
+            // As PyTorch's sumproduct_pair: the summed dims stay as size 1 through
+            // the permute and a view drops them, so the result is a view.
+            let r = current.tensor.rank, outShape = order.map { current.tensor.shape[$0] }
+            current.tensor = current.tensor.reshaped(current.tensor.shape + [Int](repeating: 1, count: lastSummed))
+                .permuted(order + Array(r..<(r + lastSummed))).viewed(outShape, op: "einsum")
+        } else if order != Array(0..<order.count) || lone {
+            current.tensor = current.tensor.permuted(order)
+        }
         return current.tensor
     }
 
@@ -222,8 +231,10 @@ extension Tensor {
 
     /// Contracts two labelled operands, summing the labels they share that
     /// `keep` does not hold: one mm/bmm over (batch, left, summed) x (batch,
-    /// summed, right), or a broadcast multiply when nothing is summed.
-    private static func contract(_ a: LabeledOperand, _ b: LabeledOperand, keeping keep: Set<Int>, sizes: [Int: Int]) -> LabeledOperand {
+    /// summed, right), or a broadcast multiply when nothing is summed. Also
+    /// returns how many labels it summed.
+    private static func contract(_ a: LabeledOperand, _ b: LabeledOperand, keeping keep: Set<Int>,
+                                 sizes: [Int: Int]) -> (LabeledOperand, summed: Int) {
         let inB = Set(b.labels), inA = Set(a.labels)
         let batch = a.labels.filter { inB.contains($0) && keep.contains($0) }
         let summed = a.labels.filter { inB.contains($0) && !keep.contains($0) }
@@ -241,7 +252,7 @@ extension Tensor {
                 let batchShape = Array(tb.shape[..<batch.count]), rightShape = Array(tb.shape[batch.count...])
                 tb = tb.reshaped(batchShape + [Int](repeating: 1, count: left.count) + rightShape)
             }
-            return LabeledOperand(tensor: ta * tb, labels: batch + left + right)
+            return (LabeledOperand(tensor: ta * tb, labels: batch + left + right), 0)
         }
         // Broadcast size-1 dims the other operand has in full.
         func full(_ t: Tensor, _ labels: [Int]) -> Tensor {
@@ -259,7 +270,7 @@ extension Tensor {
             product = ta.reshaped([n, m, k]).bmm(tb.reshaped([n, k, p]))
         }
         let labels = batch + left + right
-        return LabeledOperand(tensor: product.reshaped(labels.map { sizes[$0]! }), labels: labels)
+        return (LabeledOperand(tensor: product.reshaped(labels.map { sizes[$0]! }), labels: labels), summed.count)
     }
 
     /// Sums products over the last `dims` dims of `a` and the first `dims` of
