@@ -63,6 +63,8 @@ def torch_workloads(torch):
     w["sum_16M"] = lambda: (lambda a: lambda: a.sum())(torch.randn(n))
     w["exp_16M"] = lambda: (lambda a: lambda: a.exp())(torch.randn(n))
     w["softmax_4096x1024"] = lambda: (lambda a: lambda: torch.softmax(a, dim=1))(torch.randn(4096, 1024))
+    w["einsum_bmm"] = lambda: (lambda q, k: lambda: torch.einsum("bhqd,bhkd->bhqk", q, k))(
+        torch.randn(8, 8, 128, 64), torch.randn(8, 8, 128, 64))
     for k in (64, 256, 1024, 2048):
         w[f"gemm_{k}"] = (lambda k: lambda: (lambda a, b: lambda: a @ b)(torch.randn(k, k), torch.randn(k, k)))(k)
 

@@ -239,7 +239,7 @@ typedef struct {
     int64_t x_outer, x_inner;
     void *out;
     int64_t o_outer, o_inner;
-} ct_scan;
+} ct_cumsum_args;
 
 #define CT_CUMSUM_LOOP(T, ACC)                                                       \
     for (int64_t i = i0; i < i1; i++) {                                              \
@@ -251,7 +251,7 @@ typedef struct {
 
 static void ct_cumsum_chunk(void *ctx, int64_t i0, int64_t i1, int32_t chunk) {
     (void)chunk;
-    const ct_scan *s = (const ct_scan *)ctx;
+    const ct_cumsum_args *s = (const ct_cumsum_args *)ctx;
     switch (s->dtype) {
     case CT_F32: CT_CUMSUM_LOOP(float, double); break;
     case CT_F64: CT_CUMSUM_LOOP(double, double); break;
@@ -264,7 +264,95 @@ static void ct_cumsum_chunk(void *ctx, int64_t i0, int64_t i1, int32_t chunk) {
 void ct_cumsum(ct_dtype dtype, int64_t m, int64_t n,
                const void *x, int64_t x_outer, int64_t x_inner,
                void *out, int64_t o_outer, int64_t o_inner) {
-    ct_scan s = {dtype, n, x, x_outer, x_inner, out, o_outer, o_inner};
+    ct_cumsum_args s = {dtype, n, x, x_outer, x_inner, out, o_outer, o_inner};
     int64_t grain = CT_REDUCE_GRAIN / (n > 0 ? n : 1);
     ct_parallel_for(m, grain < 1 ? 1 : grain, ct_cumsum_chunk, &s);
+}
+
+// MARK: Other scans (cumprod, cummax, cummin, logcumsumexp)
+
+typedef struct {
+    ct_scan_op op;
+    ct_dtype dtype;
+    int64_t n;
+    const void *x;
+    int64_t x_outer, x_inner;
+    void *out;
+    int64_t o_outer, o_inner;
+    int64_t *indices;
+} ct_scan2;
+
+#define CT_CUMPROD_LOOP(T, ACC)                                                      \
+    for (int64_t i = i0; i < i1; i++) {                                              \
+        const T *xp = (const T *)s->x + i * s->x_outer;                              \
+        T *op = (T *)s->out + i * s->o_outer;                                        \
+        ACC acc = 1;                                                                 \
+        for (int64_t j = 0; j < s->n; j++) { acc *= xp[j * s->x_inner]; op[j * s->o_inner] = (T)acc; } \
+    }
+
+// PyTorch's cummax_cummin_helper: a NaN always takes over (so the index moves
+// to each later NaN), otherwise `v CMP best` with >= or <=.
+#define CT_CUMEXT_LOOP(T, IS_FLOAT, CMP)                                             \
+    for (int64_t i = i0; i < i1; i++) {                                              \
+        const T *xp = (const T *)s->x + i * s->x_outer;                              \
+        T *op = (T *)s->out + i * s->o_outer;                                        \
+        int64_t *ip = s->indices + i * s->o_outer;                                   \
+        T best = xp[0];                                                              \
+        int64_t bi = 0;                                                              \
+        for (int64_t j = 0; j < s->n; j++) {                                         \
+            T v = xp[j * s->x_inner];                                                \
+            if ((IS_FLOAT && v != v) || (!(IS_FLOAT && best != best) && v CMP best)) { best = v; bi = j; } \
+            op[j * s->o_inner] = best;                                               \
+            ip[j * s->o_inner] = bi;                                                 \
+        }                                                                            \
+    }
+
+// PyTorch's _log_add_exp_helper: equal infinities stay as they are.
+static inline double ct_log_add_exp(double a, double b) {
+    // std::min/std::max semantics: the first argument wins a comparison with NaN.
+    double lo = isnan(b) ? b : ((b < a) ? b : a), hi = isnan(b) ? b : ((a < b) ? b : a);
+    if (lo != hi || isfinite(lo)) return hi + log1p(exp(lo - hi));
+    return a;
+}
+
+#define CT_LCSE_LOOP(T)                                                              \
+    for (int64_t i = i0; i < i1; i++) {                                              \
+        const T *xp = (const T *)s->x + i * s->x_outer;                              \
+        T *op = (T *)s->out + i * s->o_outer;                                        \
+        double acc = -INFINITY;                                                      \
+        for (int64_t j = 0; j < s->n; j++) { acc = ct_log_add_exp((double)xp[j * s->x_inner], acc); op[j * s->o_inner] = (T)acc; } \
+    }
+
+#define CT_SCAN_NUMERIC(T, ACC, IS_FLOAT)                                            \
+    switch (s->op) {                                                                 \
+    case CT_SCAN_PROD: CT_CUMPROD_LOOP(T, ACC); break;                               \
+    case CT_SCAN_MAX: CT_CUMEXT_LOOP(T, IS_FLOAT, >=); break;                         \
+    case CT_SCAN_MIN: CT_CUMEXT_LOOP(T, IS_FLOAT, <=); break;                         \
+    case CT_SCAN_LOGSUMEXP: break;                                                   \
+    }
+
+static void ct_scan2_chunk(void *ctx, int64_t i0, int64_t i1, int32_t chunk) {
+    (void)chunk;
+    const ct_scan2 *s = (const ct_scan2 *)ctx;
+    if (s->op == CT_SCAN_LOGSUMEXP) {
+        if (s->dtype == CT_F32) { CT_LCSE_LOOP(float); }
+        else if (s->dtype == CT_F64) { CT_LCSE_LOOP(double); }
+        return;
+    }
+    switch (s->dtype) {
+    case CT_F32: CT_SCAN_NUMERIC(float, double, 1); break;
+    case CT_F64: CT_SCAN_NUMERIC(double, double, 1); break;
+    case CT_I32: CT_SCAN_NUMERIC(int32_t, int64_t, 0); break;
+    case CT_I64: CT_SCAN_NUMERIC(int64_t, int64_t, 0); break;
+    case CT_BOOL: CT_SCAN_NUMERIC(ct_bool, int64_t, 0); break;
+    }
+}
+
+void ct_scan(ct_scan_op op, ct_dtype dtype, int64_t m, int64_t n,
+             const void *x, int64_t x_outer, int64_t x_inner,
+             void *out, int64_t o_outer, int64_t o_inner, int64_t *indices) {
+    if (n <= 0) return;
+    ct_scan2 s = {op, dtype, n, x, x_outer, x_inner, out, o_outer, o_inner, indices};
+    int64_t grain = CT_REDUCE_GRAIN / n;
+    ct_parallel_for(m, grain < 1 ? 1 : grain, ct_scan2_chunk, &s);
 }

@@ -133,6 +133,11 @@ let workloads: [Workload] = [
         let a = Tensor.randn(4096, 1024)
         return { _ = a.softmax(dim: 1) }
     },
+    // Attention scores through einsum: the route (permute, reshape, bmm) and the GEMM.
+    Workload(name: "einsum_bmm", flops: 2 * 8 * 8 * 128 * 128 * 64) {
+        let (q, k) = (Tensor.randn(8, 8, 128, 64), Tensor.randn(8, 8, 128, 64))
+        return { _ = Tensor.einsum("bhqd,bhkd->bhqk", [q, k]) }
+    },
 ] + [64, 256, 1024, 2048].map { n in
     Workload(name: "gemm_\(n)", flops: 2 * pow(Double(n), 3)) {
         let (a, b) = (Tensor.randn(n, n), Tensor.randn(n, n))

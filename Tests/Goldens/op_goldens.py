@@ -544,6 +544,56 @@ for key, fn in [("x.all()", lambda x: x.all()), ("x.any()", lambda x: x.any()),
 for key, fn in [("x.cumsum(dim: 0)", lambda x: x.cumsum(0)), ("x.cumsum(dim: -1)", lambda x: x.cumsum(-1))]:
     reduction(key, fn, ints=True, extra=[("bool", [boolean(3, 4)]), ("3-d", [f64(2, 3, 2)])])
 
+# Running products, extremes and log-sum-exps; NaN-ignoring reductions; aminmax; counts.
+zeros_cum = [("one zero", [mat([[1.5, 0.0, -2.0], [0.5, 2.0, 3.0]])]),
+             ("two zeros", [mat([[0.0, 2.0, 0.0], [0.5, 0.0, 3.0]])]),
+             ("zeros", [mat([[0.0, 0.0, 1.5], [2.0, 0.0, -1.0], [0.0, 3.0, 0.5]])])]
+for key, fn in [("x.cumprod(dim: 0)", lambda x: x.cumprod(0)), ("x.cumprod(dim: -1)", lambda x: x.cumprod(-1))]:
+    reduction(key, fn, ints=True, extra=[("bool", [boolean(3, 4)]), ("3-d", [f64(2, 3, 2)])] + zeros_cum)
+cum_ties = [("ties", [mat([[1.5, -2.0, 1.5], [-2.0, -2.0, 1.5]])]),
+            ("nan", [mat([[1.0, nan, 3.0, nan], [nan, 0.0, -1.0, 2.0]])]),
+            ("3-d", [f64(2, 3, 2)])]
+for key, fn in [("x.cummax(dim: 0)", lambda x: srt(x.cummax(0))), ("x.cummax(dim: -1)", lambda x: srt(x.cummax(-1))),
+                ("x.cummin(dim: 0)", lambda x: srt(x.cummin(0))), ("x.cummin(dim: 1)", lambda x: srt(x.cummin(1)))]:
+    reduction(key, fn, ints=True, scalar="0" in key, extra=cum_ties)
+for key, fn in [("x.logcumsumexp(dim: 0)", lambda x: x.logcumsumexp(0)),
+                ("x.logcumsumexp(dim: -1)", lambda x: x.logcumsumexp(-1))]:
+    reduction(key, fn, extra=[("infinities", [mat([[-inf, -inf, 1.0], [1.0, inf, 1000.0]])]),
+                              ("large", [mat([[1000.0, 1000.5, -1000.0], [0.5, -0.5, 2.0]])]),
+                              ("3-d", [f64(2, 3, 2)])])
+amm = lambda r: [r.min, r.max]
+for key, fn in [("x.aminmax()", lambda x: amm(torch.aminmax(x))),
+                ("x.aminmax(dim: 1)", lambda x: amm(torch.aminmax(x, dim=1))),
+                ("x.aminmax(dim: 0, keepDim: true)", lambda x: amm(torch.aminmax(x, dim=0, keepdim=True))),
+                ("x.aminmax(keepDim: true)", lambda x: amm(torch.aminmax(x, keepdim=True)))]:
+    reduction(key, fn, ints=True, empty=False, scalar="1" not in key,
+              extra=[("ties", [mat([[1.5, -2.0, 1.5], [-2.0, -2.0, 1.5]])]),
+                     ("nan", [mat([[1.0, nan, 3.0], [2.0, 0.0, -1.0]])])])
+with_nan = [("nan", [mat([[1.0, nan, 3.0], [nan, nan, -1.0]])]), ("3-d", [f64(2, 3, 2)])]
+reduction("x.nansum()", lambda x: x.nansum(), ints=True, extra=with_nan + [("bool", [boolean(3, 4)])])
+reduction("x.nansum(dim: 1)", lambda x: x.nansum(1), scalar=False, ints=True, extra=with_nan)
+reduction("x.nansum(dim: [0], keepDim: true)", lambda x: x.nansum(0, keepdim=True), extra=with_nan)
+reduction("x.nansum(dim: [0, 2])", lambda x: x.nansum((0, 2)), dims3=True, scalar=False)
+reduction("x.nanmean()", lambda x: x.nanmean(), extra=with_nan)
+reduction("x.nanmean(dim: 0)", lambda x: x.nanmean(0), extra=with_nan)
+reduction("x.nanmean(dim: [1], keepDim: true)", lambda x: x.nanmean(1, keepdim=True), scalar=False, extra=with_nan)
+for key, fn in [("x.countNonzero()", lambda x: torch.count_nonzero(x)),
+                ("x.countNonzero(dim: 0)", lambda x: torch.count_nonzero(x, 0)),
+                ("x.countNonzero(dim: [0, 1])", lambda x: torch.count_nonzero(x, (0, 1)))]:
+    case(key, fn, [mat([[1.0, 0.0, 2.0], [0.0, nan, -1.0]])])
+    case(key, fn, [i64(3, 4, kind="smallint")], "int64")
+    case(key, fn, [boolean(3, 4)], "bool")
+    case(key, fn, [f64(0, 3)], "empty")
+    case(key, fn, [f32(2, 3, kind="coarse")], "float32")
+case("x.countNonzero()", lambda x: torch.count_nonzero(x), [f64(values=[0.0])], "0-d")
+
+# One-hot encoding.
+case("oneHot(x)", lambda x: F.one_hot(x), [i64(4, values=[0.0, 2.0, 1.0, 2.0])])
+case("oneHot(x)", lambda x: F.one_hot(x), [i64(2, 2, values=[3.0, 0.0, 1.0, 1.0])], "2-d")
+case("oneHot(x)", lambda x: F.one_hot(x), [i64(values=[3.0])], "0-d")
+case("oneHot(x, numClasses: 5)", lambda x: F.one_hot(x, 5), [i64(3, values=[0.0, 4.0, 1.0])])
+case("oneHot(x, numClasses: 5)", lambda x: F.one_hot(x, 5), [i64(0)], "empty")
+
 # Linear algebra ---------------------------------------------------------------
 
 case("a.dot(b)", lambda a, b: a.dot(b), [f64(4), f64(4)])
@@ -579,6 +629,88 @@ case("Tensor.addmm(c, a, b)", addmm, [f32(2, 4), f32(2, 3), f32(3, 4)], "float32
 case("Tensor.addmm(c, a, b)", addmm, [f64(4), f64(2, 3), f64(3, 4)], "broadcast")
 case("Tensor.addmm(c, a, b)", addmm, [f64(), f64(2, 3), f64(3, 4)], "0-d")
 case("Tensor.addmm(c, a, b)", addmm, [f64(2, 4), f64(2, 0), f64(0, 4)], "empty inner")
+
+# einsum, tensordot, kron, the fused products and cdist.
+def es(key, eq, shapes_by_variant):
+    for variant, shapes in shapes_by_variant:
+        case(key, lambda *xs, eq=eq: torch.einsum(eq, *xs),
+             [Inp(s) if isinstance(s, list) else s for s in shapes], variant)
+
+for eq, variants in [
+        ("ij,jk->ik", [(None, [[2, 3], [3, 4]]), ("float32", [f32(2, 3), f32(3, 4)]), ("empty inner", [[2, 0], [0, 4]]),
+                       ("size-1 broadcast", [[2, 1], [3, 4]])]),
+        ("ij,jk", [(None, [[2, 3], [3, 4]])]),
+        ("bij,bjk->bik", [(None, [[2, 2, 3], [2, 3, 4]]), ("float32", [f32(2, 2, 3), f32(2, 3, 4)]),
+                          ("batch broadcast", [[1, 2, 3], [2, 3, 4]]), ("int64", [i64(2, 2, 3), i64(2, 3, 4)])]),
+        ("i,i->i", [(None, [[3], [3]]), ("size-1 broadcast", [[1], [3]])]),
+        ("...i,...i->...", [(None, [[2, 3, 4], [4]])]),
+        ("bhqd,bhkd->bhqk", [(None, [[2, 2, 3, 4], [2, 2, 5, 4]])]),
+        ("ij", [(None, [[2, 3]])]),
+        ("ii", [(None, [[3, 3]])]),
+        ("ii->i", [(None, [[3, 3]])]),
+        ("iij->j", [(None, [[2, 2, 3]])]),
+        ("ij->", [(None, [[2, 3]]), ("empty", [[0, 3]])]),
+        ("ij->ji", [(None, [[2, 3]])]),
+        ("ij->j", [(None, [[2, 3]])]),
+        ("i,j->ij", [(None, [[2], [3]])]),
+        ("i,i->", [(None, [[3], [3]])]),
+        ("ij,ij->ij", [(None, [[2, 3], [2, 3]])]),
+        ("ij,j->i", [(None, [[2, 3], [3]])]),
+        ("bA,ba", [(None, [[2, 3], [2, 4]])]),
+        ("i j , j k -> i k", [(None, [[2, 3], [3, 4]])]),
+        ("...ij,...jk->...ik", [(None, [[2, 1, 2, 3], [3, 3, 2]]), ("no batch", [[2, 3], [3, 2]])]),
+        ("...ij,...jk", [(None, [[2, 2, 3], [2, 3, 4]])]),
+        ("i...->...", [(None, [[2, 3, 4]])]),
+        ("...ii->...i", [(None, [[2, 3, 3]])]),
+        ("ij,jk,kl->il", [(None, [[2, 3], [3, 4], [4, 2]])]),
+        ("bn,anm,bm->ba", [(None, [[2, 3], [4, 3, 5], [2, 5]])]),
+        ("ijk,ikl,lm->ijm", [(None, [[2, 3, 2], [2, 2, 4], [4, 3]])])]:
+    n = eq.split("->")[0].count(",") + 1
+    names = ["a", "b", "c"][:n] if n > 1 else ["x"]
+    es('Tensor.einsum("%s", [%s])' % (eq, ", ".join(names)), eq, variants)
+
+case("Tensor.tensordot(a, b, dims: 1)", lambda a, b: torch.tensordot(a, b, dims=1), [f64(2, 3), f64(3, 4)])
+case("Tensor.tensordot(a, b, dims: 1)", lambda a, b: torch.tensordot(a, b, dims=1), [f32(2, 3), f32(3, 4)], "float32")
+case("Tensor.tensordot(a, b, dims: 2)", lambda a, b: torch.tensordot(a, b, dims=2), [f64(2, 3, 4), f64(3, 4, 2)])
+case("Tensor.tensordot(a, b, dims: 0)", lambda a, b: torch.tensordot(a, b, dims=0), [f64(2, 3), f64(2)])
+case("Tensor.tensordot(a, b, dims: ([1, 0], [0, 1]))", lambda a, b: torch.tensordot(a, b, dims=([1, 0], [0, 1])),
+     [f64(2, 3, 4), f64(3, 2, 5)])
+# torch.kron views its inputs and fails on transposed ones; contiguous copies are the same computation.
+for key, fn in [("a.kron(b)", lambda a, b: torch.kron(a.contiguous(), b.contiguous()))]:
+    case(key, fn, [f64(2, 3), f64(2, 2)])
+    case(key, fn, [f32(2, 3), f32(2, 2)], "float32")
+    case(key, fn, [f64(2), f64(3)], "1-d")
+    case(key, fn, [f64(2, 2), f64(3)], "mixed ranks")
+    case(key, fn, [i64(2, 2), i64(2, 1)], "int64")
+baddbmm = lambda c, a, b: torch.baddbmm(c, a, b)
+case("Tensor.baddbmm(c, a, b)", baddbmm, [f64(2, 2, 4), f64(2, 2, 3), f64(2, 3, 4)])
+case("Tensor.baddbmm(c, a, b)", baddbmm, [f32(2, 2, 4), f32(2, 2, 3), f32(2, 3, 4)], "float32")
+case("Tensor.baddbmm(c, a, b)", baddbmm, [f64(4), f64(2, 2, 3), f64(2, 3, 4)], "broadcast")
+case("Tensor.baddbmm(c, a, b)", baddbmm, [f64(2, 2, 4), f64(2, 2, 0), f64(2, 0, 4)], "empty inner")
+case("Tensor.baddbmm(c, a, b, beta: 0.5, alpha: -2)", lambda c, a, b: torch.baddbmm(c, a, b, beta=0.5, alpha=-2),
+     [f64(2, 2, 4), f64(2, 2, 3), f64(2, 3, 4)])
+case("Tensor.baddbmm(c, a, b, beta: 0)", lambda c, a, b: torch.baddbmm(c, a, b, beta=0),
+     [Inp([2, 1, 4], values=[nan, 1.0, 2.0, 3.0, inf, 0.5, -1.0, 2.0]), f64(2, 2, 3), f64(2, 3, 4)])
+addmv = lambda c, a, b: torch.addmv(c, a, b)
+case("Tensor.addmv(c, a, b)", addmv, [f64(2), f64(2, 3), f64(3)])
+case("Tensor.addmv(c, a, b)", addmv, [f32(2), f32(2, 3), f32(3)], "float32")
+case("Tensor.addmv(c, a, b)", addmv, [f64(), f64(2, 3), f64(3)], "0-d")
+case("Tensor.addmv(c, a, b, beta: 2, alpha: 0.5)", lambda c, a, b: torch.addmv(c, a, b, beta=2, alpha=0.5),
+     [f64(2), f64(2, 3), f64(3)])
+addr = lambda c, a, b: torch.addr(c, a, b)
+case("Tensor.addr(c, a, b)", addr, [f64(2, 3), f64(2), f64(3)])
+case("Tensor.addr(c, a, b)", addr, [f32(2, 3), f32(2), f32(3)], "float32")
+case("Tensor.addr(c, a, b)", addr, [f64(3), f64(2), f64(3)], "broadcast")
+case("Tensor.addr(c, a, b, beta: -1, alpha: 3)", lambda c, a, b: torch.addr(c, a, b, beta=-1, alpha=3),
+     [f64(2, 3), f64(2), f64(3)])
+for key, p in [("Tensor.cdist(a, b)", 2.0), ("Tensor.cdist(a, b, p: 1)", 1.0), ("Tensor.cdist(a, b, p: .infinity)", inf),
+               ("Tensor.cdist(a, b, p: 3)", 3.0), ("Tensor.cdist(a, b, p: 0.5)", 0.5), ("Tensor.cdist(a, b, p: 0)", 0.0)]:
+    fn = lambda a, b, p=p: torch.cdist(a, b, p=p)
+    case(key, fn, [f64(3, 4), f64(2, 4)])
+    case(key, fn, [f32(3, 4), f32(2, 4)], "float32")
+    case(key, fn, [f64(2, 3, 4), f64(1, 2, 4)], "batch broadcast")
+    case(key, fn, [mat([[1.0, 2.0], [0.5, -1.0]]), mat([[1.0, 2.0], [0.0, 3.0], [0.5, -1.5]])], "equal rows")
+    case(key, fn, [f64(0, 4), f64(2, 4)], "empty")
 
 masked = lambda x, m: x.masked_fill(m, -1.5)
 case("x.maskedFilled(mask, with: -1.5)", masked, [f64(2, 3), boolean(2, 3)])

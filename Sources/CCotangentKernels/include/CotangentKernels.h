@@ -132,6 +132,19 @@ void ct_cumsum(ct_dtype dtype, int64_t m, int64_t n,
                const void *x, int64_t x_outer, int64_t x_inner,
                void *out, int64_t o_outer, int64_t o_inner);
 
+/// The running operations besides the sum: product, maximum, minimum, log-sum-exp.
+typedef enum { CT_SCAN_PROD, CT_SCAN_MAX, CT_SCAN_MIN, CT_SCAN_LOGSUMEXP } ct_scan_op;
+
+/// An inclusive scan along the inner axis of a 2-D view, as PyTorch's CPU
+/// kernels compute it: PROD and LOGSUMEXP accumulate float32 in double; MAX and
+/// MIN take a later equal element (>= / <=) and stay NaN from the first NaN on,
+/// writing the position of the current extreme to `indices` (row-relative, with
+/// the output's strides; required for MAX/MIN, ignored otherwise). LOGSUMEXP is
+/// for float dtypes only.
+void ct_scan(ct_scan_op op, ct_dtype dtype, int64_t m, int64_t n,
+             const void *x, int64_t x_outer, int64_t x_inner,
+             void *out, int64_t o_outer, int64_t o_inner, int64_t *indices);
+
 /// Softmax (or, with `is_log`, log-softmax) of each of `m` rows of `n` float32 or
 /// float64 elements: row i's element j is x[i * x_outer + j * x_inner] and goes
 /// to out[i * o_outer + j * o_inner] (out must not overlap x).

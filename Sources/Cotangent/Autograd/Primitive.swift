@@ -154,6 +154,7 @@ public enum Primitives {
         "square", "softsign", "softmin", "relu6", "selu", "outer", "matmul", "flattened", "narrowed", "t",
         "cloned", "chunked", "MSELoss", "takeAlongDim", "tiled", "repeatInterleave", "movedim", "swapaxes",
         "unflattened", "broadcast", "meshgrid", "argsort", "bucketize",
+        "nanmean", "countNonzero", "oneHot", "einsum", "tensordot", "kron",
     ]
 
     /// The operators of the op table's keys, by the primitive that implements them.
@@ -196,10 +197,14 @@ public enum Primitives {
             ("argmax", []), ("argmin", []), ("all", []), ("any", []), ("cumsum", ["CumsumBackward0"]),
             ("norm", ["LinalgVectorNormBackward0"]), ("variance", ["VarBackward0"]), ("std", ["StdBackward0"]),
             ("logsumexp", ["LogsumexpBackward0"]),
+            ("cumprod", ["CumprodBackward0"]), ("cummax", ["CummaxBackward0"]), ("cummin", ["CumminBackward0"]),
+            ("logcumsumexp", ["LogcumsumexpBackward0"]), ("aminmax", ["AminmaxBackward0"]), ("nansum", ["NansumBackward0"]),
         ]),
         ("linearAlgebra", [
             ("dot", ["DotBackward0"]), ("mm", ["MmBackward0"]), ("mv", ["MvBackward0"]),
             ("bmm", ["BmmBackward0"]), ("addmm", ["AddmmBackward0"]),
+            ("baddbmm", ["BaddbmmBackward0"]), ("addmv", ["AddmvBackward0"]), ("addr", ["AddrBackward0"]),
+            ("cdist", ["CdistBackward0"]),
         ]),
         ("movement", [
             ("reshaped", ["ViewBackward0", "UnsafeViewBackward0", "ReshapeAliasBackward0", "CloneBackward0"]),
