@@ -272,9 +272,15 @@ extension Tensor {
     func asStrided(_ shape: [Int], _ strides: [Int], offset: Int) -> Tensor {
         let inputShape = self.shape
         let result = view(shape: shape, strides: strides, offset: storageOffset + offset)
+        // Elements a zero stride repeats (an expanded view) are one input element:
+        // their gradients add up before the gradient is placed into the input.
+        let repeated = shape.indices.filter { shape[$0] > 1 && strides[$0] == 0 }
+        var once = shape
+        for d in repeated { once[d] = 1 }
         return Tensor.record("AsStridedBackward0", inputs: [self], result: result) { grad, _ in
-            [grad.embedded(inShape: inputShape, name: "AsStridedBackwardBackward0") {
-                $0.contiguous().asStrided(shape, strides, offset: offset)
+            let summed = repeated.isEmpty ? grad : grad.sum(dim: repeated, keepDim: true)
+            return [summed.embedded(inShape: inputShape, name: "AsStridedBackwardBackward0") {
+                $0.contiguous().asStrided(once, strides, offset: offset)
             }]
         }
     }
