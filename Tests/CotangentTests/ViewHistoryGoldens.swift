@@ -38,6 +38,7 @@ enum ViewHistoryGoldens {
         "matmul.aGrad": [28.0, -56.0, 14.0, 1.25, -2.5, 0.625, 0.0, -0.0, 0.0, 0.0, -0.0, 0.0],
         "matmul.bGrad": [15.875, -27.6875, 55.0625],
         "matmul.cGrad": [49.0, -0.78125, -0.0, 0.0],
+        "empty.g": [0.0],
     ]
     /// Node names (`grad_fn`), or `true`/`false` for flags.
     static let names: [String: String] = [
@@ -63,5 +64,7 @@ enum ViewHistoryGoldens {
         "noGradWrite": "AsStridedBackward0",
         "reshape": "AsStridedBackward0",
         "matmul.row": "AsStridedBackward0",
+        "empty.view": "AsStridedBackward0",
+        "empty.gRequiresGrad": "false",
     ]
 }

@@ -164,6 +164,18 @@ val("matmul.bGrad", b.grad)
 val("matmul.cGrad", c.grad)
 
 
+# A write into an empty view of a base without grad: the base's CopySlices has
+# nothing to pass back, so a first-order gradient through it does not require grad.
+base = torch.zeros(0, dtype=torch.float64)
+e = base.unsqueeze(0)
+s = leaf(-1.37)
+e.mul_(s)
+node("empty.view", e)
+(g,) = torch.autograd.grad(e.exp().sum(), [s], create_graph=True)
+names["empty.gRequiresGrad"] = str(g.requires_grad).lower()
+val("empty.g", g)
+
+
 def num(v):
     return repr(float(v))
 

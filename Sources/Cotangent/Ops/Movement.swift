@@ -277,7 +277,10 @@ extension Tensor {
         let repeated = shape.indices.filter { shape[$0] > 1 && strides[$0] == 0 }
         var once = shape
         for d in repeated { once[d] = 1 }
+        let inputIsEmpty = count == 0
         return Tensor.record("AsStridedBackward0", inputs: [self], result: result) { grad, _ in
+            // As PyTorch's as_strided_backward: an empty input gets plain zeros, outside any graph.
+            if inputIsEmpty { return [Tensor.zeros(inputShape, dtype: grad.dtype)] }
             let summed = repeated.isEmpty ? grad : grad.sum(dim: repeated, keepDim: true)
             return [summed.embedded(inShape: inputShape, name: "AsStridedBackwardBackward0") {
                 $0.contiguous().asStrided(once, strides, offset: offset)
