@@ -39,6 +39,7 @@ enum ViewHistoryGoldens {
         "matmul.bGrad": [15.875, -27.6875, 55.0625],
         "matmul.cGrad": [49.0, -0.78125, -0.0, 0.0],
         "empty.g": [0.0],
+        "transposedBase.wGrad": [0.0, 0.0, 4.0, 150.0, 0.0, 0.0],
     ]
     /// Node names (`grad_fn`), or `true`/`false` for flags.
     static let names: [String: String] = [
@@ -66,5 +67,6 @@ enum ViewHistoryGoldens {
         "matmul.row": "AsStridedBackward0",
         "empty.view": "AsStridedBackward0",
         "empty.gRequiresGrad": "false",
+        "transposedBase.v": "AsStridedBackward0",
     ]
 }

@@ -196,6 +196,17 @@ struct ViewHistoryTests {
         expectClose(g, golden("empty.g"), rtol: 0, atol: 0)
     }
 
+    @Test("A view of a base that is not contiguous")
+    func transposedBase() {
+        let d = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype: .float64).t().detached()
+        let v = d[1]
+        let w = leaf([[2.0, -1.0], [0.5, 3.0], [1.5, -2.0]])
+        d *= w
+        expectName(v, "transposedBase.v")
+        (v * v).sum().backward()
+        expectClose(w.grad!, golden("transposedBase.wGrad"), rtol: 1e-12, atol: 0)
+    }
+
     @Test("An up-to-date view keeps its own node")
     func upToDateViewKeepsNode() {
         let x = leaf([0.5, -1.0, 2.0])

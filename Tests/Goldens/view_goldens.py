@@ -176,6 +176,16 @@ names["empty.gRequiresGrad"] = str(g.requires_grad).lower()
 val("empty.g", g)
 
 
+# A base that is not contiguous (a detached transpose), written while recording.
+d = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=torch.float64).t().detach()
+v = d[1]
+w = leaf([[2.0, -1.0], [0.5, 3.0], [1.5, -2.0]])
+d.mul_(w)
+node("transposedBase.v", v)
+(v * v).sum().backward()
+val("transposedBase.wGrad", w.grad)
+
+
 def num(v):
     return repr(float(v))
 

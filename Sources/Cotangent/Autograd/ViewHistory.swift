@@ -35,9 +35,7 @@ extension Tensor {
         // (and stays stale, so a later write that records into the base is seen).
         guard storedGradNode != nil || base.requiresGrad else { return nil }
         viewHistoryVersion = storage.version
-        // The replay's geometry is relative to a contiguous base, the only kind
-        // whose views can be written while recording (see `updateViewInPlace`).
-        guard base.isContiguous, base.dtype.isFloatingPoint else { return storedGradNode }
+        guard base.dtype.isFloatingPoint else { return storedGradNode }
         let old = storedGradNode
         let replay = withGrad {
             base.asStrided(shape, strides, offset: storageOffset - base.storageOffset)
