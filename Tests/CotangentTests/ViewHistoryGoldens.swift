@@ -69,4 +69,10 @@ enum ViewHistoryGoldens {
         "empty.gRequiresGrad": "false",
         "transposedBase.v": "AsStridedBackward0",
     ]
+    /// PyTorch's error messages (first line).
+    static let messages: [String: String] = [
+        "noGradView": "A view was created in no_grad mode and its base or another view of its base has been modified inplace with grad mode enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked).",
+        "splitOutput": "Output 1 of Split is a view and its base or another view of its base has been modified inplace. This view is the output of a function that returns multiple views. Such functions do not allow the output views to be modified inplace. You should replace the inplace operation by an out-of-place one.",
+        "splitOutputWithoutGrad": "A view was created in no_grad mode and its base or another view of its base has been modified inplace with grad mode enabled. This view is the output of a function that returns multiple views. Such functions do not allow the output views to be modified inplace. You should replace the inplace operation by an out-of-place one.",
+    ]
 }

@@ -215,4 +215,41 @@ struct ViewHistoryTests {
         #expect(node?.name == "SliceBackward0")
         #expect(v.gradFn === node)
     }
+
+    // MARK: Where PyTorch refuses
+
+    @Test("A view made with grad mode off is not regenerated after a recorded write")
+    func noGradViewStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let x = Tensor.ones(3, requiresGrad: true)
+            let y = x * 2
+            let v = withNoGrad { y[0..<2] }
+            y *= 3
+            _ = v.gradFn
+        }
+        expectStandardError(result, contains: ViewHistoryGoldens.messages["noGradView"] ?? "no golden")
+    }
+
+    @Test("An output of split is not regenerated after a write into its base")
+    func splitOutputStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let x = Tensor.ones(4, requiresGrad: true)
+            let y = x * 2
+            let q = y.split(size: 2)[1]
+            y *= 3
+            _ = q.gradFn
+        }
+        expectStandardError(result, contains: ViewHistoryGoldens.messages["splitOutput"] ?? "no golden")
+    }
+
+    @Test("An output of split of a base without grad is not regenerated after a recorded write")
+    func splitOutputWithoutGradStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let base = Tensor.zeros(4)
+            let q = base.split(size: 2)[1]
+            base[0..<2] = Tensor.ones(2, requiresGrad: true)
+            _ = q.gradFn
+        }
+        expectStandardError(result, contains: ViewHistoryGoldens.messages["splitOutputWithoutGrad"] ?? "no golden")
+    }
 }

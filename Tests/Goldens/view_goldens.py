@@ -11,7 +11,7 @@ that base, whose history PyTorch regenerates on its next use (issue 9).
 
 import torch
 
-values, names = {}, {}
+values, names, messages = {}, {}, {}
 
 
 def val(key, t):
@@ -186,6 +186,46 @@ node("transposedBase.v", v)
 val("transposedBase.wGrad", w.grad)
 
 
+
+def err(key, f):
+    try:
+        f()
+    except RuntimeError as e:
+        messages[key] = str(e).split("\n")[0]
+        return
+    raise SystemExit(f"{key}: PyTorch did not raise")
+
+
+def no_grad_view():
+    x = torch.ones(3, requires_grad=True)
+    y = x * 2
+    with torch.no_grad():
+        v = y[0:2]
+    y.mul_(3)
+    v.grad_fn
+
+
+def split_then_write():
+    x = torch.ones(4, requires_grad=True)
+    y = x * 2
+    p, q = y.split(2)
+    y.mul_(3)
+    q.grad_fn
+
+
+def split_without_grad_then_write():
+    base = torch.zeros(4)
+    p, q = base.split(2)
+    base[0:2] = torch.ones(2, requires_grad=True)
+    q.grad_fn
+
+
+# Where PyTorch refuses to regenerate a view's history.
+err("noGradView", no_grad_view)
+err("splitOutput", split_then_write)
+err("splitOutputWithoutGrad", split_without_grad_then_write)
+
+
 def num(v):
     return repr(float(v))
 
@@ -206,5 +246,7 @@ out = [
 out += [f"        {swift_string(k)}: [{', '.join(num(x) for x in v)}]," for k, v in values.items()]
 out += ["    ]", "    /// Node names (`grad_fn`), or `true`/`false` for flags.", "    static let names: [String: String] = ["]
 out += [f"        {swift_string(k)}: {swift_string(v)}," for k, v in names.items()]
+out += ["    ]", "    /// PyTorch's error messages (first line).", "    static let messages: [String: String] = ["]
+out += [f"        {swift_string(k)}: {swift_string(v)}," for k, v in messages.items()]
 out += ["    ]", "}"]
 print("\n".join(out))

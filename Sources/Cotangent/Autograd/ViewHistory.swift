@@ -34,6 +34,7 @@ extension Tensor {
         // A view of a base that does not require grad has no history to replay
         // (and stays stale, so a later write that records into the base is seen).
         guard storedGradNode != nil || base.requiresGrad else { return nil }
+        refuseAmbiguousRegeneration()
         viewHistoryVersion = storage.version
         guard base.dtype.isFloatingPoint else { return storedGradNode }
         let old = storedGradNode
@@ -49,5 +50,23 @@ extension Tensor {
         }
         storedGradNode = node
         return node
+    }
+}
+
+extension Tensor {
+    /// Stops where PyTorch refuses to regenerate a view's history: an output
+    /// of a multi-output view op (`split`, `chunked`), or a view made with grad
+    /// mode off, whose base (or another view of it) was written in place.
+    fileprivate func refuseAmbiguousRegeneration() {
+        let noGrad = "A view was created in no_grad mode and its base or another view of its base has been modified inplace with grad mode enabled."
+        let multiOutput = "This view is the output of a function that returns multiple views. Such functions do not allow the output views to be modified inplace. You should replace the inplace operation by an out-of-place one."
+        if let info = multiOutputView {
+            // Made without recording (grad mode off, or a base without grad): PyTorch's no_grad wording.
+            guard let node = storedGradNode, !info.madeWithoutGrad else { fail("", "\(noGrad) \(multiOutput)") }
+            fail("", "Output \(info.index) of \(operationName(ofNode: node.name)) is a view and its base or another view of its base has been modified inplace. \(multiOutput)")
+        }
+        if viewMadeWithoutGrad {
+            fail("", "\(noGrad) Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked).")
+        }
     }
 }

@@ -36,6 +36,9 @@ public final class Tensor {
     /// (PyTorch's `attr_version`). A write to the storage since then, through
     /// the base or any view, makes the view's history stale.
     var viewHistoryVersion: Int = 0
+    /// Whether this view was made with grad mode off: PyTorch refuses to bring
+    /// such a view's history up to date after a write (see Autograd/ViewHistory.swift).
+    let viewMadeWithoutGrad: Bool
     /// The accumulated gradient (leaves, or non-leaves after `retainGrad()`).
     var gradStorage: Tensor?
     var retainsGradFlag = false
@@ -61,6 +64,7 @@ public final class Tensor {
         self.dtype = dtype
         self.viewBase = base.map { $0.viewBase ?? $0 }
         self.viewHistoryVersion = storage.version
+        self.viewMadeWithoutGrad = base != nil && !GradMode.isEnabled
         // A view of one output of a multi-output view op is output 0 of its own view op.
         self.multiOutputView = base?.multiOutputView.map { MultiOutputView(index: 0, madeWithoutGrad: $0.madeWithoutGrad) }
         let count = Shape.count(shape)
@@ -77,6 +81,7 @@ public final class Tensor {
         self.storageOffset = 0
         self.dtype = dtype
         self.viewBase = nil
+        self.viewMadeWithoutGrad = false
         self.count = count
         self.isContiguous = true
     }
