@@ -99,10 +99,7 @@ struct DifferentialTests {
 /// The committed corpus of differential programs and their PyTorch results.
 struct DifferentialCorpus {
     /// Programs that disagree with PyTorch today, by seed, with why (see the suite's documentation).
-    static let knownDisagreements: [Int: String] = [
-        1339: "a view made before an in-place write to its base keeps its old history (no view regeneration yet): its gradient misses the written operand",
-        5746: "an in-place write into an empty view of a tensor without grad: PyTorch's first-order gradient (through CopySlices of no elements) does not require grad, Cotangent's does (view regeneration)",
-    ]
+    static let knownDisagreements: [Int: String] = [:]
 
     /// Programs that stop in Cotangent though PyTorch accepts them, by seed, with why;
     /// they are skipped in the batches (a stop would end the batch).

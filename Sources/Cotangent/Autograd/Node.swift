@@ -219,7 +219,7 @@ final class SavedValues {
 }
 
 /// A node's name without PyTorch's `Backward<N>` suffix (`ExpBackward0` → `Exp`).
-private func operationName(ofNode name: String) -> String {
+func operationName(ofNode name: String) -> String {
     var stem = Substring(name)
     while let last = stem.last, last.isNumber { stem.removeLast() }
     guard stem.hasSuffix("Backward"), stem.count > "Backward".count else { return name }

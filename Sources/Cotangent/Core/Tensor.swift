@@ -29,8 +29,16 @@ public final class Tensor {
 
     /// Set by the user on leaves only; non-leaves require grad through `gradFn`.
     var leafRequiresGrad: Bool = false
-    /// The node that produced this tensor, or nil for a leaf.
-    var gradNode: Node?
+    /// The node last set as this tensor's history; read it through `gradNode`,
+    /// which brings a view's history up to date first (see Autograd/ViewHistory.swift).
+    var storedGradNode: Node?
+    /// For a view: the storage version at which `storedGradNode` was set
+    /// (PyTorch's `attr_version`). A write to the storage since then, through
+    /// the base or any view, makes the view's history stale.
+    var viewHistoryVersion: Int = 0
+    /// Whether this view was made with grad mode off: PyTorch refuses to bring
+    /// such a view's history up to date after a write (see Autograd/ViewHistory.swift).
+    let viewMadeWithoutGrad: Bool
     /// The accumulated gradient (leaves, or non-leaves after `retainGrad()`).
     var gradStorage: Tensor?
     var retainsGradFlag = false
@@ -55,6 +63,8 @@ public final class Tensor {
         self.storageOffset = offset
         self.dtype = dtype
         self.viewBase = base.map { $0.viewBase ?? $0 }
+        self.viewHistoryVersion = storage.version
+        self.viewMadeWithoutGrad = base != nil && !GradMode.isEnabled
         // A view of one output of a multi-output view op is output 0 of its own view op.
         self.multiOutputView = base?.multiOutputView.map { MultiOutputView(index: 0, madeWithoutGrad: $0.madeWithoutGrad) }
         let count = Shape.count(shape)
@@ -71,6 +81,7 @@ public final class Tensor {
         self.storageOffset = 0
         self.dtype = dtype
         self.viewBase = nil
+        self.viewMadeWithoutGrad = false
         self.count = count
         self.isContiguous = true
     }

@@ -266,16 +266,32 @@ extension Tensor {
         return slice(dim: d, start: start, end: start + length)
     }
 
-    /// A view of a contiguous tensor with explicit geometry (PyTorch's
-    /// `as_strided`, relative to this tensor's first element); used to replay
-    /// a view on a base whose history changed.
+    /// A view with explicit geometry (PyTorch's `as_strided`, with `offset`
+    /// relative to this tensor's first element and strides in its storage);
+    /// used to replay a view on a base whose history changed.
     func asStrided(_ shape: [Int], _ strides: [Int], offset: Int) -> Tensor {
-        let inputShape = self.shape
+        let inputShape = self.shape, inputStrides = self.strides
+        let inputIsEmpty = count == 0, inputIsContiguous = isContiguous
+        // The storage elements the input spans from its first element (strides are never negative).
+        let inputSpan = 1 + zip(inputShape, inputStrides).map { ($0 - 1) * $1 }.reduce(0, +)
         let result = view(shape: shape, strides: strides, offset: storageOffset + offset)
+        // Elements a zero stride repeats (an expanded view) are one input element:
+        // their gradients add up before the gradient is placed into the input.
+        let repeated = shape.indices.filter { shape[$0] > 1 && strides[$0] == 0 }
+        var once = shape
+        for d in repeated { once[d] = 1 }
         return Tensor.record("AsStridedBackward0", inputs: [self], result: result) { grad, _ in
-            [grad.embedded(inShape: inputShape, name: "AsStridedBackwardBackward0") {
-                $0.contiguous().asStrided(shape, strides, offset: offset)
-            }]
+            // As PyTorch's as_strided_backward: an empty input gets plain zeros, outside any graph.
+            if inputIsEmpty { return [Tensor.zeros(inputShape, dtype: grad.dtype)] }
+            let summed = repeated.isEmpty ? grad : grad.sum(dim: repeated, keepDim: true)
+            let place: (Tensor) -> Tensor = { $0.contiguous().asStrided(once, strides, offset: offset) }
+            if inputIsContiguous {
+                return [summed.embedded(inShape: inputShape, name: "AsStridedBackwardBackward0", region: place)]
+            }
+            // Another layout: place the gradient into the input's span of storage
+            // as one buffer, then read that buffer in the input's layout.
+            let span = summed.embedded(inShape: [inputSpan], name: "AsStridedBackwardBackward0", region: place)
+            return [span.asStrided(inputShape, inputStrides, offset: 0)]
         }
     }
 
