@@ -99,7 +99,9 @@ struct DifferentialTests {
 /// The committed corpus of differential programs and their PyTorch results.
 struct DifferentialCorpus {
     /// Programs that disagree with PyTorch today, by seed, with why (see the suite's documentation).
-    static let knownDisagreements: [Int: String] = [:]
+    static let knownDisagreements: [Int: String] = [
+        7475: "createGraph through an in-place multiply of an empty expanded view: PyTorch's first gradient does not require grad (so nothing is accumulated); ours does",
+    ]
 
     /// Programs that stop in Cotangent though PyTorch accepts them, by seed, with why;
     /// they are skipped in the batches (a stop would end the batch).

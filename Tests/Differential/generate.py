@@ -13,8 +13,8 @@ Regenerate the corpus (after changing the generator; seeds are consecutive from 
     ../shared/tools/torch-ref Tests/Differential/generate.py --first 0 --count 2000 > Tests/Differential/corpus.jsonl
     ../shared/tools/torch-ref Tests/Differential/generate.py --first 5000 --count 1000 >> Tests/Differential/corpus.jsonl
 
-The committed corpus holds seeds 0-1999 and 5000-5999 (the latter a fresh run, appended). Append
-new seeds with `--first 6000 --count 1000 >> Tests/Differential/corpus.jsonl`, then run
+The committed corpus holds seeds 0-1999, 5000-5999 and 7000-7999 (the latter two fresh runs,
+appended). Append new seeds with `--first 8000 --count 1000 >> Tests/Differential/corpus.jsonl`, then run
 `COTANGENT_DIFFERENTIAL_TRIAGE=1 swift test --filter DifferentialTests` to see each disagreeing program
 (and `COTANGENT_DIFFERENTIAL_IN_PROCESS=<seed>` for its message), and fix it or list it in
 `knownDisagreements`/`knownStops` with the reason.

@@ -183,6 +183,9 @@ extension Tensor {
     static func record(_ name: String, inputs: [Tensor], result: Tensor, saving: [Tensor] = [],
                        savingResult: Bool = false, rule: @escaping BackwardRule) -> Tensor {
         guard result.dtype.isFloatingPoint, GradMode.isEnabled else { return result }
+        // An op may compute its result as a view under withNoGrad and record it here:
+        // to the user that view was made with grad mode on.
+        if result.viewMadeWithoutGrad { result.viewMadeWithoutGrad = false }
         var slots: [Input] = []
         slots.reserveCapacity(inputs.count)
         var mask: UInt64 = 0

@@ -38,7 +38,7 @@ public final class Tensor {
     var viewHistoryVersion: Int = 0
     /// Whether this view was made with grad mode off: PyTorch refuses to bring
     /// such a view's history up to date after a write (see Autograd/ViewHistory.swift).
-    let viewMadeWithoutGrad: Bool
+    var viewMadeWithoutGrad: Bool
     /// The accumulated gradient (leaves, or non-leaves after `retainGrad()`).
     var gradStorage: Tensor?
     var retainsGradFlag = false
