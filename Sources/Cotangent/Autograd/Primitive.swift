@@ -179,7 +179,7 @@ public enum Primitives {
             ("pow", ["PowBackward0", "PowBackward1", "PowBackward2"]),
             ("maximum", ["MaximumBackward0"]), ("minimum", ["MinimumBackward0"]),
             ("atan2", ["Atan2Backward0"]), ("floorDivide", ["NotImplemented"]), ("remainder", ["RemainderBackward1"]),
-            ("where", ["WhereBackward0"]), ("clamped", ["ClampBackward1"]), ("clampedByTensors", ["ClampBackward0"]),
+            ("where", ["WhereBackward0"]), ("clamped", ["ClampBackward1", "ClampBackward0"]),
             ("lerp", ["LerpBackward0", "LerpBackward1"]), ("addcmul", ["AddcmulBackward0"]),
             ("addcdiv", ["AddcdivBackward0"]), ("nanToNum", ["NanToNumBackward0"]),
         ]),

@@ -138,7 +138,7 @@ extension Tensor {
     }
 
     /// Stops unless a mask of `maskShape` matches `view`'s dims from `d` on.
-    private static func checkMask(_ maskShape: [Int], atDim d: Int, of view: Tensor, op: String) {
+    fileprivate static func checkMask(_ maskShape: [Int], atDim d: Int, of view: Tensor, op: String) {
         for (k, size) in maskShape.enumerated() {
             check(d + k < view.rank && view.shape[d + k] == size, op,
                   "The shape of the mask \(shapeText(maskShape)) at index \(k) does not match the shape of the indexed tensor \(shapeText(view.shape)) at index \(d + k)")
@@ -287,10 +287,7 @@ struct IndexPlan: @unchecked Sendable {
         for (d, index) in entries {
             if index.dtype == .bool {
                 // A k-dim mask: the positions of its true elements, one column per dim.
-                for (k, size) in index.shape.enumerated() {
-                    check(d + k < view.rank && view.shape[d + k] == size, op,
-                          "The shape of the mask \(shapeText(index.shape)) at index \(k) does not match the shape of the indexed tensor \(shapeText(view.shape)) at index \(d + k)")
-                }
+                Tensor.checkMask(index.shape, atDim: d, of: view, op: op)
                 let flags = index.contiguous().scalars(as: Bool.self)
                 let strides = Shape.contiguousStrides(index.shape)
                 let hits = flags.indices.filter { flags[$0] }

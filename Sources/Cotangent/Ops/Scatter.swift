@@ -22,17 +22,20 @@ public enum ScatterReduction: String, Sendable, Hashable {
 
 extension Tensor {
     /// Checks an index tensor for gather and scatter, and returns it as int64.
-    private func dimIndex(_ index: Tensor, dim: Int, op: String, src: Tensor? = nil) -> (Int, Tensor) {
+    ///
+    /// - Parameter srcShape: For scatters, the values' shape (the index as the values of a
+    ///   number); nil for gather, whose messages name the "input".
+    private func dimIndex(_ index: Tensor, dim: Int, op: String, srcShape: [Int]? = nil) -> (Int, Tensor) {
         check(index.dtype.isInteger, op, "\(op)(): Expected dtype int32/int64 for index")
         let d = Shape.normalize(dim: dim, rank: rank, op: op)
         check(index.rank == rank || (rank == 0 && index.rank <= 1), op,
-              "Index tensor must have the same number of dimensions as \(src == nil ? "input" : "self") tensor")
-        if let src {
-            check(src.rank == index.rank || src.rank == 0, op, "Index tensor must have the same number of dimensions as src tensor")
+              "Index tensor must have the same number of dimensions as \(srcShape == nil ? "input" : "self") tensor")
+        if let srcShape {
+            check(srcShape.count == index.rank || srcShape.isEmpty, op, "Index tensor must have the same number of dimensions as src tensor")
             let fits = index.shape.indices.allSatisfy { k in
-                (k == d || rank == 0 || index.shape[k] <= shape[k]) && (src.rank == 0 || index.shape[k] <= src.shape[k])
+                (k == d || rank == 0 || index.shape[k] <= shape[k]) && (srcShape.isEmpty || index.shape[k] <= srcShape[k])
             }
-            check(fits, op, "Expected index \(shapeText(index.shape)) to be no larger than self \(shapeText(shape)) apart from dimension \(d) and to be no larger size than src \(shapeText(src.shape))")
+            check(fits, op, "Expected index \(shapeText(index.shape)) to be no larger than self \(shapeText(shape)) apart from dimension \(d) and to be no larger size than src \(shapeText(srcShape))")
         } else {
             for k in 0..<index.rank where k != d {
                 check(index.shape[k] <= shape[k], op,
@@ -91,7 +94,7 @@ extension Tensor {
     ///
     /// Where several entries of `index` name one place, the last one wins.
     public func scattered(dim: Int, index: Tensor, src: Tensor) -> Tensor {
-        let (d, idx) = dimIndex(index, dim: dim, op: "scatter", src: src)
+        let (d, idx) = dimIndex(index, dim: dim, op: "scatter", srcShape: src.shape)
         let out = withNoGrad { scatterKernel(dim: d, index: idx, values: src, reduce: CT_SCATTER_ASSIGN, op: "scatter") }
         return Tensor.record("ScatterBackward0", inputs: [self, src], result: out) { grad, saved in
             [saved.needsGrad(0) ? grad.scattered(dim: d, index: idx, value: 0) : nil,
@@ -101,7 +104,7 @@ extension Tensor {
 
     /// This tensor with `value` written where `index` points along `dim` (`torch.scatter` with a number).
     public func scattered(dim: Int, index: Tensor, value: Double) -> Tensor {
-        let (d, idx) = dimIndex(index, dim: dim, op: "scatter", src: Tensor.zeros(index.shape))
+        let (d, idx) = dimIndex(index, dim: dim, op: "scatter", srcShape: index.shape)
         let out = withNoGrad {
             scatterKernel(dim: d, index: idx, values: Tensor(value, dtype: dtype), reduce: CT_SCATTER_ASSIGN, op: "scatter")
         }
@@ -113,7 +116,7 @@ extension Tensor {
     /// This tensor with the elements of `src` added where `index` points
     /// along `dim` (`torch.scatter_add`); repeated places accumulate.
     public func scatterAdd(dim: Int, index: Tensor, src: Tensor) -> Tensor {
-        let (d, idx) = dimIndex(index, dim: dim, op: "scatter_add", src: src)
+        let (d, idx) = dimIndex(index, dim: dim, op: "scatter_add", srcShape: src.shape)
         let out = withNoGrad { scatterKernel(dim: d, index: idx, values: src, reduce: CT_SCATTER_SUM, op: "scatter_add") }
         return Tensor.record("ScatterAddBackward0", inputs: [self, src], result: out) { grad, saved in
             [saved.needsGrad(0) ? grad : nil, saved.needsGrad(1) ? grad.gather(dim: d, index: idx) : nil]
@@ -134,7 +137,7 @@ extension Tensor {
     ///   ties of `amax`/`amin` share the gradient evenly, as in PyTorch.
     public func scatterReduce(dim: Int, index: Tensor, src: Tensor, reduce: ScatterReduction,
                               includeSelf: Bool = true) -> Tensor {
-        let (d, idx) = dimIndex(index, dim: dim, op: "scatter_reduce", src: src)
+        let (d, idx) = dimIndex(index, dim: dim, op: "scatter_reduce", srcShape: src.shape)
         check(reduce != .mean || dtype != .bool, "scatter_reduce", "\"scatter_reduce\" not implemented for 'Bool'")
         let (out, received) = withNoGrad { () -> (Tensor, Tensor) in
             let counts = Tensor.zeros(shape, dtype: .int64)

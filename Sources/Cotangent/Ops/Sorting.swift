@@ -79,25 +79,25 @@ extension Tensor {
     public func kthvalue(_ k: Int, dim: Int = -1, keepDim: Bool = false) -> (values: Tensor, indices: Tensor) {
         let (rows, d, n) = rowsAlong(dim, op: "kthvalue")
         check(k >= 1 && k <= n, "kthvalue", "kthvalue(): selected number k out of range for dimension \(d)")
-        return pick(rank: k - 1, rows: rows, d: d, n: n, keepDim: keepDim, name: "KthvalueBackward0")
+        let (values, indices) = ranked(k - 1, rows: rows, d: d, n: n, keepDim: keepDim)
+        return (recordSelection("KthvalueBackward0", values: values, indices: indices, dim: d, keepDim: keepDim || rank == 0),
+                indices)
     }
 
-    /// The element of sorted rank `position` (from 0) along the rows, kept or without `dim`.
-    private func pick(rank position: Int, rows: Tensor, d: Int, n: Int, keepDim: Bool, name: String) -> (values: Tensor, indices: Tensor) {
+    /// The element of sorted rank `position` (from 0) along the rows and its
+    /// index, with `dim` kept or removed (not recorded: the caller records).
+    private func ranked(_ position: Int, rows: Tensor, d: Int, n: Int, keepDim: Bool) -> (values: Tensor, indices: Tensor) {
         var (values, indices) = selectRows(rows, d: d, n: n, k: position + 1, descending: false, select: true)
-        if rank > 0 {  // a 0-d tensor's one element is already its own pick
-            withNoGrad {
-                values = values.narrowed(dim: d, start: position, length: 1)
-                indices = indices.narrowed(dim: d, start: position, length: 1)
-                if !keepDim {
-                    values = values.squeezed(d)
-                    indices = indices.squeezed(d)
-                }
-                values = values.contiguous()
-                indices = indices.contiguous()
+        guard rank > 0 else { return (values, indices) }  // a 0-d tensor's one element is its own pick
+        return withNoGrad {
+            values = values.narrowed(dim: d, start: position, length: 1)
+            indices = indices.narrowed(dim: d, start: position, length: 1)
+            if !keepDim {
+                values = values.squeezed(d)
+                indices = indices.squeezed(d)
             }
+            return (values.contiguous(), indices.contiguous())
         }
-        return (recordSelection(name, values: values, indices: indices, dim: d, keepDim: keepDim || rank == 0), indices)
     }
 
     /// The lower median of all elements, NaN if any is NaN (`torch.median`).
@@ -108,7 +108,7 @@ extension Tensor {
         let flat = withNoGrad { reshaped(-1).contiguous() }
         let result = withNoGrad { () -> Tensor in
             if flat.isNaN().any().item() != 0 { return Tensor(Double.nan, dtype: dtype) }
-            return flat.pick(rank: (count - 1) / 2, rows: flat, d: 0, n: count, keepDim: false, name: "").values
+            return flat.ranked((count - 1) / 2, rows: flat, d: 0, n: count, keepDim: false).values
         }
         return Tensor.record("MedianBackward0", inputs: [self], result: result, saving: [self], savingResult: true) { grad, saved in
             let (x, r) = (saved[0], saved.result)
@@ -122,21 +122,21 @@ extension Tensor {
     public func median(dim: Int, keepDim: Bool = false) -> (values: Tensor, indices: Tensor) {
         let (rows, d, n) = rowsAlong(dim, op: "median")
         check(n > 0, "median", "median(): Expected reduction dim \(d) to have non-zero size.")
-        // NaN sorts last, so a row with NaN has it at the end: pick the first NaN there instead.
-        let (values, indices) = pick(rank: (n - 1) / 2, rows: rows, d: d, n: n, keepDim: keepDim, name: "MedianBackward1")
-        guard dtype.isFloatingPoint, withNoGrad({ rows.isNaN().any().item() }) != 0 else { return (values, indices) }
-        let (firstNaN, nanValues) = withNoGrad { () -> (Tensor, Tensor) in
-            let source = rank == 0 ? reshaped([1]) : self
-            let isNaN = source.isNaN()
-            let first = isNaN.to(.int64).argmax(dim: d, keepDim: keepDim || rank == 0)
-            let any = isNaN.any(dim: d, keepDim: keepDim || rank == 0)
-            let shaped = { (t: Tensor) in self.rank == 0 ? t.reshaped([]) : t }
-            let idx = shaped(Tensor.where(any, first, indices.detached()))
-            let vals = shaped(Tensor.where(any, Tensor(Double.nan, dtype: dtype), values.detached()))
-            return (idx, vals)
+        var (values, indices) = ranked((n - 1) / 2, rows: rows, d: d, n: n, keepDim: keepDim)
+        let kept = keepDim || rank == 0
+        // NaN sorts last, so a row with NaN has it at the end: its median is NaN, at the first NaN.
+        if dtype.isFloatingPoint, withNoGrad({ rows.isNaN().any().item() }) != 0 {
+            withNoGrad {
+                let source = rank == 0 ? reshaped([1]) : self
+                let isNaN = source.isNaN()
+                let first = isNaN.to(.int64).argmax(dim: d, keepDim: kept)
+                let any = isNaN.any(dim: d, keepDim: kept)
+                let shaped = { (t: Tensor) in self.rank == 0 ? t.reshaped([]) : t }
+                indices = shaped(Tensor.where(any, first, indices))
+                values = shaped(Tensor.where(any, Tensor(Double.nan, dtype: dtype), values))
+            }
         }
-        return (recordSelection("MedianBackward1", values: nanValues, indices: firstNaN, dim: d, keepDim: keepDim || rank == 0),
-                firstNaN)
+        return (recordSelection("MedianBackward1", values: values, indices: indices, dim: d, keepDim: kept), indices)
     }
 
     /// The most frequent value along `dim` (the smallest among equally frequent
