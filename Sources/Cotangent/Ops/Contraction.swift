@@ -313,7 +313,8 @@ extension Tensor {
         let sa = [Int](repeating: 1, count: r - rank) + shape, sb = [Int](repeating: 1, count: r - other.rank) + other.shape
         // Interleave: a as (a0, 1, a1, 1, ...), b as (1, b0, 1, b1, ...), multiply, merge pairs.
         let a = reshaped(sa.flatMap { [$0, 1] }), b = other.reshaped(sb.flatMap { [1, $0] })
-        return (a * b).reshaped(zip(sa, sb).map { $0 * $1 })
+        // PyTorch ends with `_unsafe_view` of the fresh product, so the node it shows is `UnsafeViewBackward0`.
+        return (a * b).unsafeViewed(zip(sa, sb).map { $0 * $1 })
     }
 
     // MARK: Fused products with a term added

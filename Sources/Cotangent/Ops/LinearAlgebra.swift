@@ -191,7 +191,7 @@ extension Tensor {
 
     /// PyTorch's `_unsafe_view` of a fresh contiguous result: a view with a new
     /// shape, recorded as `UnsafeViewBackward0`.
-    private func unsafeViewed(_ shape: [Int]) -> Tensor {
+    func unsafeViewed(_ shape: [Int]) -> Tensor {
         let inputShape = self.shape
         let result = withNoGrad { reshaped(shape) }
         return Tensor.record("UnsafeViewBackward0", inputs: [self], result: result) { grad, _ in [grad.reshaped(inputShape)] }
