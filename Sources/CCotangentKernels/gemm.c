@@ -216,6 +216,8 @@ static ct_blocking ct_blocking_for(ct_dtype dtype, int32_t mr) {
             K <= CT_GEMM_DIRECT_KMAX &&                                              \
             ct_gemm_direct_##SFX(M, N, K, alpha, A, rsa, csa, B, rsb, beta, C, rsc, csc)) \
             return;                                                                  \
+        /* One thread: one chunk, so the pool is not woken for a small product. */  \
+        const int32_t chunks = threads == 1 ? 1 : threads * CT_GEMM_CHUNKS_PER_THREAD; \
         const int64_t micro_rows = (M + g.mr - 1) / g.mr;                            \
         /* Few rows: split the columns instead, sharing one packed A. */             \
         const bool split_n = threads > 1 && M <= g.blk.mc && micro_rows < 4 * threads; \
@@ -231,13 +233,13 @@ static ct_blocking ct_blocking_for(ct_dtype dtype, int32_t mr) {
             for (g.pc = 0; g.pc < K; g.pc += g.blk.kc) {                             \
                 g.kc = K - g.pc < g.blk.kc ? K - g.pc : g.blk.kc;                    \
                 g.beta_now = g.pc == 0 ? beta : (T)1;                                \
-                ct_parallel_chunks(panels, threads * CT_GEMM_CHUNKS_PER_THREAD, ct_packb_chunk_##SFX, &g); \
+                ct_parallel_chunks(panels, chunks, ct_packb_chunk_##SFX, &g); \
                 if (split_n) {                                                       \
                     kt->pack_a_##SFX(M, g.kc, A + g.pc * csa, rsa, csa, ashared);    \
                     g.apack_shared = ashared;                                        \
-                    ct_parallel_chunks(panels, threads * CT_GEMM_CHUNKS_PER_THREAD, ct_cols_chunk_##SFX, &g); \
+                    ct_parallel_chunks(panels, chunks, ct_cols_chunk_##SFX, &g); \
                 } else {                                                             \
-                    ct_parallel_chunks(micro_rows, threads * CT_GEMM_CHUNKS_PER_THREAD, ct_rows_chunk_##SFX, &g); \
+                    ct_parallel_chunks(micro_rows, chunks, ct_rows_chunk_##SFX, &g); \
                 }                                                                    \
             }                                                                        \
         }                                                                            \
