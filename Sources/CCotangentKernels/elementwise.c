@@ -72,43 +72,41 @@ static void ct_nd_run(ct_nd *it, int64_t grain) {
     else ct_parallel_for(total, grain, ct_nd_range, it);
 }
 
-static size_t ct_dtype_size(ct_dtype t) {
-    switch (t) {
-    case CT_BOOL: return 1;
-    case CT_I32: case CT_F32: return 4;
-    default: return 8;
-    }
-}
+static size_t ct_dtype_size(ct_dtype t) { return ct_dtype_byte_size(t); }
 
 // Loops over one run: `v` is the input element, EXPR the output value.
-#define CT_UNARY_SEG(T, OT, EXPR)                                                    \
+#define CT_UNARY_SEG(T, OT, EXPR) CT_UNARY_SEG_AS(T, T, OT, EXPR)
+
+// Loads elements of storage type S as compute type C (float for the 16-bit floats).
+#define CT_UNARY_SEG_AS(S, C, OT, EXPR)                                              \
     do {                                                                             \
-        const T *xp = (const T *)p[0];                                               \
+        const S *xp = (const S *)p[0];                                               \
         OT *op = (OT *)p[1];                                                         \
         const int64_t ix = inner[0], io = inner[1];                                  \
         if (ix == 1 && io == 1) {                                                    \
-            for (int64_t i = 0; i < n; i++) { T v = xp[i]; op[i] = (OT)(EXPR); }     \
+            for (int64_t i = 0; i < n; i++) { C v = (C)xp[i]; op[i] = (OT)(EXPR); }  \
         } else {                                                                     \
-            for (int64_t i = 0; i < n; i++) { T v = xp[i * ix]; op[i * io] = (OT)(EXPR); } \
+            for (int64_t i = 0; i < n; i++) { C v = (C)xp[i * ix]; op[i * io] = (OT)(EXPR); } \
         }                                                                            \
     } while (0)
 
-#define CT_BINARY_SEG(T, OT, EXPR)                                                   \
+// S is the storage type; T, the compute type, is typedef'd by the enclosing loop.
+#define CT_BINARY_SEG(S, OT, EXPR)                                                   \
     do {                                                                             \
-        const T *ap = (const T *)p[0], *bp = (const T *)p[1];                        \
+        const S *ap = (const S *)p[0], *bp = (const S *)p[1];                        \
         OT *op = (OT *)p[2];                                                         \
         const int64_t ia = inner[0], ib = inner[1], io = inner[2];                   \
         if (ia == 1 && ib == 1 && io == 1) {                                         \
-            for (int64_t i = 0; i < n; i++) { T x = ap[i], y = bp[i]; op[i] = (OT)(EXPR); } \
+            for (int64_t i = 0; i < n; i++) { T x = (T)ap[i], y = (T)bp[i]; op[i] = (OT)(EXPR); } \
         } else if (ia == 1 && ib == 0 && io == 1) {                                  \
-            const T y = bp[0];                                                       \
-            for (int64_t i = 0; i < n; i++) { T x = ap[i]; op[i] = (OT)(EXPR); }     \
+            const T y = (T)bp[0];                                                       \
+            for (int64_t i = 0; i < n; i++) { T x = (T)ap[i]; op[i] = (OT)(EXPR); }     \
         } else if (ia == 0 && ib == 1 && io == 1) {                                  \
-            const T x = ap[0];                                                       \
-            for (int64_t i = 0; i < n; i++) { T y = bp[i]; op[i] = (OT)(EXPR); }     \
+            const T x = (T)ap[0];                                                       \
+            for (int64_t i = 0; i < n; i++) { T y = (T)bp[i]; op[i] = (OT)(EXPR); }     \
         } else {                                                                     \
             for (int64_t i = 0; i < n; i++) {                                        \
-                T x = ap[i * ia], y = bp[i * ib];                                    \
+                T x = (T)ap[i * ia], y = (T)bp[i * ib];                                    \
                 op[i * io] = (OT)(EXPR);                                             \
             }                                                                        \
         }                                                                            \
@@ -118,7 +116,7 @@ static size_t ct_dtype_size(ct_dtype t) {
 
 #define CT_COST_CHEAP CT_GRAIN_CHEAP
 #define CT_COST_MATH CT_GRAIN_MATH
-#define CT_OUT_SAME T
+#define CT_OUT_SAME S
 #define CT_OUT_BOOL ct_bool
 #define CT_OUTSIZE_SAME(es) (es)
 #define CT_OUTSIZE_BOOL(es) 1
@@ -167,23 +165,30 @@ static inline int64_t ct_irem(int64_t a, int64_t b) {
 typedef struct { ct_unary_op op; ct_dtype dtype; double params[3]; } ct_unary_ctx;
 
 #define CT_UCASE_FLOAT(NAME, FLOAT, INT, OUT, VEC, COST) \
-    case CT_##NAME: CT_UNARY_SEG(T, CT_OUT_##OUT, FLOAT); break;
+    case CT_##NAME: CT_UNARY_SEG_AS(S, T, CT_OUT_##OUT, FLOAT); break;
 #define CT_UCASE_INT(NAME, FLOAT, INT, OUT, VEC, COST) \
-    case CT_##NAME: CT_UNARY_SEG(T, CT_OUT_##OUT, INT); break;
+    case CT_##NAME: CT_UNARY_SEG_AS(S, T, CT_OUT_##OUT, INT); break;
 
-// One scalar loop per dtype: T names the element type for the list's expressions.
-#define CT_DEFINE_UNARY_LOOP(FN, TYPE, CASE)                                         \
+// One scalar loop per dtype: S is the element (storage) type, T the type the
+// list's expressions compute in (float for the 16-bit floats, else S).
+#define CT_DEFINE_UNARY_LOOP(FN, STORAGE, COMPUTE, CASE)                             \
     static void FN(const ct_unary_ctx *ctx, int64_t n, char *const *p, const int64_t *inner) { \
-        typedef TYPE T;                                                              \
+        typedef STORAGE S;                                                           \
+        typedef COMPUTE T;                                                           \
         const T p0 = (T)ctx->params[0], p1 = (T)ctx->params[1], p2 = (T)ctx->params[2]; \
         (void)p0; (void)p1; (void)p2;                                                \
         switch (ctx->op) { CT_UNARY_OPS(CASE) default: break; }                      \
     }
-CT_DEFINE_UNARY_LOOP(ct_unary_loop_f32, float, CT_UCASE_FLOAT)
-CT_DEFINE_UNARY_LOOP(ct_unary_loop_f64, double, CT_UCASE_FLOAT)
-CT_DEFINE_UNARY_LOOP(ct_unary_loop_i32, int32_t, CT_UCASE_INT)
-CT_DEFINE_UNARY_LOOP(ct_unary_loop_i64, int64_t, CT_UCASE_INT)
-CT_DEFINE_UNARY_LOOP(ct_unary_loop_bool, ct_bool, CT_UCASE_INT)
+CT_DEFINE_UNARY_LOOP(ct_unary_loop_f32, float, float, CT_UCASE_FLOAT)
+CT_DEFINE_UNARY_LOOP(ct_unary_loop_f64, double, double, CT_UCASE_FLOAT)
+CT_DEFINE_UNARY_LOOP(ct_unary_loop_f16, ct_f16, float, CT_UCASE_FLOAT)
+CT_DEFINE_UNARY_LOOP(ct_unary_loop_bf16, ct_bf16, float, CT_UCASE_FLOAT)
+CT_DEFINE_UNARY_LOOP(ct_unary_loop_i8, int8_t, int8_t, CT_UCASE_INT)
+CT_DEFINE_UNARY_LOOP(ct_unary_loop_u8, uint8_t, uint8_t, CT_UCASE_INT)
+CT_DEFINE_UNARY_LOOP(ct_unary_loop_i16, int16_t, int16_t, CT_UCASE_INT)
+CT_DEFINE_UNARY_LOOP(ct_unary_loop_i32, int32_t, int32_t, CT_UCASE_INT)
+CT_DEFINE_UNARY_LOOP(ct_unary_loop_i64, int64_t, int64_t, CT_UCASE_INT)
+CT_DEFINE_UNARY_LOOP(ct_unary_loop_bool, ct_bool, ct_bool, CT_UCASE_INT)
 
 static void ct_unary_span(const void *vctx, int64_t n, char *const *p, const int64_t *inner) {
     const ct_unary_ctx *ctx = (const ct_unary_ctx *)vctx;
@@ -201,6 +206,11 @@ static void ct_unary_span(const void *vctx, int64_t n, char *const *p, const int
         ct_unary_loop_f64(ctx, n, p, inner);
         break;
     }
+    case CT_F16: ct_unary_loop_f16(ctx, n, p, inner); break;
+    case CT_BF16: ct_unary_loop_bf16(ctx, n, p, inner); break;
+    case CT_I8: ct_unary_loop_i8(ctx, n, p, inner); break;
+    case CT_U8: ct_unary_loop_u8(ctx, n, p, inner); break;
+    case CT_I16: ct_unary_loop_i16(ctx, n, p, inner); break;
     case CT_I32: ct_unary_loop_i32(ctx, n, p, inner); break;
     case CT_I64: ct_unary_loop_i64(ctx, n, p, inner); break;
     case CT_BOOL: ct_unary_loop_bool(ctx, n, p, inner); break;
@@ -233,22 +243,28 @@ void ct_unary(ct_unary_op op, ct_dtype dtype, int32_t ndim, const int64_t *shape
 typedef struct { ct_binary_op op; ct_dtype dtype; } ct_binary_ctx;
 
 #define CT_BCASE_FLOAT(NAME, FLOAT, INT, BOOL, OUT, VEC, COST) \
-    case CT_##NAME: CT_BINARY_SEG(T, CT_OUT_##OUT, FLOAT); break;
+    case CT_##NAME: CT_BINARY_SEG(S, CT_OUT_##OUT, FLOAT); break;
 #define CT_BCASE_INT(NAME, FLOAT, INT, BOOL, OUT, VEC, COST) \
-    case CT_##NAME: CT_BINARY_SEG(T, CT_OUT_##OUT, INT); break;
+    case CT_##NAME: CT_BINARY_SEG(S, CT_OUT_##OUT, INT); break;
 #define CT_BCASE_BOOL(NAME, FLOAT, INT, BOOL, OUT, VEC, COST) \
-    case CT_##NAME: CT_BINARY_SEG(T, ct_bool, BOOL); break;
+    case CT_##NAME: CT_BINARY_SEG(S, ct_bool, BOOL); break;
 
-#define CT_DEFINE_BINARY_LOOP(FN, TYPE, CASE)                                        \
+#define CT_DEFINE_BINARY_LOOP(FN, STORAGE, COMPUTE, CASE)                            \
     static void FN(ct_binary_op op, int64_t n, char *const *p, const int64_t *inner) { \
-        typedef TYPE T;                                                              \
+        typedef STORAGE S;                                                           \
+        typedef COMPUTE T;                                                           \
         switch (op) { CT_BINARY_OPS(CASE) default: break; }                          \
     }
-CT_DEFINE_BINARY_LOOP(ct_binary_loop_f32, float, CT_BCASE_FLOAT)
-CT_DEFINE_BINARY_LOOP(ct_binary_loop_f64, double, CT_BCASE_FLOAT)
-CT_DEFINE_BINARY_LOOP(ct_binary_loop_i32, int32_t, CT_BCASE_INT)
-CT_DEFINE_BINARY_LOOP(ct_binary_loop_i64, int64_t, CT_BCASE_INT)
-CT_DEFINE_BINARY_LOOP(ct_binary_loop_bool, ct_bool, CT_BCASE_BOOL)
+CT_DEFINE_BINARY_LOOP(ct_binary_loop_f32, float, float, CT_BCASE_FLOAT)
+CT_DEFINE_BINARY_LOOP(ct_binary_loop_f64, double, double, CT_BCASE_FLOAT)
+CT_DEFINE_BINARY_LOOP(ct_binary_loop_f16, ct_f16, float, CT_BCASE_FLOAT)
+CT_DEFINE_BINARY_LOOP(ct_binary_loop_bf16, ct_bf16, float, CT_BCASE_FLOAT)
+CT_DEFINE_BINARY_LOOP(ct_binary_loop_i8, int8_t, int8_t, CT_BCASE_INT)
+CT_DEFINE_BINARY_LOOP(ct_binary_loop_u8, uint8_t, uint8_t, CT_BCASE_INT)
+CT_DEFINE_BINARY_LOOP(ct_binary_loop_i16, int16_t, int16_t, CT_BCASE_INT)
+CT_DEFINE_BINARY_LOOP(ct_binary_loop_i32, int32_t, int32_t, CT_BCASE_INT)
+CT_DEFINE_BINARY_LOOP(ct_binary_loop_i64, int64_t, int64_t, CT_BCASE_INT)
+CT_DEFINE_BINARY_LOOP(ct_binary_loop_bool, ct_bool, ct_bool, CT_BCASE_BOOL)
 
 static void ct_binary_span(const void *vctx, int64_t n, char *const *p, const int64_t *inner) {
     const ct_binary_ctx *ctx = (const ct_binary_ctx *)vctx;
@@ -272,6 +288,11 @@ static void ct_binary_span(const void *vctx, int64_t n, char *const *p, const in
         ct_binary_loop_f64(op, n, p, inner);
         break;
     }
+    case CT_F16: ct_binary_loop_f16(op, n, p, inner); break;
+    case CT_BF16: ct_binary_loop_bf16(op, n, p, inner); break;
+    case CT_I8: ct_binary_loop_i8(op, n, p, inner); break;
+    case CT_U8: ct_binary_loop_u8(op, n, p, inner); break;
+    case CT_I16: ct_binary_loop_i16(op, n, p, inner); break;
     case CT_I32: ct_binary_loop_i32(op, n, p, inner); break;
     case CT_I64: ct_binary_loop_i64(op, n, p, inner); break;
     case CT_BOOL: ct_binary_loop_bool(op, n, p, inner); break;
@@ -331,7 +352,8 @@ static void ct_where_span(const void *vctx, int64_t n, char *const *p, const int
     case CT_F64: CT_WHERE_SEG(double, uint64_t); break;
     case CT_I32: CT_WHERE_SEG(int32_t, uint32_t); break;
     case CT_I64: CT_WHERE_SEG(int64_t, uint64_t); break;
-    case CT_BOOL: CT_WHERE_SEG(ct_bool, uint8_t); break;
+    case CT_BOOL: case CT_I8: case CT_U8: CT_WHERE_SEG(uint8_t, uint8_t); break;
+    case CT_I16: case CT_F16: case CT_BF16: CT_WHERE_SEG(uint16_t, uint16_t); break;
     }
 }
 
@@ -349,12 +371,20 @@ void ct_where(ct_dtype dtype, int32_t ndim, const int64_t *shape,
 
 typedef struct { ct_dtype from, to; } ct_cast_ctx;
 
+// Narrow integers take floats through int64 (so 300.7 -> uint8 wraps to 44, as
+// PyTorch's conversion does), and the 16-bit floats take everything through float.
+
 #define CT_CAST_FROM(T)                                                              \
     switch (ctx->to) {                                                               \
     case CT_F32: CT_UNARY_SEG(T, float, v); break;                                   \
     case CT_F64: CT_UNARY_SEG(T, double, v); break;                                  \
     case CT_I32: CT_UNARY_SEG(T, int32_t, v); break;                                 \
     case CT_I64: CT_UNARY_SEG(T, int64_t, v); break;                                 \
+    case CT_I8: CT_UNARY_SEG(T, int8_t, (int64_t)v); break;                          \
+    case CT_U8: CT_UNARY_SEG(T, uint8_t, (int64_t)v); break;                         \
+    case CT_I16: CT_UNARY_SEG(T, int16_t, (int64_t)v); break;                        \
+    case CT_F16: CT_UNARY_SEG(T, ct_f16, (float)v); break;                           \
+    case CT_BF16: CT_UNARY_SEG(T, ct_bf16, (float)v); break;                         \
     case CT_BOOL: CT_UNARY_SEG(T, ct_bool, v != 0); break;                           \
     }
 
@@ -369,6 +399,11 @@ static void ct_cast_span(const void *vctx, int64_t n, char *const *p, const int6
     case CT_F64: CT_CAST_FROM(double); break;
     case CT_I32: CT_CAST_FROM(int32_t); break;
     case CT_I64: CT_CAST_FROM(int64_t); break;
+    case CT_I8: CT_CAST_FROM(int8_t); break;
+    case CT_U8: CT_CAST_FROM(uint8_t); break;
+    case CT_I16: CT_CAST_FROM(int16_t); break;
+    case CT_F16: CT_CAST_FROM(ct_f16); break;
+    case CT_BF16: CT_CAST_FROM(ct_bf16); break;
     case CT_BOOL: CT_CAST_FROM(ct_bool); break;
     }
 }
@@ -403,6 +438,12 @@ static void ct_fill_span(const void *vctx, int64_t n, char *const *p, const int6
     case CT_F64: CT_FILL_SEG(double, ctx->fvalue); break;
     case CT_I32: CT_FILL_SEG(int32_t, ctx->ivalue); break;
     case CT_I64: CT_FILL_SEG(int64_t, ctx->ivalue); break;
+    case CT_I8: CT_FILL_SEG(int8_t, ctx->ivalue); break;
+    case CT_U8: CT_FILL_SEG(uint8_t, ctx->ivalue); break;
+    case CT_I16: CT_FILL_SEG(int16_t, ctx->ivalue); break;
+    // Through float, as c10::Half and c10::BFloat16 are built from a Scalar.
+    case CT_F16: CT_FILL_SEG(ct_f16, (float)ctx->fvalue); break;
+    case CT_BF16: CT_FILL_SEG(ct_bf16, (float)ctx->fvalue); break;
     case CT_BOOL: CT_FILL_SEG(ct_bool, ctx->fvalue != 0); break;
     }
 }
@@ -455,6 +496,21 @@ static void ct_clamp_span(const void *vctx, int64_t n, char *const *p, const int
     case CT_I64: {
         const int64_t l = (int64_t)c->lo, h = (int64_t)c->hi;
         CT_UNARY_SEG(int64_t, int64_t, ct_clamp_i64(v, l, has_lo, h, has_hi));
+        break;
+    }
+    case CT_I8: case CT_U8: case CT_I16: {
+        const int64_t l = (int64_t)c->lo, h = (int64_t)c->hi;
+        if (c->dtype == CT_I8) CT_UNARY_SEG(int8_t, int8_t, ct_clamp_i64(v, l, has_lo, h, has_hi));
+        else if (c->dtype == CT_U8) CT_UNARY_SEG(uint8_t, uint8_t, ct_clamp_i64(v, l, has_lo, h, has_hi));
+        else CT_UNARY_SEG(int16_t, int16_t, ct_clamp_i64(v, l, has_lo, h, has_hi));
+        break;
+    }
+    case CT_F16: case CT_BF16: {
+        // Bounds rounded to the tensor's dtype first, as PyTorch's scalar conversion does.
+        const float l = c->dtype == CT_F16 ? (float)(ct_f16)c->lo : (float)(ct_bf16)c->lo;
+        const float h = c->dtype == CT_F16 ? (float)(ct_f16)c->hi : (float)(ct_bf16)c->hi;
+        if (c->dtype == CT_F16) CT_UNARY_SEG_AS(ct_f16, float, ct_f16, ct_clamp_f32(v, l, has_lo, h, has_hi));
+        else CT_UNARY_SEG_AS(ct_bf16, float, ct_bf16, ct_clamp_f32(v, l, has_lo, h, has_hi));
         break;
     }
     case CT_BOOL: CT_UNARY_SEG(ct_bool, ct_bool, v); break;

@@ -84,6 +84,7 @@ static void ct_gather_lines(void *arg, int64_t begin, int64_t end, int32_t chunk
         if (c->reduce < 0) {  // gather: out[k] = src[index[k]]
             switch (ct_dtype_byte_size(c->dtype)) {
             case 1: CT_GATHER_LINE(uint8_t) break;
+            case 2: CT_GATHER_LINE(uint16_t) break;
             case 4: CT_GATHER_LINE(uint32_t) break;
             default: CT_GATHER_LINE(uint64_t) break;
             }
@@ -94,6 +95,11 @@ static void ct_gather_lines(void *arg, int64_t begin, int64_t end, int32_t chunk
         case CT_F64: CT_SCATTER_REDUCTIONS(double) break;
         case CT_I32: CT_SCATTER_REDUCTIONS(int32_t) break;
         case CT_I64: CT_SCATTER_REDUCTIONS(int64_t) break;
+        case CT_I8: CT_SCATTER_REDUCTIONS(int8_t) break;
+        case CT_U8: CT_SCATTER_REDUCTIONS(uint8_t) break;
+        case CT_I16: CT_SCATTER_REDUCTIONS(int16_t) break;
+        case CT_F16: CT_SCATTER_REDUCTIONS(ct_f16) break;
+        case CT_BF16: CT_SCATTER_REDUCTIONS(ct_bf16) break;
         case CT_BOOL:
             switch (c->reduce) {
             case CT_SCATTER_ASSIGN: CT_SCATTER_LINE(uint8_t, *e = v) break;

@@ -290,6 +290,12 @@ void ct_gemm(ct_dtype dtype, int64_t M, int64_t N, int64_t K, double alpha,
     case CT_F64: CT_GEMM_LOOP(double, double); break;
     case CT_I32: CT_GEMM_LOOP(int32_t, int64_t); break;
     case CT_I64: CT_GEMM_LOOP(int64_t, int64_t); break;
+    case CT_I8: CT_GEMM_LOOP(int8_t, int64_t); break;
+    case CT_U8: CT_GEMM_LOOP(uint8_t, int64_t); break;
+    case CT_I16: CT_GEMM_LOOP(int16_t, int64_t); break;
+    // The 16-bit floats accumulate in float and round once, as PyTorch's CPU fallback does.
+    case CT_F16: CT_GEMM_LOOP(ct_f16, float); break;
+    case CT_BF16: CT_GEMM_LOOP(ct_bf16, float); break;
     case CT_BOOL: break;
     }
 }

@@ -48,6 +48,11 @@ static void ct_index_row(const ct_index_ctx *c, int64_t row) {
         case CT_F64: CT_ACCUMULATE(double); break;
         case CT_I32: CT_ACCUMULATE(int32_t); break;
         case CT_I64: CT_ACCUMULATE(int64_t); break;
+        case CT_I8: CT_ACCUMULATE(int8_t); break;
+        case CT_U8: CT_ACCUMULATE(uint8_t); break;
+        case CT_I16: CT_ACCUMULATE(int16_t); break;
+        case CT_F16: CT_ACCUMULATE(ct_f16); break;
+        case CT_BF16: CT_ACCUMULATE(ct_bf16); break;
         case CT_BOOL:
             for (int64_t j = 0; j < c->inner_count; j++) {
                 int64_t off = c->inner_flat ? j : ct_offset_of(j, c->inner_ndim, c->inner_shape, c->inner_strides);

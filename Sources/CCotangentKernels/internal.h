@@ -9,11 +9,19 @@
 /// Bytes per element.
 static inline size_t ct_dtype_byte_size(ct_dtype t) {
     switch (t) {
-    case CT_BOOL: return 1;
+    case CT_BOOL: case CT_I8: case CT_U8: return 1;
+    case CT_I16: case CT_F16: case CT_BF16: return 2;
     case CT_I32: case CT_F32: return 4;
-    default: return 8;
+    case CT_I64: case CT_F64: return 8;
     }
+    return 8;
 }
+
+// The two 16-bit floating types. Clang computes with them in float and rounds
+// each result to nearest even, which is what PyTorch's CPU kernels do for Half
+// and BFloat16; loops below still load them into float explicitly.
+typedef _Float16 ct_f16;
+typedef __bf16 ct_bf16;
 
 // MARK: Threads
 

@@ -328,6 +328,18 @@ void ct_rng_normal_f32(float *data, int64_t nblocks, float mean, float std) {
     ct_rng_normal_f32_portable(data, nblocks, mean, std);
 }
 
+void ct_rng_normal_f32_libm(float *data, int64_t nblocks, float mean, float std) {
+    for (int64_t b = 0; b < nblocks; b++) {
+        float *d = data + 16 * b;
+        for (int j = 0; j < 8; j++) {
+            const float radius = sqrtf(-2.0f * logf(1.0f - d[j]));
+            const float theta = (float)(ct_two_pi_d * (double)d[j + 8]);
+            d[j] = radius * cosf(theta) * std + mean;
+            d[j + 8] = radius * sinf(theta) * std + mean;
+        }
+    }
+}
+
 void ct_rng_normal_f64(double *data, int64_t nblocks, double mean, double std) {
     // libm's log, sin and cos dominate; fma() is exact on every CPU.
     for (int64_t b = 0; b < nblocks; b++) {

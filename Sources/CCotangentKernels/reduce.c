@@ -45,6 +45,12 @@ static void ct_reduce_portable(ct_reduce_op op, ct_dtype dtype, int64_t i0, int6
     case CT_F64: CT_REDUCE_NUMERIC(double, double, 1); break;
     case CT_I32: CT_REDUCE_NUMERIC(int32_t, int64_t, 0); break;
     case CT_I64: CT_REDUCE_NUMERIC(int64_t, int64_t, 0); break;
+    case CT_I8: CT_REDUCE_NUMERIC(int8_t, int64_t, 0); break;
+    case CT_U8: CT_REDUCE_NUMERIC(uint8_t, int64_t, 0); break;
+    case CT_I16: CT_REDUCE_NUMERIC(int16_t, int64_t, 0); break;
+    // The 16-bit floats accumulate in float, as PyTorch's CPU sum does.
+    case CT_F16: CT_REDUCE_NUMERIC(ct_f16, float, 1); break;
+    case CT_BF16: CT_REDUCE_NUMERIC(ct_bf16, float, 1); break;
     case CT_BOOL: CT_REDUCE_NUMERIC(ct_bool, int64_t, 0); break;
     }
 }
@@ -219,6 +225,11 @@ static void ct_arg_chunk(void *ctx, int64_t i0, int64_t i1, int32_t chunk) {
     case CT_F64: CT_ARG_LOOP(double, 1); break;
     case CT_I32: CT_ARG_LOOP(int32_t, 0); break;
     case CT_I64: CT_ARG_LOOP(int64_t, 0); break;
+    case CT_I8: CT_ARG_LOOP(int8_t, 0); break;
+    case CT_U8: CT_ARG_LOOP(uint8_t, 0); break;
+    case CT_I16: CT_ARG_LOOP(int16_t, 0); break;
+    case CT_F16: CT_ARG_LOOP(ct_f16, 1); break;
+    case CT_BF16: CT_ARG_LOOP(ct_bf16, 1); break;
     case CT_BOOL: CT_ARG_LOOP(ct_bool, 0); break;
     }
 }
@@ -257,6 +268,11 @@ static void ct_cumsum_chunk(void *ctx, int64_t i0, int64_t i1, int32_t chunk) {
     case CT_F64: CT_CUMSUM_LOOP(double, double); break;
     case CT_I32: CT_CUMSUM_LOOP(int32_t, int64_t); break;
     case CT_I64: CT_CUMSUM_LOOP(int64_t, int64_t); break;
+    case CT_I8: CT_CUMSUM_LOOP(int8_t, int64_t); break;
+    case CT_U8: CT_CUMSUM_LOOP(uint8_t, int64_t); break;
+    case CT_I16: CT_CUMSUM_LOOP(int16_t, int64_t); break;
+    case CT_F16: CT_CUMSUM_LOOP(ct_f16, float); break;
+    case CT_BF16: CT_CUMSUM_LOOP(ct_bf16, float); break;
     case CT_BOOL: CT_CUMSUM_LOOP(ct_bool, int64_t); break;
     }
 }
@@ -344,6 +360,11 @@ static void ct_scan2_chunk(void *ctx, int64_t i0, int64_t i1, int32_t chunk) {
     case CT_F64: CT_SCAN_NUMERIC(double, double, 1); break;
     case CT_I32: CT_SCAN_NUMERIC(int32_t, int64_t, 0); break;
     case CT_I64: CT_SCAN_NUMERIC(int64_t, int64_t, 0); break;
+    case CT_I8: CT_SCAN_NUMERIC(int8_t, int64_t, 0); break;
+    case CT_U8: CT_SCAN_NUMERIC(uint8_t, int64_t, 0); break;
+    case CT_I16: CT_SCAN_NUMERIC(int16_t, int64_t, 0); break;
+    case CT_F16: CT_SCAN_NUMERIC(ct_f16, float, 1); break;
+    case CT_BF16: CT_SCAN_NUMERIC(ct_bf16, float, 1); break;
     case CT_BOOL: CT_SCAN_NUMERIC(ct_bool, int64_t, 0); break;
     }
 }

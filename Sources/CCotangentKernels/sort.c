@@ -149,22 +149,39 @@ static inline uint64_t ct_key_f64(double v) {
 static inline uint32_t ct_key_i32(int32_t v) { return (uint32_t)v ^ 0x80000000u; }
 static inline uint64_t ct_key_i64(int64_t v) { return (uint64_t)v ^ (1ull << 63); }
 static inline uint32_t ct_key_u8(uint8_t v) { return v; }
+static inline uint32_t ct_key_i8(int8_t v) { return (uint32_t)(uint8_t)v ^ 0x80u; }
+static inline uint32_t ct_key_i16(int16_t v) { return (uint32_t)(uint16_t)v ^ 0x8000u; }
+// The 16-bit floats widen exactly to float, so float's key orders them.
+static inline uint32_t ct_key_f16(ct_f16 v) { return ct_key_f32((float)v); }
+static inline uint32_t ct_key_bf16(ct_bf16 v) { return ct_key_f32((float)v); }
 
 CT_DEFINE_SORT(f32, float)
 CT_DEFINE_SORT(f64, double)
 CT_DEFINE_SORT(i32, int32_t)
 CT_DEFINE_SORT(i64, int64_t)
 CT_DEFINE_SORT(u8, uint8_t)
+CT_DEFINE_SORT(i8, int8_t)
+CT_DEFINE_SORT(i16, int16_t)
+CT_DEFINE_SORT(f16, ct_f16)
+CT_DEFINE_SORT(bf16, ct_bf16)
 CT_DEFINE_HEAP(f32, float)
 CT_DEFINE_HEAP(f64, double)
 CT_DEFINE_HEAP(i32, int32_t)
 CT_DEFINE_HEAP(i64, int64_t)
 CT_DEFINE_HEAP(u8, uint8_t)
+CT_DEFINE_HEAP(i8, int8_t)
+CT_DEFINE_HEAP(i16, int16_t)
+CT_DEFINE_HEAP(f16, ct_f16)
+CT_DEFINE_HEAP(bf16, ct_bf16)
 CT_DEFINE_RADIX(f32, float, uint32_t, ct_key_f32)
 CT_DEFINE_RADIX(f64, double, uint64_t, ct_key_f64)
 CT_DEFINE_RADIX(i32, int32_t, uint32_t, ct_key_i32)
 CT_DEFINE_RADIX(i64, int64_t, uint64_t, ct_key_i64)
 CT_DEFINE_RADIX(u8, uint8_t, uint32_t, ct_key_u8)
+CT_DEFINE_RADIX(i8, int8_t, uint32_t, ct_key_i8)
+CT_DEFINE_RADIX(i16, int16_t, uint32_t, ct_key_i16)
+CT_DEFINE_RADIX(f16, ct_f16, uint32_t, ct_key_f16)
+CT_DEFINE_RADIX(bf16, ct_bf16, uint32_t, ct_key_bf16)
 
 // Rows at least this long are radix sorted; shorter ones merge sorted.
 #define CT_RADIX_MIN 256
@@ -215,7 +232,11 @@ static void ct_sort_rows(void *arg, int64_t begin, int64_t end, int32_t chunk) {
         case CT_F64: CT_SORT_ROW(f64, double, uint64_t) break;
         case CT_I32: CT_SORT_ROW(i32, int32_t, uint32_t) break;
         case CT_I64: CT_SORT_ROW(i64, int64_t, uint64_t) break;
-        case CT_BOOL: CT_SORT_ROW(u8, uint8_t, uint32_t) break;
+        case CT_BOOL: case CT_U8: CT_SORT_ROW(u8, uint8_t, uint32_t) break;
+        case CT_I8: CT_SORT_ROW(i8, int8_t, uint32_t) break;
+        case CT_I16: CT_SORT_ROW(i16, int16_t, uint32_t) break;
+        case CT_F16: CT_SORT_ROW(f16, ct_f16, uint32_t) break;
+        case CT_BF16: CT_SORT_ROW(bf16, ct_bf16, uint32_t) break;
         }
     }
     free(buf);

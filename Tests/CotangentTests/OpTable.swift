@@ -422,6 +422,15 @@ enum OpTable {
         .outputs("x.unique(returnInverse: true, returnCounts: true)") {
             let r = $0[0].unique(returnInverse: true, returnCounts: true); return [r.values, r.inverse!, r.counts!]
         },
+        .outputs("x.unique(returnInverse: true, returnCounts: true, dim: 0)") {
+            let r = $0[0].unique(returnInverse: true, returnCounts: true, dim: 0); return [r.values, r.inverse!, r.counts!]
+        },
+        .outputs("x.unique(returnInverse: true, returnCounts: true, dim: 1)") {
+            let r = $0[0].unique(returnInverse: true, returnCounts: true, dim: 1); return [r.values, r.inverse!, r.counts!]
+        },
+        .outputs("x.unique(returnInverse: true, returnCounts: true, dim: -1)") {
+            let r = $0[0].unique(returnInverse: true, returnCounts: true, dim: -1); return [r.values, r.inverse!, r.counts!]
+        },
         .binary("Tensor.searchsorted(a, b)") { Tensor.searchsorted($0, $1) },
         .binary("Tensor.searchsorted(a, b, right: true)") { Tensor.searchsorted($0, $1, right: true) },
         .binary("x.bucketize(b)") { $0.bucketize($1) },

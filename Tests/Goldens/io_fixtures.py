@@ -38,7 +38,7 @@ print(f"    static let torchSafetensors = {b64(raw)}")
 print("    /// Each tensor: dtype Cotangent reads it as, shape, values.")
 print("    static let torchTensors: [String: (dtype: String, shape: [Int], values: [Double])] = [")
 for k, t in tensors.items():
-    read_as = {torch.float16: "float32", torch.bfloat16: "float32", torch.uint8: "int32"}.get(t.dtype, str(t.dtype).replace("torch.", ""))
+    read_as = str(t.dtype).replace("torch.", "")
     print(f"        \"{k}\": (\"{read_as}\", {list(t.shape)}, {arr(t.double())}),")
 print("    ]")
 
@@ -64,7 +64,7 @@ print("    /// `numpy.save` of each array, and its values in C order.")
 print("    static let npy: [String: (file: String, dtype: String, shape: [Int], values: [Double])] = [")
 for k, a in arrays.items():
     buf = io.BytesIO(); np.save(buf, a)
-    read_as = {"float32C": "float32", "float64Fortran": "float64", "int64": "int64", "bigEndianInt32": "int32", "bool": "bool", "scalar": "float64", "uint8": "int32", "float16": "float32"}[k]
+    read_as = {"float32C": "float32", "float64Fortran": "float64", "int64": "int64", "bigEndianInt32": "int32", "bool": "bool", "scalar": "float64", "uint8": "uint8", "float16": "float16"}[k]
     vals = "[" + ", ".join(num(float(v)) for v in np.ascontiguousarray(a).reshape(-1).tolist()) + "]"
     print(f"        \"{k}\": ({b64(buf.getvalue())}, \"{read_as}\", {list(a.shape)}, {vals}),")
 print("    ]")

@@ -22,6 +22,11 @@ typedef enum {
     CT_I64 = 2,
     CT_F32 = 3,
     CT_F64 = 4,
+    CT_I8 = 5,
+    CT_U8 = 6,
+    CT_I16 = 7,
+    CT_F16 = 8,   // IEEE binary16 (_Float16); arithmetic runs in float, rounded once per op
+    CT_BF16 = 9,  // bfloat16 (__bf16); likewise
 } ct_dtype;
 
 // MARK: Elementwise

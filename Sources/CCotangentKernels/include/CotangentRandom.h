@@ -44,6 +44,11 @@ void ct_rng_normal_f32_portable(float *data, int64_t nblocks, float mean, float 
 /// `normal_fill_16<double>`).
 void ct_rng_normal_f64(double *data, int64_t nblocks, double mean, double std);
 
+/// Box–Muller on blocks of 16 float32 uniforms with libm's float log, sin and
+/// cos: PyTorch's `normal_fill_16` in opmath (float) precision, which its
+/// float16 and bfloat16 normal path rounds from.
+void ct_rng_normal_f32_libm(float *data, int64_t nblocks, float mean, float std);
+
 #ifdef __cplusplus
 }
 #endif

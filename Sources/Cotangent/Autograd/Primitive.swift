@@ -234,7 +234,7 @@ public enum Primitives {
         ("sorting", [
             ("sorted", ["SortBackward0", "SortBackward1"]), ("topk", ["TopkBackward0"]), ("kthvalue", ["KthvalueBackward0"]),
             ("median", ["MedianBackward0", "MedianBackward1"]), ("mode", ["ModeBackward0"]),
-            ("unique", ["Unique2Backward0"]), ("searchsorted", []),
+            ("unique", ["Unique2Backward0", "UniqueDimBackward0"]), ("searchsorted", []),
         ]),
         ("indexing", [
             ("index", ["IndexBackward0"]), ("indexPut", ["IndexPutBackward0"]), ("indexSelect", ["IndexSelectBackward0"]),

@@ -134,6 +134,11 @@ public final class Tensor {
         case .int32: return Double(p.load(as: Int32.self))
         case .int64: return Double(p.load(as: Int64.self))
         case .bool: return p.load(as: UInt8.self) != 0 ? 1 : 0
+        case .uint8: return Double(p.load(as: UInt8.self))
+        case .int8: return Double(p.load(as: Int8.self))
+        case .int16: return Double(p.load(as: Int16.self))
+        case .float16: return Double(floatFromHalf(p.load(as: UInt16.self)))
+        case .bfloat16: return Double(floatFromBFloat16(p.load(as: UInt16.self)))
         }
     }
 
@@ -146,6 +151,10 @@ public final class Tensor {
         case .bool: return Int64(p.load(as: UInt8.self))
         case .float32: return Int64(p.load(as: Float.self))
         case .float64: return Int64(p.load(as: Double.self))
+        case .uint8: return Int64(p.load(as: UInt8.self))
+        case .int8: return Int64(p.load(as: Int8.self))
+        case .int16: return Int64(p.load(as: Int16.self))
+        case .float16, .bfloat16: return Int64(elementAsDouble(flatIndex))
         }
     }
 

@@ -61,23 +61,9 @@ extension Tensor {
         isWrappedNumber = true
         let p = baseAddress
         if number.dtype.isFloatingPoint {
-            let v = number.elementAsDouble(0)
-            switch dtype {
-            case .float32: p.storeBytes(of: Float(v), as: Float.self)
-            case .float64: p.storeBytes(of: v, as: Double.self)
-            case .int32: p.storeBytes(of: Int32(truncatingIfNeeded: Int64(v)), as: Int32.self)
-            case .int64: p.storeBytes(of: Int64(v), as: Int64.self)
-            case .bool: p.storeBytes(of: v != 0 ? 1 : 0, as: UInt8.self)
-            }
+            dtype.store(number.elementAsDouble(0), at: p)
         } else {
-            let v = number.elementAsInt64(0)
-            switch dtype {
-            case .float32: p.storeBytes(of: Float(v), as: Float.self)
-            case .float64: p.storeBytes(of: Double(v), as: Double.self)
-            case .int32: p.storeBytes(of: Int32(truncatingIfNeeded: v), as: Int32.self)
-            case .int64: p.storeBytes(of: v, as: Int64.self)
-            case .bool: p.storeBytes(of: v != 0 ? 1 : 0, as: UInt8.self)
-            }
+            dtype.store(number.elementAsInt64(0), at: p)
         }
     }
 }
@@ -101,10 +87,10 @@ extension Tensor {
         }
         self.init(uninitializedShape: [], dtype: other.dtype)
         isWrappedNumber = true
-        if other.dtype == .float32 {
-            baseAddress.storeBytes(of: Float(value), as: Float.self)
-        } else {
-            baseAddress.storeBytes(of: value, as: Double.self)
+        switch other.dtype {
+        case .float32: baseAddress.storeBytes(of: Float(value), as: Float.self)
+        case .float64: baseAddress.storeBytes(of: value, as: Double.self)
+        default: other.dtype.store(value, at: baseAddress)
         }
     }
 

@@ -54,6 +54,12 @@ public enum NPY {
     public static func encode(_ tensor: Tensor) -> Data {
         let descr = switch tensor.dtype {
         case .bool: "|b1"
+        case .uint8: "|u1"
+        case .int8: "|i1"
+        case .int16: "<i2"
+        case .float16: "<f2"
+        // NumPy has no bfloat16; PyTorch's numpy() refuses it, so the file holds float32.
+        case .bfloat16: "<f4"
         case .int32: "<i4"
         case .int64: "<i8"
         case .float32: "<f4"
@@ -67,7 +73,7 @@ public enum NPY {
         var data = Data(magic + [1, 0])
         withUnsafeBytes(of: UInt16(header.utf8.count).littleEndian) { data.append(contentsOf: $0) }
         data.append(contentsOf: header.utf8)
-        data.append(tensor.rowMajorBytes)
+        data.append((tensor.dtype == .bfloat16 ? tensor.to(.float32) : tensor).rowMajorBytes)
         return data
     }
 
@@ -161,16 +167,24 @@ public enum NPY {
             }
         }
 
+        /// The elements' bytes in little-endian order (this library's storage order).
+        private func littleEndian(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
+            guard bigEndian else { return Array(bytes) }
+            return stride(from: bytes.startIndex, to: bytes.endIndex, by: size).flatMap { bytes[$0..<($0 + size)].reversed() }
+        }
+
         func tensor(_ bytes: ArraySlice<UInt8>, shape: [Int]) -> Tensor {
             switch (kind, size) {
             case ("b", _): return Tensor.fromRowMajorBytes(bytes, shape: shape, dtype: .bool)
             case ("f", 8): return Tensor(shape: shape, scalars: words(bytes).map { Double(bitPattern: $0) })
             case ("f", 4): return Tensor(shape: shape, scalars: words(bytes).map { Float(bitPattern: UInt32($0)) })
-            case ("f", _): return Tensor(shape: shape, scalars: words(bytes).map { floatFromHalf(UInt16($0)) })
+            case ("f", _): return Tensor.fromRowMajorBytes(littleEndian(bytes), shape: shape, dtype: .float16)
             case ("i", 8): return Tensor(shape: shape, scalars: words(bytes).map { Int64(bitPattern: $0) })
             case ("i", 4): return Tensor(shape: shape, scalars: words(bytes).map { Int32(bitPattern: UInt32($0)) })
-            case ("i", 2): return Tensor(shape: shape, scalars: words(bytes).map { Int32(Int16(bitPattern: UInt16($0))) })
-            case ("i", _): return Tensor(shape: shape, scalars: words(bytes).map { Int32(Int8(bitPattern: UInt8($0))) })
+            case ("i", 2): return Tensor.fromRowMajorBytes(littleEndian(bytes), shape: shape, dtype: .int16)
+            case ("i", _): return Tensor.fromRowMajorBytes(bytes, shape: shape, dtype: .int8)
+            case ("u", 1): return Tensor.fromRowMajorBytes(bytes, shape: shape, dtype: .uint8)
+            // No uint16/uint32 dtype (PyTorch's are limited too): widened to the next signed one.
             case ("u", 4): return Tensor(shape: shape, scalars: words(bytes).map { Int64($0) })
             default: return Tensor(shape: shape, scalars: words(bytes).map { Int32($0) })
             }

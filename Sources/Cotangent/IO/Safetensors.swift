@@ -76,12 +76,18 @@ public enum Safetensors {
     /// at a multiple of 8 bytes. So a file Cotangent writes is byte for byte
     /// the file PyTorch writes for the same tensors.
     public static func encode(_ tensors: [String: Tensor], metadata: [String: String] = [:]) -> Data {
+        // The order of safetensors' dtype enum: larger codes first.
         func rank(_ dtype: DType) -> Int {
             switch dtype {
-            case .int64: 4
-            case .float64: 3
-            case .float32: 2
-            case .int32: 1
+            case .int64: 13
+            case .float64: 12
+            case .float32: 11
+            case .int32: 9
+            case .bfloat16: 8
+            case .float16: 7
+            case .int16: 5
+            case .int8: 2
+            case .uint8: 1
             case .bool: 0
             }
         }
@@ -117,6 +123,11 @@ public enum Safetensors {
     static func code(for dtype: DType) -> String {
         switch dtype {
         case .bool: "BOOL"
+        case .uint8: "U8"
+        case .int8: "I8"
+        case .int16: "I16"
+        case .float16: "F16"
+        case .bfloat16: "BF16"
         case .int32: "I32"
         case .int64: "I64"
         case .float32: "F32"
@@ -261,9 +272,12 @@ public enum Safetensors {
         case "I64": (.int64, 8)
         case "F32": (.float32, 4)
         case "F64": (.float64, 8)
-        case "F16", "BF16": (.float32, 2)
-        case "I8", "U8": (.int32, 1)
-        case "I16", "U16": (.int32, 2)
+        case "F16": (.float16, 2)
+        case "BF16": (.bfloat16, 2)
+        case "I8": (.int8, 1)
+        case "U8": (.uint8, 1)
+        case "I16": (.int16, 2)
+        case "U16": (.int32, 2)
         case "U32": (.int64, 4)
         default: nil
         }
@@ -278,11 +292,6 @@ public enum Safetensors {
             }
         }
         switch code {
-        case "F16": return Tensor(shape: shape, scalars: words(UInt16.self).map(floatFromHalf))
-        case "BF16": return Tensor(shape: shape, scalars: words(UInt16.self).map(floatFromBFloat16))
-        case "I8": return Tensor(shape: shape, scalars: bytes.map { Int32(Int8(bitPattern: $0)) })
-        case "U8": return Tensor(shape: shape, scalars: bytes.map { Int32($0) })
-        case "I16": return Tensor(shape: shape, scalars: words(UInt16.self).map { Int32(Int16(bitPattern: $0)) })
         case "U16": return Tensor(shape: shape, scalars: words(UInt16.self).map { Int32($0) })
         case "U32": return Tensor(shape: shape, scalars: words(UInt32.self).map { Int64($0) })
         default: return Tensor.fromRowMajorBytes(bytes, shape: shape, dtype: dtype)

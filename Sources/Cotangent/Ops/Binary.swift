@@ -85,7 +85,15 @@ extension Tensor {
     public func pow(_ exponent: Tensor) -> Tensor {
         let base = self
         check(DType.resultType(base, exponent) != .bool, "pow", "\"pow\" not implemented for 'Bool'")
-        let result = Tensor.arithmetic(CT_POW, base, exponent, op: "pow")
+        let result: Tensor
+        if exponent.isWrappedNumber, base.dtype.isFloatingPoint, base.dtype != .float16,
+           exponent.item() == 2 || exponent.item() == 3 {
+            // PyTorch multiplies for these powers, rounding after each product
+            // (float16 alone goes through std::pow).
+            result = withNoGrad { exponent.item() == 2 ? base * base : base * base * base }
+        } else {
+            result = Tensor.arithmetic(CT_POW, base, exponent, op: "pow")
+        }
         if exponent.isWrappedNumber {
             let e = exponent.item()
             return Tensor.record("PowBackward0", inputs: [base], result: result, saving: [base]) { grad, saved in

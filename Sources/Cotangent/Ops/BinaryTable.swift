@@ -224,7 +224,7 @@ extension Tensor {
     /// - Returns: A tensor of the same dtype; integer and bool tensors come back unchanged (a copy).
     public func nanToNum(nan: Double = 0, posinf: Double? = nil, neginf: Double? = nil) -> Tensor {
         guard dtype.isFloatingPoint else { return cloned() }
-        let largest = dtype == .float32 ? Double(Float.greatestFiniteMagnitude) : Double.greatestFiniteMagnitude
+        let largest = dtype.greatestFiniteMagnitude
         let result = withNoGrad {
             Tensor.where(isNaN(), nan, Tensor.where(self .== Double.infinity, posinf ?? largest,
                                                     Tensor.where(self .== -Double.infinity, neginf ?? -largest, self)))

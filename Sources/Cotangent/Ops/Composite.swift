@@ -17,11 +17,12 @@ extension Tensor {
         // PyTorch's kernel never runs on no elements: an empty integer input comes back as it is.
         if count == 0 && !dtype.isFloatingPoint { return Tensor.empty(like: self) }
         checkSoftmaxInput(dim: d, op: "softmax")
-        let source = self
+        // The 16-bit floats are computed in float32 and rounded once, as PyTorch's kernels do.
+        let source = dtype.isReducedFloat ? withNoGrad { self.to(.float32) } : self
         let result: Tensor = withNoGrad {
-            if let fused = source.fusedSoftmax(dim: d, log: false) { return fused }
+            if let fused = source.fusedSoftmax(dim: d, log: false) { return fused.ensuring(dtype) }
             let shifted = (source - source.maxForShift(dim: d)).exp()
-            return shifted / shifted.sum(dim: d, keepDim: true)
+            return (shifted / shifted.sum(dim: d, keepDim: true)).ensuring(dtype)
         }
         return Tensor.record("SoftmaxBackward0", inputs: [self], result: result, savingResult: true) { grad, saved in
             let y = saved.result
@@ -35,11 +36,11 @@ extension Tensor {
         // PyTorch's kernel never runs on no elements: an empty integer input comes back as it is.
         if count == 0 && !dtype.isFloatingPoint { return Tensor.empty(like: self) }
         checkSoftmaxInput(dim: d, op: "log_softmax")
-        let source = self
+        let source = dtype.isReducedFloat ? withNoGrad { self.to(.float32) } : self
         let result: Tensor = withNoGrad {
-            if let fused = source.fusedSoftmax(dim: d, log: true) { return fused }
+            if let fused = source.fusedSoftmax(dim: d, log: true) { return fused.ensuring(dtype) }
             let shifted = source - source.maxForShift(dim: d)
-            return shifted - shifted.exp().sum(dim: d, keepDim: true).log()
+            return (shifted - shifted.exp().sum(dim: d, keepDim: true).log()).ensuring(dtype)
         }
         return Tensor.record("LogSoftmaxBackward0", inputs: [self], result: result, savingResult: true) { grad, saved in
             [grad - saved.result.exp() * grad.sum(dim: d, keepDim: true)]

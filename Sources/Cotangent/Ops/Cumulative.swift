@@ -114,7 +114,7 @@ extension Tensor {
             // PyTorch's logcumsumexp_backward: positive and negative parts of the
             // gradient in log space, each a reverse logcumsumexp, so nothing overflows.
             let x = saved[0], r = saved.result
-            let lowest = grad.dtype == .float32 ? -Double(Float.greatestFiniteMagnitude) : -Double.greatestFiniteMagnitude
+            let lowest = -grad.dtype.greatestFiniteMagnitude
             let logAbs = grad.abs().log()
             let positive = Tensor.where(grad .> 0.0, logAbs, lowest)
             let negative = Tensor.where(grad .< 0.0, logAbs, lowest)

@@ -180,8 +180,13 @@ extension Tensor {
     ///   - sorted: Ignored: on the CPU the values always come back sorted, as PyTorch's do.
     ///   - returnInverse: Also return, for each element, the index of its value (in this tensor's shape).
     ///   - returnCounts: Also return each value's number of occurrences.
-    public func unique(sorted: Bool = true, returnInverse: Bool = false, returnCounts: Bool = false)
+    ///   - dim: Compare whole slices along this dimension instead of elements
+    ///     (`torch.unique(x, dim=d)`): the distinct slices in lexicographic
+    ///     order, `inverse` of length `shape[dim]`, recorded as `UniqueDimBackward0`.
+    /// - Complexity: O(n log n) comparisons of elements (of slices with `dim`).
+    public func unique(sorted: Bool = true, returnInverse: Bool = false, returnCounts: Bool = false, dim: Int? = nil)
         -> (values: Tensor, inverse: Tensor?, counts: Tensor?) {
+        if let dim { return uniqueSlices(dim: dim, returnInverse: returnInverse, returnCounts: returnCounts) }
         let (values, inverse, counts) = withNoGrad { () -> (Tensor, Tensor?, Tensor?) in
             let flat = reshaped(-1).contiguous()
             let n = flat.count
@@ -204,6 +209,44 @@ extension Tensor {
                     returnCounts ? Tensor(shape: [counts.count], scalars: counts) : nil)
         }
         return (recordUnique(values), inverse, counts)
+    }
+
+    /// `unique(dim:)`: the distinct slices along `dim`, sorted lexicographically.
+    private func uniqueSlices(dim: Int, returnInverse: Bool, returnCounts: Bool)
+        -> (values: Tensor, inverse: Tensor?, counts: Tensor?) {
+        let d = Shape.normalize(dim: dim, rank: rank, op: "unique_dim")
+        let n = shape[d]
+        let (values, inverse, counts) = withNoGrad { () -> (Tensor, Tensor, Tensor) in
+            // Rows are the slices: dim moved to the front, the rest flattened.
+            let rows = movedim(d, 0).contiguous().reshaped([n, n == 0 ? 0 : count / n])
+            let k = rows.shape[1]
+            let flat = rows.to(.float64).scalars(as: Double.self)
+            func less(_ i: Int, _ j: Int) -> Bool {
+                for c in 0..<k where flat[i * k + c] != flat[j * k + c] { return flat[i * k + c] < flat[j * k + c] }
+                return false
+            }
+            func equal(_ i: Int, _ j: Int) -> Bool { (0..<k).allSatisfy { flat[i * k + $0] == flat[j * k + $0] } }
+            let order = (0..<n).sorted { less($0, $1) || (!less($1, $0) && $0 < $1) }
+            var keep: [Int64] = [], counts: [Int64] = [], inverse = [Int64](repeating: 0, count: n)
+            for (j, row) in order.enumerated() {
+                if j == 0 || !equal(row, order[j - 1]) {
+                    keep.append(Int64(row))
+                    counts.append(0)
+                }
+                counts[counts.count - 1] += 1
+                inverse[row] = Int64(keep.count - 1)
+            }
+            let picked = rows.indexSelect(dim: 0, Tensor(shape: [keep.count], scalars: keep))
+            var outShape = shape
+            outShape.remove(at: d)
+            outShape.insert(keep.count, at: 0)
+            return (picked.reshaped(outShape).movedim(0, d).contiguous(),
+                    Tensor(shape: [n], scalars: inverse), Tensor(shape: [counts.count], scalars: counts))
+        }
+        let recorded = Tensor.record("UniqueDimBackward0", inputs: [self], result: values) { _, _ in
+            fail("backward", "the derivative for 'unique_dim' is not implemented.")
+        }
+        return (recorded, returnInverse ? inverse : nil, returnCounts ? counts : nil)
     }
 
     /// Records `unique`'s output as PyTorch does: a node whose backward is not implemented.

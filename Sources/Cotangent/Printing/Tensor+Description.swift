@@ -7,8 +7,8 @@ extension Tensor: CustomStringConvertible {
     public var description: String {
         let elements: TensorFormatter.Elements
         switch dtype {
-        case .float32, .float64: elements = .floating { self.elementAsDouble($0) }
-        case .int32, .int64: elements = .integer { self.elementAsInt64($0) }
+        case .float16, .bfloat16, .float32, .float64: elements = .floating { self.elementAsDouble($0) }
+        case .uint8, .int8, .int16, .int32, .int64: elements = .integer { self.elementAsInt64($0) }
         case .bool: elements = .boolean { self.elementAsInt64($0) != 0 }
         }
         let suffix = gradNode.map { "grad_fn=<\($0.name)>" } ?? (leafRequiresGrad ? "requires_grad=True" : nil)

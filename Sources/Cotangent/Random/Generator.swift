@@ -224,6 +224,33 @@ public final class Generator: @unchecked Sendable {
         }
     }
 
+    /// Fills `out` with the float32 values PyTorch computes, before rounding,
+    /// for `normal_` on a float16 or bfloat16 tensor.
+    ///
+    /// Under 16 elements (or for a strided target) this is the scalar path, in
+    /// double. Otherwise each block of 16 takes 16 fresh float32 uniforms and
+    /// a Box–Muller in float with libm's functions; a partial last block takes
+    /// 16 more draws and is written over the last 16 elements. Unlike float32's
+    /// path, no draws are spent on the elements of the partial block first.
+    func fillNormalForReducedFloat(_ out: UnsafeMutableBufferPointer<Float>, mean: Double, std: Double,
+                                   contiguous: Bool = true) {
+        guard out.count >= 16, contiguous, let base = out.baseAddress else {
+            return fillNormalScalarPath(out, mean: mean, std: std)
+        }
+        precondition(std >= 0, "normal expects std >= 0, got \(std)")
+        let n = out.count, blocks = n / 16
+        let mean = Float(mean), std = Float(std)
+        fillUniform(UnsafeMutableBufferPointer(start: base, count: 16 * blocks), from: 0, to: 1)
+        ct_rng_normal_f32_libm(base, Int64(blocks), mean, std)
+        if n % 16 != 0 {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 16) { tail in
+                fillUniform(tail, from: 0, to: 1)
+                ct_rng_normal_f32_libm(tail.baseAddress!, 1, mean, std)
+                for j in 0..<16 { base[n - 16 + j] = tail[j] }
+            }
+        }
+    }
+
     /// The block path's draws and transforms, shared by both dtypes.
     ///
     /// `transform(start, blocks)` turns the raw words of `blocks` blocks of 16

@@ -14,14 +14,28 @@ extension Tensor {
     }
 
     /// Fills a float tensor in memory order from `fill`, which receives typed buffers.
+    ///
+    /// float16 and bfloat16 are drawn in float32 (PyTorch's opmath type) by
+    /// `reduced`, then rounded; a value that rounds up to `upperBound` becomes
+    /// `lowerBound`, as PyTorch's uniform kernel clamps it.
     private static func random(_ shape: [Int], dtype: DType, op: String,
                                float32: (UnsafeMutableBufferPointer<Float>) -> Void,
-                               float64: (UnsafeMutableBufferPointer<Double>) -> Void) -> Tensor {
+                               float64: (UnsafeMutableBufferPointer<Double>) -> Void,
+                               reduced: (UnsafeMutableBufferPointer<Float>) -> Void,
+                               bounds: (lower: Double, upper: Double)? = nil) -> Tensor {
         check(dtype.isFloatingPoint, op, "\"\(op)\" not implemented for '\(dtype)'; use a floating-point dtype")
         let t = empty(shape, dtype: dtype)
         switch dtype {
         case .float32: float32(UnsafeMutableBufferPointer(start: t.baseAddress.assumingMemoryBound(to: Float.self), count: t.count))
-        default: float64(UnsafeMutableBufferPointer(start: t.baseAddress.assumingMemoryBound(to: Double.self), count: t.count))
+        case .float64: float64(UnsafeMutableBufferPointer(start: t.baseAddress.assumingMemoryBound(to: Double.self), count: t.count))
+        default:
+            let wide = empty(shape, dtype: .float32)
+            reduced(UnsafeMutableBufferPointer(start: wide.baseAddress.assumingMemoryBound(to: Float.self), count: wide.count))
+            Kernels.copy(wide, into: t)
+            if let bounds, t.count > 0 {
+                let upper = Tensor.full([], bounds.upper, dtype: dtype), lower = Tensor.full([], bounds.lower, dtype: dtype)
+                Kernels.select(t .== upper, lower, t, into: t)
+            }
         }
         return t
     }
@@ -37,7 +51,8 @@ extension Tensor {
                             generator: Cotangent.Generator = .default) -> Tensor {
         let t = random(shape, dtype: dtype, op: "rand",
                        float32: { generator.fillUniform($0, from: 0, to: 1) },
-                       float64: { generator.fillUniform($0, from: 0, to: 1) })
+                       float64: { generator.fillUniform($0, from: 0, to: 1) },
+                       reduced: { generator.fillUniform($0, from: 0, to: 1) }, bounds: (0, 1))
         t.requiresGrad = requiresGrad
         return t
     }
@@ -64,7 +79,8 @@ extension Tensor {
         check(std >= 0, "normal", "normal expects std >= 0.0, but found std \(std)")
         let t = random(shape, dtype: dtype, op: "normal",
                        float32: { generator.fillNormal($0, mean: mean, std: std) },
-                       float64: { generator.fillNormal($0, mean: mean, std: std) })
+                       float64: { generator.fillNormal($0, mean: mean, std: std) },
+                       reduced: { generator.fillNormalForReducedFloat($0, mean: mean, std: std) })
         t.requiresGrad = requiresGrad
         return t
     }
@@ -95,7 +111,8 @@ extension Tensor {
     public func fillUniform(from: Double = 0, to: Double = 1, generator: Cotangent.Generator = .default) {
         fillRandom(op: "uniform_", generator: generator,
                    float32: { generator.fillUniform($0, from: from, to: to) },
-                   float64: { generator.fillUniform($0, from: from, to: to) })
+                   float64: { generator.fillUniform($0, from: from, to: to) },
+                   reduced: { generator.fillUniform($0, from: from, to: to) }, bounds: (from, to))
     }
 
     /// Overwrites this tensor with normal random numbers, in place (`normal_`).
@@ -104,18 +121,22 @@ extension Tensor {
         let contiguousTarget = isContiguous
         fillRandom(op: "normal_", generator: generator,
                    float32: { contiguousTarget ? generator.fillNormal($0, mean: mean, std: std) : generator.fillNormalScalarPath($0, mean: mean, std: std) },
-                   float64: { contiguousTarget ? generator.fillNormal($0, mean: mean, std: std) : generator.fillNormalScalarPath($0, mean: mean, std: std) })
+                   float64: { contiguousTarget ? generator.fillNormal($0, mean: mean, std: std) : generator.fillNormalScalarPath($0, mean: mean, std: std) },
+                   reduced: { generator.fillNormalForReducedFloat($0, mean: mean, std: std, contiguous: contiguousTarget) })
     }
 
     /// Draws into a buffer in memory order, then writes it through this view.
     private func fillRandom(op: String, generator: Generator,
                             float32: (UnsafeMutableBufferPointer<Float>) -> Void,
-                            float64: (UnsafeMutableBufferPointer<Double>) -> Void) {
+                            float64: (UnsafeMutableBufferPointer<Double>) -> Void,
+                            reduced: (UnsafeMutableBufferPointer<Float>) -> Void,
+                            bounds: (lower: Double, upper: Double)? = nil) {
         check(dtype.isFloatingPoint, op, "\"\(op)\" not implemented for '\(dtype)'")
         // Elements are drawn in increasing memory address, whatever the view's order.
         let order = (0..<rank).sorted { strides[$0] > strides[$1] }
         let memoryOrdered = withNoGrad { permuted(order) }
-        let buffer = Tensor.random(memoryOrdered.shape, dtype: dtype, op: op, float32: float32, float64: float64)
+        let buffer = Tensor.random(memoryOrdered.shape, dtype: dtype, op: op, float32: float32, float64: float64,
+                                   reduced: reduced, bounds: bounds)
         updateInPlace(op, fastPath: { Kernels.copy(buffer, into: memoryOrdered) }) { _ in
             buffer.permuted(order.indices.map { order.firstIndex(of: $0)! })
         }

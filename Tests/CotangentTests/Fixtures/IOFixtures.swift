@@ -2,7 +2,7 @@
 enum IOFixtures {
     /// `safetensors.torch.save_file` of the tensors below, with metadata format=pt, note=written by PyTorch.
     static let torchSafetensors = """
-6AIAAAAAAAB7Il9fbWV0YWRhdGFfXyI6eyJmb3JtYXQiOiJwdCIsIm5vdGUiOiJ3cml0dGVuIGJ5IFB5VG9yY2gifSwic3RlcHMi
+6AIAAAAAAAB7Il9fbWV0YWRhdGFfXyI6eyJub3RlIjoid3JpdHRlbiBieSBQeVRvcmNoIiwiZm9ybWF0IjoicHQifSwic3RlcHMi
 OnsiZHR5cGUiOiJJNjQiLCJzaGFwZSI6WzNdLCJkYXRhX29mZnNldHMiOlswLDI0XX0sImRvdWJsZSI6eyJkdHlwZSI6IkY2NCIs
 InNoYXBlIjpbMiwyXSwiZGF0YV9vZmZzZXRzIjpbMjQsNTZdfSwiZW1wdHkiOnsiZHR5cGUiOiJGMzIiLCJzaGFwZSI6WzAsM10s
 ImRhdGFfb2Zmc2V0cyI6WzU2LDU2XX0sImxpbmVhci5iaWFzIjp7ImR0eXBlIjoiRjMyIiwic2hhcGUiOlsyXSwiZGF0YV9vZmZz
@@ -25,9 +25,9 @@ AAAAAACAPgAAAD8AAEA/AABQQAcAAAD4////gD9JwEpxADgAvP97AQAA/wcBAAE=
         "mask": ("bool", [3], [1.0, 0.0, 1.0]),
         "scalar": ("float32", [], [3.25]),
         "empty": ("float32", [0, 3], []),
-        "half": ("float32", [4], [0.5, -1.0, 65504.0, 5.960464477539063e-08]),
-        "bfloat": ("float32", [3], [1.0, -3.140625, 1.0002555517425873e+30]),
-        "bytes": ("int32", [3], [0.0, 255.0, 7.0]),
+        "half": ("float16", [4], [0.5, -1.0, 65504.0, 5.960464477539063e-08]),
+        "bfloat": ("bfloat16", [3], [1.0, -3.140625, 1.0002555517425873e+30]),
+        "bytes": ("uint8", [3], [0.0, 255.0, 7.0]),
     ]
     /// `save_file` of the tensors above with Cotangent's dtypes only, metadata format=pt.
     static let torchNativeSafetensors = """
@@ -74,10 +74,10 @@ ICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAoAAAAAAAAE
         "uint8": ("""
 k05VTVBZAQB2AHsnZGVzY3InOiAnfHUxJywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDMsKSwgfSAgICAgICAg
 ICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAoByP8=
-""", "int32", [3], [1.0, 200.0, 255.0]),
+""", "uint8", [3], [1.0, 200.0, 255.0]),
         "float16": ("""
 k05VTVBZAQB2AHsnZGVzY3InOiAnPGYyJywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDMsKSwgfSAgICAgICAg
 ICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAoAPAC4AgA=
-""", "float32", [3], [1.0, -0.5, 1.1920928955078125e-07]),
+""", "float16", [3], [1.0, -0.5, 1.1920928955078125e-07]),
     ]
 }
