@@ -13,7 +13,7 @@ import Testing
 /// input layout.
 enum OpTable {
     static let rows: [OpRow] = unary + withNumbers + binary + comparisons + reductions + statistics
-        + linearAlgebra + movement + joining + indexing + composite
+        + linearAlgebra + movement + joining + indexing + composite + convolution
 
     /// Every golden paired with its row, in generation order.
     static let cases: [OpCase] = {
@@ -552,5 +552,23 @@ enum OpTable {
         .binary("mseLoss(a, b, reduction: .sum)") { mseLoss($0, $1, reduction: .sum) },
         .binary("mseLoss(a, b, reduction: .none)") { mseLoss($0, $1, reduction: .none) },
         .binary("MSELoss()(a, b)") { MSELoss()($0, $1) },
+    ]
+
+    // MARK: Convolution
+
+    static let convolution: [OpRow] = [
+        .binary("conv1d(x, weight: w)") { conv1d($0, weight: $1) },
+        .ternary("conv1d(x, weight: w, bias: b, stride: 2, padding: 1)") { conv1d($0, weight: $1, bias: $2, stride: 2, padding: 1) },
+        .binary("conv1d(x, weight: w, padding: .same, dilation: 2, groups: 2)") { conv1d($0, weight: $1, padding: .same, dilation: 2, groups: 2) },
+        .ternary("conv2d(x, weight: w, bias: b)") { conv2d($0, weight: $1, bias: $2) },
+        .binary("conv2d(x, weight: w, stride: [2, 1], padding: [1, 2], dilation: [1, 2])") { conv2d($0, weight: $1, stride: [2, 1], padding: [1, 2], dilation: [1, 2]) },
+        .ternary("conv2d(x, weight: w, bias: b, stride: 2, groups: 2)") { conv2d($0, weight: $1, bias: $2, stride: 2, groups: 2) },
+        .binary("conv2d(x, weight: w, padding: 1, groups: 3)") { conv2d($0, weight: $1, padding: 1, groups: 3) },
+        .binary("conv2d(x, weight: w, padding: .same)") { conv2d($0, weight: $1, padding: .same) },
+        .binary("conv2d(x, weight: w, padding: .valid)") { conv2d($0, weight: $1, padding: .valid) },
+        .binary("convTranspose1d(x, weight: w)") { convTranspose1d($0, weight: $1) },
+        .ternary("convTranspose1d(x, weight: w, bias: b, stride: 2, padding: 1, outputPadding: 1)") { convTranspose1d($0, weight: $1, bias: $2, stride: 2, padding: 1, outputPadding: 1) },
+        .ternary("convTranspose2d(x, weight: w, bias: b)") { convTranspose2d($0, weight: $1, bias: $2) },
+        .binary("convTranspose2d(x, weight: w, stride: [2, 1], padding: [1, 0], outputPadding: [1, 0], groups: 2, dilation: [1, 2])") { convTranspose2d($0, weight: $1, stride: [2, 1], padding: [1, 0], outputPadding: [1, 0], groups: 2, dilation: [1, 2]) },
     ]
 }

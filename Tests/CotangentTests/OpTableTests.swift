@@ -130,6 +130,7 @@ struct PrimitiveRegistryTests {
         "SelectBackwardBackward0": "select's backward, recorded under createGraph (AutogradGraphTests)",
         "SliceBackwardBackward0": "slice's backward, recorded under createGraph (AutogradGraphTests)",
         "AsStridedBackwardBackward0": "the backward of in-place writes to views, under createGraph",
+        "ConvolutionBackwardBackward0": "a convolution's backward, under createGraph (ConvTests)",
     ]
 
     /// The op a row key calls: `x.sum(dim: 0)` → `sum`, `gelu(x)` → `gelu`,

@@ -1166,6 +1166,41 @@ def tensor_literal(t, requires_grad=None):
     return 'GoldenTensor(%s, %s, "%s"%s)' % (list(t.shape), DTYPES[t.dtype], values, extra)
 
 
+# MARK: Convolution ------------------------------------------------------------
+
+def conv_case(key, fn, shapes, bias=False):
+    """A convolution row: float64, float32, non-contiguous comes from the layouts, unbatched and empty batch."""
+    ins = lambda mk, shp: [mk(*t) for t in shp]
+    case(key, fn, ins(f64, shapes))
+    case(key, fn, ins(f32, shapes), "float32")
+    x, rest = shapes[0], shapes[1:]
+    case(key, fn, ins(f64, [x[1:]] + rest), "unbatched")
+    case(key, fn, ins(f64, [(0,) + tuple(x[1:])] + rest), "empty batch")
+
+
+conv_case("conv1d(x, weight: w)", lambda x, w: F.conv1d(x, w), [(2, 3, 7), (4, 3, 3)])
+conv_case("conv1d(x, weight: w, bias: b, stride: 2, padding: 1)", lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=1),
+          [(2, 2, 8), (3, 2, 3), (3,)])
+conv_case("conv1d(x, weight: w, padding: .same, dilation: 2, groups: 2)",
+          lambda x, w: F.conv1d(x, w, padding="same", dilation=2, groups=2), [(2, 4, 7), (4, 2, 4)])
+conv_case("conv2d(x, weight: w, bias: b)", lambda x, w, b: F.conv2d(x, w, b), [(2, 3, 5, 4), (2, 3, 3, 2), (2,)])
+conv_case("conv2d(x, weight: w, stride: [2, 1], padding: [1, 2], dilation: [1, 2])",
+          lambda x, w: F.conv2d(x, w, stride=(2, 1), padding=(1, 2), dilation=(1, 2)), [(2, 2, 5, 5), (3, 2, 3, 2)])
+conv_case("conv2d(x, weight: w, bias: b, stride: 2, groups: 2)", lambda x, w, b: F.conv2d(x, w, b, stride=2, groups=2),
+          [(2, 4, 5, 6), (4, 2, 3, 3), (4,)])
+conv_case("conv2d(x, weight: w, padding: 1, groups: 3)", lambda x, w: F.conv2d(x, w, padding=1, groups=3),
+          [(2, 3, 4, 4), (3, 1, 3, 3)])
+conv_case("conv2d(x, weight: w, padding: .same)", lambda x, w: F.conv2d(x, w, padding="same"), [(1, 2, 5, 4), (2, 2, 2, 3)])
+conv_case("conv2d(x, weight: w, padding: .valid)", lambda x, w: F.conv2d(x, w, padding="valid"), [(2, 1, 3, 3), (2, 1, 1, 1)])
+conv_case("convTranspose1d(x, weight: w)", lambda x, w: F.conv_transpose1d(x, w), [(2, 3, 5), (3, 2, 3)])
+conv_case("convTranspose1d(x, weight: w, bias: b, stride: 2, padding: 1, outputPadding: 1)",
+          lambda x, w, b: F.conv_transpose1d(x, w, b, stride=2, padding=1, output_padding=1), [(2, 2, 4), (2, 3, 3), (3,)])
+conv_case("convTranspose2d(x, weight: w, bias: b)", lambda x, w, b: F.conv_transpose2d(x, w, b), [(2, 2, 3, 4), (2, 3, 2, 2), (3,)])
+conv_case("convTranspose2d(x, weight: w, stride: [2, 1], padding: [1, 0], outputPadding: [1, 0], groups: 2, dilation: [1, 2])",
+          lambda x, w: F.conv_transpose2d(x, w, stride=(2, 1), padding=(1, 0), output_padding=(1, 0), groups=2, dilation=(1, 2)),
+          [(2, 4, 3, 3), (4, 1, 3, 2)])
+
+
 def swift_string(text):
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 

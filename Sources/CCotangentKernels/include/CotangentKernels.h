@@ -168,6 +168,42 @@ void ct_gemm(ct_dtype dtype, int64_t M, int64_t N, int64_t K, double alpha,
              const void *B, int64_t rsb, int64_t csb, double beta,
              void *C, int64_t rsc, int64_t csc);
 
+// MARK: Convolution
+
+/// The geometry of a 2-D convolution (a 1-D one has in/out/kernel size 1 in
+/// the first spatial dim): x [batch, in_channels, in_size...] convolved with
+/// w [out_channels, in_channels / groups, kernel...] gives
+/// y [batch, out_channels, out_size...]. `padding` is the implicit zero
+/// padding before each spatial dim; the padding after it is whatever
+/// `out_size` implies (so asymmetric padding and a transposed convolution's
+/// output padding need no extra field). All tensors are contiguous.
+typedef struct {
+    int64_t batch, in_channels, out_channels, groups;
+    int64_t in_size[2], out_size[2], kernel[2], stride[2], padding[2], dilation[2];
+} ct_conv_geometry;
+
+/// Unfolds `channels` planes of one image [channels, in_size...] into columns
+/// [channels * kernel..., out_size...] (row (c, i, j), column (oh, ow) holds
+/// the input element under kernel tap (i, j) at output (oh, ow), or 0 in the
+/// padding). float32/float64.
+void ct_im2col(ct_dtype dtype, const ct_conv_geometry *g, int64_t channels, const void *image, void *cols);
+/// The adjoint of ct_im2col: adds every column element to the image element it
+/// came from (the image must be initialised).
+void ct_col2im(ct_dtype dtype, const ct_conv_geometry *g, int64_t channels, const void *cols, void *image);
+
+/// y = conv(x, w) + bias (bias [out_channels] or NULL): im2col plus ct_gemm per
+/// sample and group, threaded over samples. float32/float64. Returns false if
+/// a buffer could not be allocated.
+bool ct_conv_forward(ct_dtype dtype, const ct_conv_geometry *g, const void *x, const void *w, const void *bias,
+                     void *y);
+/// gx = the input gradient of conv for gy (= the transposed convolution of gy
+/// with w), plus bias [in_channels] if not NULL: wᵀ·gy per group, then col2im.
+bool ct_conv_backward_input(ct_dtype dtype, const ct_conv_geometry *g, const void *gy, const void *w,
+                            const void *bias, void *gx);
+/// gw = the weight gradient of conv for x and gy: the sum over samples of
+/// gy·im2col(x)ᵀ per group (per-thread partials added in a fixed order).
+bool ct_conv_backward_weight(ct_dtype dtype, const ct_conv_geometry *g, const void *x, const void *gy, void *gw);
+
 // MARK: Threads
 
 /// Sets the number of threads kernels may use (1 = no threading).

@@ -251,5 +251,10 @@ public enum Primitives {
         ("loss", [
             ("mseLoss", ["MseLossBackward0"]),
         ]),
+        // MARK: convolution
+        ("convolution", [
+            ("conv1d", ["ConvolutionBackward0", "ConvolutionBackwardBackward0"]), ("conv2d", ["ConvolutionBackward0"]),
+            ("convTranspose1d", ["ConvolutionBackward0"]), ("convTranspose2d", ["ConvolutionBackward0"]),
+        ]),
     ]
 }

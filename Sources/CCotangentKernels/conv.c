@@ -1,0 +1,320 @@
+// Convolution: im2col / col2im and the three products of a convolution.
+//
+// A convolution of x [N, C, H, W] with w [O, C/G, KH, KW] is, per sample and
+// group, the GEMM  y_g (O/G x L) = w_g (O/G x C/G*KH*KW) · cols_g, where
+// cols (C*KH*KW x L, L = OH*OW) is im2col of the sample. The input gradient
+// (also the forward pass of a transposed convolution) is w_gᵀ · gy_g followed
+// by col2im; the weight gradient is the sum over samples of gy_g · cols_gᵀ.
+// Every GEMM is the packed ct_gemm. 1-D convolutions are 2-D ones with H = 1.
+//
+// Threads: with at least as many samples as threads, each chunk of samples
+// runs its own im2col and (nested, so single-threaded) GEMMs with a private
+// column buffer; the weight gradient sums per-chunk partials in chunk order,
+// so results depend only on the thread count. With fewer samples than threads
+// the samples run one after another and each GEMM uses the pool itself.
+#include "internal.h"
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+// MARK: Column buffers
+
+// One 64-byte aligned column buffer per thread, grown as needed and freed when
+// the thread exits (a fresh allocation per call would page-fault megabytes).
+static pthread_key_t ct_conv_scratch_key;
+static pthread_once_t ct_conv_scratch_once = PTHREAD_ONCE_INIT;
+
+typedef struct { void *ptr; size_t cap; } ct_conv_scratch_buf;
+
+static void ct_conv_scratch_free(void *p) {
+    free(((ct_conv_scratch_buf *)p)->ptr);
+    free(p);
+}
+static void ct_conv_scratch_init(void) { pthread_key_create(&ct_conv_scratch_key, ct_conv_scratch_free); }
+
+static void *ct_conv_scratch(size_t bytes) {
+    pthread_once(&ct_conv_scratch_once, ct_conv_scratch_init);
+    ct_conv_scratch_buf *s = (ct_conv_scratch_buf *)pthread_getspecific(ct_conv_scratch_key);
+    if (!s) {
+        s = (ct_conv_scratch_buf *)calloc(1, sizeof *s);
+        if (!s) return NULL;
+        pthread_setspecific(ct_conv_scratch_key, s);
+    }
+    if (s->cap < bytes) {
+        free(s->ptr);
+        size_t cap = (bytes + 4095) & ~(size_t)4095;
+        s->ptr = aligned_alloc(64, cap);
+        s->cap = s->ptr ? cap : 0;
+    }
+    return s->ptr;
+}
+
+// MARK: im2col / col2im
+
+// The output columns [ow0, ow1) whose input column ow*sw - pw + j*dw lies in [0, W).
+static inline void ct_conv_valid_range(int64_t OW, int64_t W, int64_t sw, int64_t off, int64_t *ow0,
+                                       int64_t *ow1) {
+    // off = j*dw - pw; need 0 <= ow*sw + off < W.
+    int64_t lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+    int64_t hi = W - off <= 0 ? 0 : (W - off + sw - 1) / sw;
+    if (hi > OW) hi = OW;
+    if (lo > hi) lo = hi;
+    *ow0 = lo;
+    *ow1 = hi;
+}
+
+#define CT_DEFINE_IM2COL(T, SFX)                                                         \
+    static void ct_im2col_##SFX(const ct_conv_geometry *g, int64_t channels, const T *x, T *cols) { \
+        const int64_t H = g->in_size[0], W = g->in_size[1], OH = g->out_size[0], OW = g->out_size[1]; \
+        const int64_t KH = g->kernel[0], KW = g->kernel[1];                              \
+        const int64_t sh = g->stride[0], sw = g->stride[1], ph = g->padding[0], pw = g->padding[1]; \
+        const int64_t dh = g->dilation[0], dw = g->dilation[1];                          \
+        const int64_t L = OH * OW;                                                       \
+        for (int64_t c = 0; c < channels; c++) {                                         \
+            const T *xc = x + c * H * W;                                                 \
+            for (int64_t i = 0; i < KH; i++)                                             \
+                for (int64_t j = 0; j < KW; j++) {                                       \
+                    T *row = cols + ((c * KH + i) * KW + j) * L;                         \
+                    int64_t ow0, ow1;                                                    \
+                    ct_conv_valid_range(OW, W, sw, j * dw - pw, &ow0, &ow1);             \
+                    for (int64_t oh = 0; oh < OH; oh++) {                                \
+                        T *r = row + oh * OW;                                            \
+                        const int64_t ih = oh * sh - ph + i * dh;                        \
+                        if (ih < 0 || ih >= H) { memset(r, 0, (size_t)OW * sizeof(T)); continue; } \
+                        const T *src = xc + ih * W + j * dw - pw;                        \
+                        for (int64_t ow = 0; ow < ow0; ow++) r[ow] = 0;                  \
+                        if (sw == 1) memcpy(r + ow0, src + ow0, (size_t)(ow1 - ow0) * sizeof(T)); \
+                        else for (int64_t ow = ow0; ow < ow1; ow++) r[ow] = src[ow * sw]; \
+                        for (int64_t ow = ow1; ow < OW; ow++) r[ow] = 0;                 \
+                    }                                                                    \
+                }                                                                        \
+        }                                                                                \
+    }                                                                                    \
+                                                                                         \
+    /* Adds the columns back into the image (which the caller has initialised). */      \
+    static void ct_col2im_##SFX(const ct_conv_geometry *g, int64_t channels, const T *cols, T *x) { \
+        const int64_t H = g->in_size[0], W = g->in_size[1], OH = g->out_size[0], OW = g->out_size[1]; \
+        const int64_t KH = g->kernel[0], KW = g->kernel[1];                              \
+        const int64_t sh = g->stride[0], sw = g->stride[1], ph = g->padding[0], pw = g->padding[1]; \
+        const int64_t dh = g->dilation[0], dw = g->dilation[1];                          \
+        const int64_t L = OH * OW;                                                       \
+        for (int64_t c = 0; c < channels; c++) {                                         \
+            T *xc = x + c * H * W;                                                       \
+            for (int64_t i = 0; i < KH; i++)                                             \
+                for (int64_t j = 0; j < KW; j++) {                                       \
+                    const T *row = cols + ((c * KH + i) * KW + j) * L;                   \
+                    int64_t ow0, ow1;                                                    \
+                    ct_conv_valid_range(OW, W, sw, j * dw - pw, &ow0, &ow1);             \
+                    for (int64_t oh = 0; oh < OH; oh++) {                                \
+                        const int64_t ih = oh * sh - ph + i * dh;                        \
+                        if (ih < 0 || ih >= H) continue;                                 \
+                        const T *r = row + oh * OW;                                      \
+                        T *dst = xc + ih * W + j * dw - pw;                              \
+                        if (sw == 1) for (int64_t ow = ow0; ow < ow1; ow++) dst[ow] += r[ow]; \
+                        else for (int64_t ow = ow0; ow < ow1; ow++) dst[ow * sw] += r[ow]; \
+                    }                                                                    \
+                }                                                                        \
+        }                                                                                \
+    }
+
+CT_DEFINE_IM2COL(float, f32)
+CT_DEFINE_IM2COL(double, f64)
+
+void ct_im2col(ct_dtype dtype, const ct_conv_geometry *g, int64_t channels, const void *image, void *cols) {
+    if (dtype == CT_F32) ct_im2col_f32(g, channels, (const float *)image, (float *)cols);
+    else if (dtype == CT_F64) ct_im2col_f64(g, channels, (const double *)image, (double *)cols);
+}
+
+void ct_col2im(ct_dtype dtype, const ct_conv_geometry *g, int64_t channels, const void *cols, void *image) {
+    if (dtype == CT_F32) ct_col2im_f32(g, channels, (const float *)cols, (float *)image);
+    else if (dtype == CT_F64) ct_col2im_f64(g, channels, (const double *)cols, (double *)image);
+}
+
+// MARK: The three products
+
+// Whether cols is the image itself (1x1 kernel, stride 1, no padding).
+static bool ct_conv_is_pointwise(const ct_conv_geometry *g) {
+    return g->kernel[0] == 1 && g->kernel[1] == 1 && g->stride[0] == 1 && g->stride[1] == 1 &&
+           g->padding[0] == 0 && g->padding[1] == 0 && g->in_size[0] == g->out_size[0] &&
+           g->in_size[1] == g->out_size[1];
+}
+
+typedef struct {
+    const ct_conv_geometry *g;
+    ct_dtype dtype;
+    const void *a, *b, *bias;  // forward: x, w, bias; input grad: gy, w; weight grad: x, gy
+    void *out;                 // y, gx, or gw
+    void *partials;            // weight grad: one gw per chunk
+    bool failed;
+} ct_conv_job;
+
+#define CT_DEFINE_CONV(T, SFX, DT)                                                       \
+    /* y[n] = w · im2col(x[n]) (+ bias) for samples [b, e). */                           \
+    static void ct_conv_fwd_chunk_##SFX(void *ctx, int64_t b, int64_t e, int32_t chunk) { \
+        (void)chunk;                                                                     \
+        ct_conv_job *job = (ct_conv_job *)ctx;                                           \
+        const ct_conv_geometry *g = job->g;                                              \
+        const int64_t G = g->groups, C = g->in_channels, O = g->out_channels;            \
+        const int64_t Cg = C / G, Og = O / G, K = Cg * g->kernel[0] * g->kernel[1];      \
+        const int64_t HW = g->in_size[0] * g->in_size[1], L = g->out_size[0] * g->out_size[1]; \
+        const bool pointwise = ct_conv_is_pointwise(g);                                  \
+        T *cols = pointwise ? NULL : (T *)ct_conv_scratch((size_t)(C * g->kernel[0] * g->kernel[1] * L) * sizeof(T)); \
+        if (!pointwise && !cols) { job->failed = true; return; }                         \
+        const T *x = (const T *)job->a, *w = (const T *)job->b, *bias = (const T *)job->bias; \
+        T *y = (T *)job->out;                                                            \
+        for (int64_t n = b; n < e; n++) {                                                \
+            const T *xn = x + n * C * HW;                                                \
+            T *yn = y + n * O * L;                                                       \
+            const T *src = xn;                                                           \
+            if (!pointwise) { ct_im2col_##SFX(g, C, xn, cols); src = cols; }             \
+            if (bias)                                                                    \
+                for (int64_t o = 0; o < O; o++) {                                        \
+                    T *r = yn + o * L;                                                   \
+                    for (int64_t l = 0; l < L; l++) r[l] = bias[o];                      \
+                }                                                                        \
+            for (int64_t gi = 0; gi < G; gi++)                                           \
+                ct_gemm(DT, Og, L, K, 1, w + gi * Og * K, K, 1, src + gi * K * L, L, 1,  \
+                        bias ? 1 : 0, yn + gi * Og * L, L, 1);                           \
+        }                                                                                \
+    }                                                                                    \
+                                                                                         \
+    /* gx[n] = col2im(wᵀ · gy[n]) for samples [b, e). */                                 \
+    static void ct_conv_bwd_input_chunk_##SFX(void *ctx, int64_t b, int64_t e, int32_t chunk) { \
+        (void)chunk;                                                                     \
+        ct_conv_job *job = (ct_conv_job *)ctx;                                           \
+        const ct_conv_geometry *g = job->g;                                              \
+        const int64_t G = g->groups, C = g->in_channels, O = g->out_channels;            \
+        const int64_t Cg = C / G, Og = O / G, K = Cg * g->kernel[0] * g->kernel[1];      \
+        const int64_t HW = g->in_size[0] * g->in_size[1], L = g->out_size[0] * g->out_size[1]; \
+        const bool pointwise = ct_conv_is_pointwise(g);                                  \
+        T *cols = pointwise ? NULL : (T *)ct_conv_scratch((size_t)(C * g->kernel[0] * g->kernel[1] * L) * sizeof(T)); \
+        if (!pointwise && !cols) { job->failed = true; return; }                         \
+        const T *gy = (const T *)job->a, *w = (const T *)job->b, *bias = (const T *)job->bias; \
+        T *gx = (T *)job->out;                                                           \
+        for (int64_t n = b; n < e; n++) {                                                \
+            const T *gyn = gy + n * O * L;                                               \
+            T *gxn = gx + n * C * HW;                                                    \
+            T *dst = pointwise ? gxn : cols;                                             \
+            for (int64_t gi = 0; gi < G; gi++)                                           \
+                ct_gemm(DT, K, L, Og, 1, w + gi * Og * K, 1, K, gyn + gi * Og * L, L, 1, \
+                        0, dst + gi * K * L, L, 1);                                      \
+            if (!pointwise) {                                                            \
+                if (bias)                                                                \
+                    for (int64_t c = 0; c < C; c++)                                      \
+                        for (int64_t p = 0; p < HW; p++) gxn[c * HW + p] = bias[c];      \
+                else memset(gxn, 0, (size_t)(C * HW) * sizeof(T));                       \
+                ct_col2im_##SFX(g, C, cols, gxn);                                        \
+            } else if (bias) {                                                           \
+                for (int64_t c = 0; c < C; c++)                                          \
+                    for (int64_t p = 0; p < HW; p++) gxn[c * HW + p] += bias[c];         \
+            }                                                                            \
+        }                                                                                \
+    }                                                                                    \
+                                                                                         \
+    /* Adds gy[n] · im2col(x[n])ᵀ over samples [b, e) into this chunk's partial. */     \
+    static void ct_conv_bwd_weight_chunk_##SFX(void *ctx, int64_t b, int64_t e, int32_t chunk) { \
+        ct_conv_job *job = (ct_conv_job *)ctx;                                           \
+        const ct_conv_geometry *g = job->g;                                              \
+        const int64_t G = g->groups, C = g->in_channels, O = g->out_channels;            \
+        const int64_t Cg = C / G, Og = O / G, K = Cg * g->kernel[0] * g->kernel[1];      \
+        const int64_t HW = g->in_size[0] * g->in_size[1], L = g->out_size[0] * g->out_size[1]; \
+        const bool pointwise = ct_conv_is_pointwise(g);                                  \
+        T *cols = pointwise ? NULL : (T *)ct_conv_scratch((size_t)(C * g->kernel[0] * g->kernel[1] * L) * sizeof(T)); \
+        if (!pointwise && !cols) { job->failed = true; return; }                         \
+        const T *x = (const T *)job->a, *gy = (const T *)job->b;                         \
+        T *gw = job->partials ? (T *)job->partials + (int64_t)chunk * O * K : (T *)job->out; \
+        for (int64_t n = b; n < e; n++) {                                                \
+            const T *src = x + n * C * HW;                                               \
+            if (!pointwise) { ct_im2col_##SFX(g, C, src, cols); src = cols; }            \
+            const T *gyn = gy + n * O * L;                                               \
+            for (int64_t gi = 0; gi < G; gi++)                                           \
+                ct_gemm(DT, Og, K, L, 1, gyn + gi * Og * L, L, 1, src + gi * K * L, 1, L, \
+                        n == b ? 0 : 1, gw + gi * Og * K, K, 1);                         \
+        }                                                                                \
+    }
+
+CT_DEFINE_CONV(float, f32, CT_F32)
+CT_DEFINE_CONV(double, f64, CT_F64)
+
+// Chunks over samples: one per thread when there are enough samples, else
+// one (so the GEMMs themselves use the pool).
+static int32_t ct_conv_chunks(const ct_conv_geometry *g) {
+    // A few chunks per thread, claimed as threads free up, so one thread the OS
+    // delays (a busy machine) does not hold the others back.
+    const int32_t threads = ct_get_num_threads();
+    if (threads <= 1 || g->batch < threads) return 1;
+    int64_t k = (int64_t)threads * 3;
+    if (k > g->batch) k = g->batch;
+    if (k > CT_MAX_CHUNKS) k = CT_MAX_CHUNKS;
+    return (int32_t)k;
+}
+
+static bool ct_conv_run(ct_conv_job *job, ct_chunk_fn f32, ct_chunk_fn f64) {
+    ct_parallel_chunks(job->g->batch, ct_conv_chunks(job->g), job->dtype == CT_F32 ? f32 : f64, job);
+    return !job->failed;
+}
+
+bool ct_conv_forward(ct_dtype dtype, const ct_conv_geometry *g, const void *x, const void *w, const void *bias,
+                     void *y) {
+    if (g->batch == 0 || g->out_channels == 0 || g->out_size[0] * g->out_size[1] == 0) return true;
+    ct_conv_job job = {g, dtype, x, w, bias, y, NULL, false};
+    return ct_conv_run(&job, ct_conv_fwd_chunk_f32, ct_conv_fwd_chunk_f64);
+}
+
+bool ct_conv_backward_input(ct_dtype dtype, const ct_conv_geometry *g, const void *gy, const void *w,
+                            const void *bias, void *gx) {
+    const int64_t HW = g->in_size[0] * g->in_size[1];
+    if (g->batch == 0 || g->in_channels == 0 || HW == 0) return true;
+    if (g->out_channels == 0 || g->out_size[0] * g->out_size[1] == 0) {
+        // Nothing flows back: gx is the bias (or zeros).
+        const size_t es = ct_dtype_byte_size(dtype);
+        for (int64_t n = 0; n < g->batch; n++)
+            for (int64_t c = 0; c < g->in_channels; c++) {
+                char *row = (char *)gx + ((n * g->in_channels + c) * HW) * (int64_t)es;
+                if (!bias) { memset(row, 0, (size_t)HW * es); continue; }
+                for (int64_t p = 0; p < HW; p++) {
+                    if (dtype == CT_F32) ((float *)row)[p] = ((const float *)bias)[c];
+                    else ((double *)row)[p] = ((const double *)bias)[c];
+                }
+            }
+        return true;
+    }
+    ct_conv_job job = {g, dtype, gy, w, bias, gx, NULL, false};
+    return ct_conv_run(&job, ct_conv_bwd_input_chunk_f32, ct_conv_bwd_input_chunk_f64);
+}
+
+bool ct_conv_backward_weight(ct_dtype dtype, const ct_conv_geometry *g, const void *x, const void *gy, void *gw) {
+    const int64_t K = g->in_channels / g->groups * g->kernel[0] * g->kernel[1];
+    const int64_t total = g->out_channels * K;
+    const size_t es = ct_dtype_byte_size(dtype);
+    if (total == 0) return true;
+    if (g->batch == 0 || g->out_size[0] * g->out_size[1] == 0) {
+        memset(gw, 0, (size_t)total * es);
+        return true;
+    }
+    const int32_t k = ct_conv_chunks(g);
+    ct_conv_job job = {g, dtype, x, gy, NULL, gw, NULL, false};
+    if (k > 1) {
+        job.partials = malloc((size_t)(total * k) * es);
+        if (!job.partials) return false;
+    }
+    bool ok = ct_conv_run(&job, ct_conv_bwd_weight_chunk_f32, ct_conv_bwd_weight_chunk_f64);
+    if (ok && k > 1) {
+        // Sum the partials in chunk order (deterministic for a thread count).
+        if (dtype == CT_F32) {
+            const float *p = (const float *)job.partials;
+            float *out = (float *)gw;
+            memcpy(out, p, (size_t)total * es);
+            for (int32_t c = 1; c < k; c++)
+                for (int64_t i = 0; i < total; i++) out[i] += p[c * total + i];
+        } else {
+            const double *p = (const double *)job.partials;
+            double *out = (double *)gw;
+            memcpy(out, p, (size_t)total * es);
+            for (int32_t c = 1; c < k; c++)
+                for (int64_t i = 0; i < total; i++) out[i] += p[c * total + i];
+        }
+    }
+    free(job.partials);
+    return ok;
+}
