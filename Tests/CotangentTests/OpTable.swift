@@ -13,7 +13,7 @@ import Testing
 /// input layout.
 enum OpTable {
     static let rows: [OpRow] = unary + withNumbers + binary + comparisons + reductions + statistics
-        + linearAlgebra + movement + joining + indexing + composite + convolution
+        + linearAlgebra + movement + joining + indexing + composite + convolution + pooling
 
     /// Every golden paired with its row, in generation order.
     static let cases: [OpCase] = {
@@ -570,5 +570,57 @@ enum OpTable {
         .ternary("convTranspose1d(x, weight: w, bias: b, stride: 2, padding: 1, outputPadding: 1)") { convTranspose1d($0, weight: $1, bias: $2, stride: 2, padding: 1, outputPadding: 1) },
         .ternary("convTranspose2d(x, weight: w, bias: b)") { convTranspose2d($0, weight: $1, bias: $2) },
         .binary("convTranspose2d(x, weight: w, stride: [2, 1], padding: [1, 0], outputPadding: [1, 0], groups: 2, dilation: [1, 2])") { convTranspose2d($0, weight: $1, stride: [2, 1], padding: [1, 0], outputPadding: [1, 0], groups: 2, dilation: [1, 2]) },
+    ]
+
+    // MARK: Pooling and normalisation (issue 11)
+
+    static let pooling: [OpRow] = [
+        .unary("maxPool2d(x, kernelSize: 2)") { maxPool2d($0, kernelSize: 2) },
+        .unary("maxPool2d(x, kernelSize: 3, stride: 2, padding: 1)") { maxPool2d($0, kernelSize: 3, stride: 2, padding: 1) },
+        .unary("maxPool2d(x, kernelSize: [3, 2], stride: [2, 1], padding: [1, 0], dilation: [1, 2], ceilMode: true)") {
+            maxPool2d($0, kernelSize: [3, 2], stride: [2, 1], padding: [1, 0], dilation: [1, 2], ceilMode: true)
+        },
+        .unary("maxPool2d(x, kernelSize: 2, ceilMode: true)") { maxPool2d($0, kernelSize: 2, ceilMode: true) },
+        .unary("maxPool2d(x, kernelSize: 3, stride: 2, padding: 1, ceilMode: true)") { maxPool2d($0, kernelSize: 3, stride: 2, padding: 1, ceilMode: true) },
+        .unary("maxPool1d(x, kernelSize: 3, stride: 2, padding: 1)") { maxPool1d($0, kernelSize: 3, stride: 2, padding: 1) },
+        .unary("maxPool1d(x, kernelSize: 2, dilation: 2, ceilMode: true)") { maxPool1d($0, kernelSize: 2, dilation: 2, ceilMode: true) },
+        .outputs("maxPool2dWithIndices(x, kernelSize: 2, stride: 1)") { let r = maxPool2dWithIndices($0[0], kernelSize: 2, stride: 1); return [r.output, r.indices] },
+        .outputs("maxPool1dWithIndices(x, kernelSize: 3, stride: 2, padding: 1)") { let r = maxPool1dWithIndices($0[0], kernelSize: 3, stride: 2, padding: 1); return [r.output, r.indices] },
+        .unary("avgPool2d(x, kernelSize: 2)") { avgPool2d($0, kernelSize: 2) },
+        .unary("avgPool2d(x, kernelSize: 3, stride: 2, padding: 1)") { avgPool2d($0, kernelSize: 3, stride: 2, padding: 1) },
+        .unary("avgPool2d(x, kernelSize: 3, stride: 2, padding: 1, countIncludePad: false)") { avgPool2d($0, kernelSize: 3, stride: 2, padding: 1, countIncludePad: false) },
+        .unary("avgPool2d(x, kernelSize: [3, 2], padding: [1, 1], ceilMode: true)") { avgPool2d($0, kernelSize: [3, 2], padding: [1, 1], ceilMode: true) },
+        .unary("avgPool2d(x, kernelSize: [3, 2], padding: [1, 1], ceilMode: true, countIncludePad: false)") {
+            avgPool2d($0, kernelSize: [3, 2], padding: [1, 1], ceilMode: true, countIncludePad: false)
+        },
+        .unary("avgPool2d(x, kernelSize: 2, stride: 1, divisorOverride: 3)") { avgPool2d($0, kernelSize: 2, stride: 1, divisorOverride: 3) },
+        .unary("avgPool1d(x, kernelSize: 3, stride: 2, padding: 1, ceilMode: true, countIncludePad: false)") {
+            avgPool1d($0, kernelSize: 3, stride: 2, padding: 1, ceilMode: true, countIncludePad: false)
+        },
+        .unary("adaptiveAvgPool2d(x, outputSize: [3, 2])") { adaptiveAvgPool2d($0, outputSize: [3, 2]) },
+        .unary("adaptiveAvgPool2d(x, outputSize: 1)") { adaptiveAvgPool2d($0, outputSize: 1) },
+        .unary("adaptiveAvgPool2d(x, outputSize: [nil, 2])") { adaptiveAvgPool2d($0, outputSize: [nil, 2]) },
+        .unary("adaptiveAvgPool1d(x, outputSize: 3)") { adaptiveAvgPool1d($0, outputSize: 3) },
+        .unary("adaptiveMaxPool2d(x, outputSize: [3, 2])") { adaptiveMaxPool2d($0, outputSize: [3, 2]) },
+        .outputs("adaptiveMaxPool2dWithIndices(x, outputSize: [2, 3])") { let r = adaptiveMaxPool2dWithIndices($0[0], outputSize: [2, 3]); return [r.output, r.indices] },
+        .unary("maxUnpool2d(maxPool2dWithIndices(x, kernelSize: 2), outputSize: [5, 5])") {
+            let r = maxPool2dWithIndices($0, kernelSize: 2)
+            return maxUnpool2d(r.output, indices: r.indices, kernelSize: 2, outputSize: [5, 5])
+        },
+        .binary("maxUnpool2d(x, indices: i, kernelSize: 2)") { maxUnpool2d($0, indices: $1, kernelSize: 2) },
+        .binary("maxUnpool2d(x, indices: i, kernelSize: [2, 3], stride: 1, padding: [0, 1])") { maxUnpool2d($0, indices: $1, kernelSize: [2, 3], stride: 1, padding: [0, 1]) },
+        .unary("localResponseNorm(x, size: 3)") { localResponseNorm($0, size: 3) },
+        .unary("localResponseNorm(x, size: 2, alpha: 0.5, beta: 1, k: 2)") { localResponseNorm($0, size: 2, alpha: 0.5, beta: 1, k: 2) },
+        .unary("batchNorm(x, runningMean: nil, runningVar: nil, training: true)") { batchNorm($0, runningMean: nil, runningVar: nil, training: true) },
+        .ternary("batchNorm(x, runningMean: nil, runningVar: nil, weight: w, bias: b, training: true)") {
+            batchNorm($0, runningMean: nil, runningVar: nil, weight: $1, bias: $2, training: true)
+        },
+        .outputs("batchNorm(x, runningMean: m, runningVar: v, weight: w, bias: b)") {
+            [batchNorm($0[0], runningMean: $0[1], runningVar: $0[2], weight: $0[3], bias: $0[4])]
+        },
+        .unary("groupNorm(x, numGroups: 2)") { groupNorm($0, numGroups: 2) },
+        .ternary("groupNorm(x, numGroups: 2, weight: w, bias: b)") { groupNorm($0, numGroups: 2, weight: $1, bias: $2) },
+        .unary("instanceNorm(x)") { instanceNorm($0) },
+        .ternary("instanceNorm(x, weight: w, bias: b)") { instanceNorm($0, weight: $1, bias: $2) },
     ]
 }

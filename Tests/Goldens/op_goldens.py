@@ -1079,6 +1079,84 @@ for key, fn in [("mseLoss(a, b)", lambda a, b: F.mse_loss(a, b)),
 case("MSELoss()(a, b)", lambda a, b: torch.nn.MSELoss()(a, b), [f64(2, 3), f64(2, 3)])
 
 
+# MARK: Pooling and normalisation (issue 11) ---------------------------------------
+
+for key, fn, shapes in [
+    ("maxPool2d(x, kernelSize: 2)", lambda x: F.max_pool2d(x, 2), [(1, 2, 4, 5), (2, 5, 4)]),
+    ("maxPool2d(x, kernelSize: 3, stride: 2, padding: 1)", lambda x: F.max_pool2d(x, 3, 2, 1), [(2, 2, 7, 6)]),
+    ("maxPool2d(x, kernelSize: [3, 2], stride: [2, 1], padding: [1, 0], dilation: [1, 2], ceilMode: true)",
+     lambda x: F.max_pool2d(x, (3, 2), (2, 1), (1, 0), (1, 2), ceil_mode=True), [(1, 2, 8, 7)]),
+    ("maxPool2d(x, kernelSize: 2, ceilMode: true)", lambda x: F.max_pool2d(x, 2, ceil_mode=True), [(1, 1, 5, 5), (2, 3, 3)]),
+    ("maxPool2d(x, kernelSize: 3, stride: 2, padding: 1, ceilMode: true)", lambda x: F.max_pool2d(x, 3, 2, 1, ceil_mode=True), [(1, 2, 6, 5)]),
+    ("maxPool1d(x, kernelSize: 3, stride: 2, padding: 1)", lambda x: F.max_pool1d(x, 3, 2, 1), [(2, 3, 8), (3, 7)]),
+    ("maxPool1d(x, kernelSize: 2, dilation: 2, ceilMode: true)", lambda x: F.max_pool1d(x, 2, dilation=2, ceil_mode=True), [(2, 2, 8)]),
+    ("avgPool2d(x, kernelSize: 2)", lambda x: F.avg_pool2d(x, 2), [(1, 2, 4, 5), (2, 5, 4)]),
+    ("avgPool2d(x, kernelSize: 3, stride: 2, padding: 1)", lambda x: F.avg_pool2d(x, 3, 2, 1), [(2, 2, 7, 6)]),
+    ("avgPool2d(x, kernelSize: 3, stride: 2, padding: 1, countIncludePad: false)",
+     lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False), [(2, 2, 7, 6)]),
+    ("avgPool2d(x, kernelSize: [3, 2], padding: [1, 1], ceilMode: true)",
+     lambda x: F.avg_pool2d(x, (3, 2), padding=(1, 1), ceil_mode=True), [(1, 2, 7, 5)]),
+    ("avgPool2d(x, kernelSize: [3, 2], padding: [1, 1], ceilMode: true, countIncludePad: false)",
+     lambda x: F.avg_pool2d(x, (3, 2), padding=(1, 1), ceil_mode=True, count_include_pad=False), [(1, 2, 7, 5)]),
+    ("avgPool2d(x, kernelSize: 2, stride: 1, divisorOverride: 3)", lambda x: F.avg_pool2d(x, 2, 1, divisor_override=3), [(1, 2, 4, 3)]),
+    ("avgPool1d(x, kernelSize: 3, stride: 2, padding: 1, ceilMode: true, countIncludePad: false)",
+     lambda x: F.avg_pool1d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False), [(2, 3, 8), (3, 6)]),
+    ("adaptiveAvgPool2d(x, outputSize: [3, 2])", lambda x: F.adaptive_avg_pool2d(x, (3, 2)), [(1, 2, 7, 5), (2, 4, 4)]),
+    ("adaptiveAvgPool2d(x, outputSize: 1)", lambda x: F.adaptive_avg_pool2d(x, 1), [(2, 3, 4, 5)]),
+    ("adaptiveAvgPool2d(x, outputSize: [nil, 2])", lambda x: F.adaptive_avg_pool2d(x, (None, 2)), [(1, 2, 3, 5)]),
+    ("adaptiveAvgPool1d(x, outputSize: 3)", lambda x: F.adaptive_avg_pool1d(x, 3), [(2, 2, 7), (3, 8)]),
+    ("adaptiveMaxPool2d(x, outputSize: [3, 2])", lambda x: F.adaptive_max_pool2d(x, (3, 2)), [(1, 2, 7, 5), (2, 4, 4)]),
+    ("localResponseNorm(x, size: 3)", lambda x: F.local_response_norm(x, 3), [(2, 5, 3), (1, 4, 2, 3)]),
+    ("localResponseNorm(x, size: 2, alpha: 0.5, beta: 1, k: 2)", lambda x: F.local_response_norm(x, 2, 0.5, 1.0, 2.0), [(2, 4, 3)]),
+    ("batchNorm(x, runningMean: nil, runningVar: nil, training: true)",
+     lambda x: F.batch_norm(x, None, None, training=True), [(3, 2, 4), (4, 3)]),
+    ("groupNorm(x, numGroups: 2)", lambda x: F.group_norm(x, 2), [(2, 4, 3), (3, 6, 2, 2)]),
+    ("instanceNorm(x)", lambda x: F.instance_norm(x), [(2, 3, 5), (1, 2, 3, 3)]),
+]:
+    for k, shape in enumerate(shapes):
+        case(key, fn, [f64(*shape)], None if k == 0 else "shape %d" % k)
+    case(key, fn, [f32(*shapes[0])], "float32")
+
+ri = lambda r: list(r)
+case("maxPool2dWithIndices(x, kernelSize: 2, stride: 1)", lambda x: ri(F.max_pool2d(x, 2, 1, return_indices=True)), [f64(1, 2, 4, 3)])
+case("maxPool2dWithIndices(x, kernelSize: 2, stride: 1)", lambda x: ri(F.max_pool2d(x, 2, 1, return_indices=True)),
+     [f64(1, 1, 3, 3, values=[1.0, 1.0, 0.0, 1.0, nan, 2.0, -inf, -inf, -inf])], "ties and nan")
+case("maxPool2dWithIndices(x, kernelSize: 2, stride: 1)", lambda x: ri(F.max_pool2d(x, 2, 1, return_indices=True)),
+     [i64(1, 2, 3, 3)], "int64")
+case("maxPool1dWithIndices(x, kernelSize: 3, stride: 2, padding: 1)", lambda x: ri(F.max_pool1d(x, 3, 2, 1, return_indices=True)), [f64(2, 2, 7)])
+case("adaptiveMaxPool2dWithIndices(x, outputSize: [2, 3])", lambda x: ri(F.adaptive_max_pool2d(x, (2, 3), return_indices=True)), [f64(2, 5, 7)])
+
+
+def unpool_roundtrip(x):
+    out, idx = F.max_pool2d(x, 2, return_indices=True)
+    return F.max_unpool2d(out, idx, 2, output_size=(5, 5))
+
+
+case("maxUnpool2d(maxPool2dWithIndices(x, kernelSize: 2), outputSize: [5, 5])", unpool_roundtrip, [f64(1, 2, 5, 5)])
+case("maxUnpool2d(maxPool2dWithIndices(x, kernelSize: 2), outputSize: [5, 5])", unpool_roundtrip, [f32(2, 5, 5)], "float32")
+case("maxUnpool2d(x, indices: i, kernelSize: 2)", lambda x, i: F.max_unpool2d(x, i.contiguous(), 2),  # PyTorch's backward views the indices
+     [f64(1, 2, 2, 2), i64(1, 2, 2, 2, values=[0.0, 3.0, 9.0, 15.0, 5.0, 2.0, 12.0, 10.0])])
+case("maxUnpool2d(x, indices: i, kernelSize: [2, 3], stride: 1, padding: [0, 1])", lambda x, i: F.max_unpool2d(x, i.contiguous(), (2, 3), 1, (0, 1)),
+     [f64(2, 2, 2), i64(2, 2, 2, values=[0.0, 1.0, 2.0, 5.0, 3.0, 4.0, 1.0, 0.0])])
+
+bn_affine = lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True)
+case("batchNorm(x, runningMean: nil, runningVar: nil, weight: w, bias: b, training: true)", bn_affine, [f64(4, 3, 2, 2), f64(3), f64(3)])
+case("batchNorm(x, runningMean: nil, runningVar: nil, weight: w, bias: b, training: true)", bn_affine, [f32(4, 3, 5), f32(3), f32(3)], "float32")
+case("batchNorm(x, runningMean: nil, runningVar: nil, weight: w, bias: b, training: true)", bn_affine,
+     [f64(4, 3, 2), f64(3, grad=False), f64(3)], "constant weight")
+bn_eval = lambda x, m, v, w, b: F.batch_norm(x, m, v, w, b, training=False)
+case("batchNorm(x, runningMean: m, runningVar: v, weight: w, bias: b)", bn_eval,
+     [f64(2, 3, 4), vec([0.5, -0.25, 1.0], grad=False), vec([1.5, 0.5, 2.0], grad=False), f64(3), f64(3)])
+case("batchNorm(x, runningMean: m, runningVar: v, weight: w, bias: b)", bn_eval,
+     [f32(2, 3, 2, 2), vec([0.5, -0.25, 1.0], F32, grad=False), vec([1.5, 0.5, 2.0], F32, grad=False), f32(3), f32(3)], "float32")
+gn_affine = lambda x, w, b: F.group_norm(x, 2, w, b)
+case("groupNorm(x, numGroups: 2, weight: w, bias: b)", gn_affine, [f64(2, 4, 3), f64(4), f64(4)])
+case("groupNorm(x, numGroups: 2, weight: w, bias: b)", gn_affine, [f32(3, 4, 2, 2), f32(4), f32(4)], "float32")
+case("groupNorm(x, numGroups: 2, weight: w, bias: b)", gn_affine, [f64(1, 6, 2), f64(6), f64(6)], "6 channels")
+in_affine = lambda x, w, b: F.instance_norm(x, weight=w, bias=b)
+case("instanceNorm(x, weight: w, bias: b)", in_affine, [f64(2, 3, 4), f64(3), f64(3)])
+
+
 # MARK: Evaluation
 
 def upstream(shape, dtype):

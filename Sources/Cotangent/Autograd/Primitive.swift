@@ -155,6 +155,9 @@ public enum Primitives {
         "cloned", "chunked", "MSELoss", "takeAlongDim", "tiled", "repeatInterleave", "movedim", "swapaxes",
         "unflattened", "broadcast", "meshgrid", "argsort", "bucketize",
         "nanmean", "countNonzero", "oneHot", "einsum", "tensordot", "kron",
+        // MARK: pooling and normalisation
+        "maxPool2d", "maxPool1d", "maxPool1dWithIndices", "avgPool1d", "adaptiveAvgPool1d", "adaptiveMaxPool2d",
+        "localResponseNorm", "instanceNorm",
     ]
 
     /// The operators of the op table's keys, by the primitive that implements them.
@@ -255,6 +258,15 @@ public enum Primitives {
         ("convolution", [
             ("conv1d", ["ConvolutionBackward0", "ConvolutionBackwardBackward0"]), ("conv2d", ["ConvolutionBackward0"]),
             ("convTranspose1d", ["ConvolutionBackward0"]), ("convTranspose2d", ["ConvolutionBackward0"]),
+        ]),
+        // MARK: pooling and normalisation
+        ("pooling", [
+            ("maxPool2dWithIndices", ["MaxPool2DWithIndicesBackward0"]), ("avgPool2d", ["AvgPool2DBackward0"]),
+            ("adaptiveAvgPool2d", ["AdaptiveAvgPool2DBackward0"]),
+            ("adaptiveMaxPool2dWithIndices", ["AdaptiveMaxPool2DBackward0"]), ("maxUnpool2d", ["MaxUnpool2DBackward0"]),
+        ]),
+        ("normalization", [
+            ("batchNorm", ["NativeBatchNormBackward0"]), ("groupNorm", ["NativeGroupNormBackward0"]),
         ]),
     ]
 }

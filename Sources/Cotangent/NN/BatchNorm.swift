@@ -1,3 +1,5 @@
+import CCotangentKernels
+
 /// Normalises each channel (dimension 1) of `input` over the batch and any
 /// spatial dimensions (`torch.nn.functional.batch_norm`).
 ///
@@ -5,10 +7,13 @@
 /// `y = (x - mean) / √(var + eps) · weight + bias` with the biased variance,
 /// and the running statistics, when given, are updated in place:
 /// `running = (1 - momentum) · running + momentum · batch`, using the unbiased
-/// variance. In evaluation the running statistics normalise instead.
+/// variance (computed in double, as PyTorch's CPU kernel). In evaluation the
+/// running statistics normalise instead.
 ///
-/// Composed from tensor ops, so its gradient (and the gradient of its
-/// gradient) comes from their rules.
+/// One primitive, as in PyTorch: the statistics, the normalisation and the
+/// gradient are C kernels (`norm.c`); when the backward pass is itself
+/// recorded (`createGraph`), the gradient is computed in tensor ops instead,
+/// so it can be differentiated again.
 ///
 /// - Parameters:
 ///   - input: `[N, C, *]`.
@@ -19,40 +24,95 @@
 ///   - training: Whether to use (and record) the batch's statistics.
 ///   - momentum: The weight of the new batch in the running statistics.
 ///   - eps: Added to the variance for numerical stability.
-/// - Returns: A tensor of the input's shape.
+/// - Returns: A tensor of the input's shape, recorded as `NativeBatchNormBackward0`.
+/// - Complexity: Three passes over the input forward (two for the statistics), two backward.
 public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?, weight: Tensor? = nil,
                       bias: Tensor? = nil, training: Bool = false, momentum: Double = 0.1, eps: Double = 1e-5) -> Tensor {
     check(input.rank >= 2, "batch_norm", "Expected 2D or higher input (got \(input.rank)D input)")
     check(input.dtype.isFloatingPoint, "batch_norm", "\"batch_norm\" not implemented for '\(input.dtype)'")
-    let channels = input.shape[1]
+    let channels = input.shape[1], batch = input.shape[0]
+    let spatial = input.shape.dropFirst(2).reduce(1, *)
     for (name, t) in [("running_mean", runningMean), ("running_var", runningVar), ("weight", weight), ("bias", bias)] {
         if let t { check(t.count == channels, "batch_norm", "\(name) should contain \(channels) elements not \(t.count)") }
     }
     let dims = [0] + Array(2..<input.rank)
     let perChannel = [1, channels] + Array(repeating: 1, count: input.rank - 2)
-    let mean: Tensor, variance: Tensor
-    if training || runningMean == nil || runningVar == nil {
-        let n = input.count / Swift.max(channels, 1)
+    let useBatchStatistics = training || runningMean == nil || runningVar == nil
+    let x = withNoGrad { input.contiguous() }
+    let kernelType = input.dtype.kernelCode
+    var mean = [Double](repeating: 0, count: channels), invstd = [Double](repeating: 0, count: channels)
+    if useBatchStatistics {
+        let n = batch * spatial
         check(n > 1, "batch_norm", "Expected more than 1 value per channel when training, got input size \(torchSizeText(input.shape))")
-        mean = input.mean(dim: dims, keepDim: true)
-        variance = input.variance(dim: dims, correction: 0, keepDim: true)
+        var varSum = [Double](repeating: 0, count: channels)
+        ct_batch_norm_stats(kernelType, Int64(batch), Int64(channels), Int64(spatial), x.baseAddress, &mean, &varSum)
+        invstd = varSum.map { 1 / (($0 / Double(n)) + eps).squareRoot() }
         if training, let runningMean, let runningVar {
+            // PyTorch's batch_norm_cpu_update_stats: in double, then stored in the buffers' dtype.
+            let oldMean = runningMean.scalars(as: Double.self), oldVar = runningVar.scalars(as: Double.self)
+            let newMean = (0..<channels).map { momentum * mean[$0] + (1 - momentum) * oldMean[$0] }
+            let newVar = (0..<channels).map { momentum * varSum[$0] / Double(n - 1) + (1 - momentum) * oldVar[$0] }
             withNoGrad {
-                let unbiased = variance.detached() * (Double(n) / Double(n - 1))
-                runningMean *= 1 - momentum
-                runningMean += mean.detached().reshaped([channels]).to(runningMean.dtype) * momentum
-                runningVar *= 1 - momentum
-                runningVar += unbiased.reshaped([channels]).to(runningVar.dtype) * momentum
+                runningMean.copy(from: Tensor(shape: runningMean.shape, scalars: newMean).to(runningMean.dtype))
+                runningVar.copy(from: Tensor(shape: runningVar.shape, scalars: newVar).to(runningVar.dtype))
             }
         }
     } else {
-        mean = runningMean!.reshaped(perChannel)
-        variance = runningVar!.reshaped(perChannel)
+        mean = runningMean!.scalars(as: Double.self)
+        invstd = runningVar!.scalars(as: Double.self).map { 1 / ($0 + eps).squareRoot() }
     }
-    var y = (input - mean) * (variance + eps).rsqrt()
-    if let weight { y = y * weight.reshaped(perChannel) }
-    if let bias { y = y + bias.reshaped(perChannel) }
-    return y
+    // y = x · alpha + beta per channel, PyTorch's form.
+    let w = weight.map { $0.scalars(as: Double.self) }, b = bias.map { $0.scalars(as: Double.self) }
+    let alpha = (0..<channels).map { invstd[$0] * (w?[$0] ?? 1) }
+    let beta = (0..<channels).map { (b?[$0] ?? 0) - mean[$0] * alpha[$0] }
+    let out = Tensor(uninitializedShape: input.shape, dtype: input.dtype)
+    ct_batch_norm_apply(kernelType, Int64(batch), Int64(channels), Int64(spatial), x.baseAddress, alpha, beta, out.baseAddress)
+
+    let inputs = [input] + [weight, bias].compactMap { $0 }
+    let saving = [input] + (weight.map { [$0] } ?? [])
+    let hasWeight = weight != nil, hasBias = bias != nil
+    let (weightDType, biasDType) = (weight?.dtype, bias?.dtype)
+    return Tensor.record("NativeBatchNormBackward0", inputs: inputs, result: out, saving: saving) { grad, saved in
+        var grads: [Tensor?]
+        if GradMode.isEnabled {
+            // Recorded backward: tensor ops, whose rules give the second derivative.
+            let xs = saved[0]
+            let scale = hasWeight ? saved[1].reshaped(perChannel) : nil
+            let dxhat = scale.map { grad * $0 } ?? grad
+            let xhat: Tensor, dx: Tensor
+            if useBatchStatistics {
+                let centered = xs - xs.mean(dim: dims, keepDim: true)
+                let rstd = ((centered * centered).mean(dim: dims, keepDim: true) + eps).rsqrt()
+                xhat = centered * rstd
+                dx = rstd * (dxhat - dxhat.mean(dim: dims, keepDim: true)
+                    - xhat * (dxhat * xhat).mean(dim: dims, keepDim: true))
+            } else {
+                let m = Tensor(shape: perChannel, scalars: mean).to(xs.dtype)
+                let rstd = Tensor(shape: perChannel, scalars: invstd).to(xs.dtype)
+                xhat = (xs - m) * rstd
+                dx = dxhat * rstd
+            }
+            grads = [saved.needsGrad(0) ? dx : nil]
+            if hasWeight { grads.append(saved.needsGrad(1) ? (grad * xhat).sum(dim: dims) : nil) }
+            if hasBias { grads.append(saved.needsGrad(hasWeight ? 2 : 1) ? grad.sum(dim: dims) : nil) }
+            return grads
+        }
+        let g = grad.contiguous(), xs = saved[0].contiguous()
+        let wv = hasWeight ? saved[1].scalars(as: Double.self) : nil
+        var sumDy = [Double](repeating: 0, count: channels), sumDyXmu = [Double](repeating: 0, count: channels)
+        let dx = saved.needsGrad(0) ? Tensor(uninitializedShape: xs.shape, dtype: xs.dtype) : nil
+        ct_batch_norm_backward(xs.dtype.kernelCode, Int64(batch), Int64(channels), Int64(spatial), g.baseAddress,
+                               xs.baseAddress, mean, invstd, wv, useBatchStatistics, dx?.baseAddress, &sumDy, &sumDyXmu)
+        grads = [dx]
+        if hasWeight {
+            let gw = (0..<channels).map { sumDyXmu[$0] * invstd[$0] }
+            grads.append(saved.needsGrad(1) ? Tensor(shape: [channels], scalars: gw).to(weightDType!) : nil)
+        }
+        if hasBias {
+            grads.append(saved.needsGrad(hasWeight ? 2 : 1) ? Tensor(shape: [channels], scalars: sumDy).to(biasDType!) : nil)
+        }
+        return grads
+    }
 }
 
 /// Batch normalisation over channels (PyTorch's `_BatchNorm`), shared by

@@ -1,0 +1,326 @@
+// Pooling over (planes, H, W) contiguous data (see CotangentPool.h). Planes are
+// independent, so chunks of planes run on the pool; each plane's loops follow
+// PyTorch's CPU kernels, including their summation order.
+#include "internal.h"
+#include "CotangentPool.h"
+#include <math.h>
+#include <string.h>
+
+// Chunks of at least this many inner-loop steps go to one thread.
+#define CT_POOL_GRAIN 32768
+
+typedef struct {
+    ct_dtype dtype;
+    const ct_pool2d_geometry *g;
+    bool count_include_pad;
+    int64_t divisor;
+    const void *x;
+    void *out;
+    int64_t *indices;
+    bool ok;
+} ct_pool_ctx;
+
+static int64_t ct_pool_grain(int64_t work_per_plane) {
+    const int64_t grain = CT_POOL_GRAIN / (work_per_plane > 0 ? work_per_plane : 1);
+    return grain < 1 ? 1 : grain;
+}
+
+static inline int64_t ct_imin(int64_t a, int64_t b) { return a < b ? a : b; }
+static inline int64_t ct_imax(int64_t a, int64_t b) { return a > b ? a : b; }
+
+// MARK: Max pooling
+
+// `v != v` is a NaN test for floats and false for integers. Floats start from
+// -inf (so an all -inf window keeps its first position, as PyTorch's);
+// integers take their first element, which is the same rule.
+#define CT_MAX_POOL_PLANES(T, FIRST_WINS, LOW)                                             \
+    for (int64_t p = begin; p < end; p++) {                                                \
+        const T *in = (const T *)c->x + p * g->ih * g->iw;                                 \
+        T *out = (T *)c->out + p * g->oh * g->ow;                                          \
+        int64_t *ix = c->indices + p * g->oh * g->ow;                                      \
+        for (int64_t oh = 0; oh < g->oh; oh++) {                                           \
+            int64_t h0 = oh * g->sh - g->ph;                                               \
+            const int64_t h1 = ct_imin(h0 + (g->kh - 1) * g->dh + 1, g->ih);              \
+            while (h0 < 0) h0 += g->dh;                                                    \
+            for (int64_t ow = 0; ow < g->ow; ow++) {                                       \
+                int64_t w0 = ow * g->sw - g->pw;                                           \
+                const int64_t w1 = ct_imin(w0 + (g->kw - 1) * g->dw + 1, g->iw);          \
+                while (w0 < 0) w0 += g->dw;                                                \
+                int64_t best = h0 * g->iw + w0;                                            \
+                T mx = LOW;                                                                \
+                bool first = true;                                                         \
+                for (int64_t h = h0; h < h1; h += g->dh) {                                 \
+                    const T *row = in + h * g->iw;                                         \
+                    for (int64_t w = w0; w < w1; w += g->dw) {                             \
+                        const T v = row[w];                                                \
+                        if ((FIRST_WINS && first) || v > mx || v != v) {                   \
+                            mx = v;                                                        \
+                            best = h * g->iw + w;                                          \
+                        }                                                                  \
+                        first = false;                                                     \
+                    }                                                                      \
+                }                                                                          \
+                out[oh * g->ow + ow] = mx;                                                 \
+                ix[oh * g->ow + ow] = best;                                                \
+            }                                                                              \
+        }                                                                                  \
+    }
+
+static void ct_max_pool_f32(void *arg, int64_t begin, int64_t end, int32_t chunk) {
+    (void)chunk; const ct_pool_ctx *c = arg; const ct_pool2d_geometry *g = c->g;
+    CT_MAX_POOL_PLANES(float, false, -INFINITY)
+}
+static void ct_max_pool_f64(void *arg, int64_t begin, int64_t end, int32_t chunk) {
+    (void)chunk; const ct_pool_ctx *c = arg; const ct_pool2d_geometry *g = c->g;
+    CT_MAX_POOL_PLANES(double, false, -INFINITY)
+}
+static void ct_max_pool_i32(void *arg, int64_t begin, int64_t end, int32_t chunk) {
+    (void)chunk; const ct_pool_ctx *c = arg; const ct_pool2d_geometry *g = c->g;
+    CT_MAX_POOL_PLANES(int32_t, true, 0)
+}
+static void ct_max_pool_i64(void *arg, int64_t begin, int64_t end, int32_t chunk) {
+    (void)chunk; const ct_pool_ctx *c = arg; const ct_pool2d_geometry *g = c->g;
+    CT_MAX_POOL_PLANES(int64_t, true, 0)
+}
+
+static ct_chunk_fn ct_max_fn(ct_dtype dtype, ct_chunk_fn f32, ct_chunk_fn f64, ct_chunk_fn i32, ct_chunk_fn i64) {
+    switch (dtype) {
+    case CT_F32: return f32;
+    case CT_F64: return f64;
+    case CT_I32: return i32;
+    case CT_I64: return i64;
+    default: return NULL;
+    }
+}
+
+void ct_max_pool2d(ct_dtype dtype, const ct_pool2d_geometry *g, const void *x, void *out, int64_t *indices) {
+    ct_pool_ctx c = {dtype, g, false, 0, x, out, indices, true};
+    ct_chunk_fn fn = ct_max_fn(dtype, ct_max_pool_f32, ct_max_pool_f64, ct_max_pool_i32, ct_max_pool_i64);
+    if (!fn || g->planes == 0) return;
+    ct_parallel_for(g->planes, ct_pool_grain(g->oh * g->ow * g->kh * g->kw), fn, &c);
+}
+
+// MARK: Average pooling
+
+// The clipped window of output (oh, ow) and its divisor, as PyTorch's cpu_avg_pool.
+#define CT_AVG_WINDOW                                                                      \
+    int64_t h0 = oh * g->sh - g->ph, w0 = ow * g->sw - g->pw;                              \
+    int64_t h1 = ct_imin(h0 + g->kh, g->ih + g->ph), w1 = ct_imin(w0 + g->kw, g->iw + g->pw); \
+    const int64_t pool_size = (h1 - h0) * (w1 - w0);                                       \
+    h0 = ct_imax(h0, 0); w0 = ct_imax(w0, 0);                                              \
+    h1 = ct_imin(h1, g->ih); w1 = ct_imin(w1, g->iw);                                      \
+    const int64_t div = c->divisor ? c->divisor                                            \
+                      : c->count_include_pad ? pool_size : (h1 - h0) * (w1 - w0);
+
+#define CT_DEFINE_AVG(T, SFX)                                                              \
+    static void ct_avg_pool_##SFX(void *arg, int64_t begin, int64_t end, int32_t chunk) {  \
+        (void)chunk;                                                                       \
+        const ct_pool_ctx *c = arg; const ct_pool2d_geometry *g = c->g;                    \
+        for (int64_t p = begin; p < end; p++) {                                            \
+            const T *in = (const T *)c->x + p * g->ih * g->iw;                             \
+            T *out = (T *)c->out + p * g->oh * g->ow;                                      \
+            for (int64_t oh = 0; oh < g->oh; oh++) {                                       \
+                for (int64_t ow = 0; ow < g->ow; ow++) {                                   \
+                    CT_AVG_WINDOW                                                          \
+                    if (h0 >= h1 || w0 >= w1) { out[oh * g->ow + ow] = 0; continue; }      \
+                    T sum = 0;                                                             \
+                    for (int64_t h = h0; h < h1; h++)                                      \
+                        for (int64_t w = w0; w < w1; w++) sum += in[h * g->iw + w];        \
+                    out[oh * g->ow + ow] = sum / (T)div;                                   \
+                }                                                                          \
+            }                                                                              \
+        }                                                                                  \
+    }                                                                                      \
+    static void ct_avg_pool_bw_##SFX(void *arg, int64_t begin, int64_t end, int32_t chunk) { \
+        (void)chunk;                                                                       \
+        const ct_pool_ctx *c = arg; const ct_pool2d_geometry *g = c->g;                    \
+        for (int64_t p = begin; p < end; p++) {                                            \
+            const T *go = (const T *)c->x + p * g->oh * g->ow;                             \
+            T *gi = (T *)c->out + p * g->ih * g->iw;                                       \
+            memset(gi, 0, (size_t)(g->ih * g->iw) * sizeof(T));                           \
+            for (int64_t oh = 0; oh < g->oh; oh++) {                                       \
+                for (int64_t ow = 0; ow < g->ow; ow++) {                                   \
+                    CT_AVG_WINDOW                                                          \
+                    if (h0 >= h1 || w0 >= w1) continue;                                    \
+                    const T delta = go[oh * g->ow + ow] / (T)div;                          \
+                    for (int64_t h = h0; h < h1; h++)                                      \
+                        for (int64_t w = w0; w < w1; w++) gi[h * g->iw + w] += delta;      \
+                }                                                                          \
+            }                                                                              \
+        }                                                                                  \
+    }
+
+CT_DEFINE_AVG(float, f32)
+CT_DEFINE_AVG(double, f64)
+
+void ct_avg_pool2d(ct_dtype dtype, const ct_pool2d_geometry *g, bool count_include_pad, int64_t divisor,
+                   const void *x, void *out) {
+    ct_pool_ctx c = {dtype, g, count_include_pad, divisor, x, out, NULL, true};
+    if (g->planes == 0 || (dtype != CT_F32 && dtype != CT_F64)) return;
+    ct_parallel_for(g->planes, ct_pool_grain(g->oh * g->ow * g->kh * g->kw),
+                    dtype == CT_F32 ? ct_avg_pool_f32 : ct_avg_pool_f64, &c);
+}
+
+void ct_avg_pool2d_backward(ct_dtype dtype, const ct_pool2d_geometry *g, bool count_include_pad, int64_t divisor,
+                            const void *grad_out, void *grad_in) {
+    ct_pool_ctx c = {dtype, g, count_include_pad, divisor, grad_out, grad_in, NULL, true};
+    if (g->planes == 0 || (dtype != CT_F32 && dtype != CT_F64)) return;
+    ct_parallel_for(g->planes, ct_pool_grain(g->oh * g->ow * g->kh * g->kw + g->ih * g->iw),
+                    dtype == CT_F32 ? ct_avg_pool_bw_f32 : ct_avg_pool_bw_f64, &c);
+}
+
+// MARK: Adaptive pooling
+
+static inline int64_t ct_adaptive_start(int64_t o, int64_t in, int64_t out) { return (o * in) / out; }
+static inline int64_t ct_adaptive_end(int64_t o, int64_t in, int64_t out) { return ((o + 1) * in + out - 1) / out; }
+
+#define CT_ADAPTIVE_WINDOW                                                                 \
+    const int64_t h0 = ct_adaptive_start(oh, g->ih, g->oh), h1 = ct_adaptive_end(oh, g->ih, g->oh); \
+    const int64_t w0 = ct_adaptive_start(ow, g->iw, g->ow), w1 = ct_adaptive_end(ow, g->iw, g->ow);
+
+#define CT_DEFINE_ADAPTIVE_AVG(T, SFX)                                                     \
+    static void ct_aavg_##SFX(void *arg, int64_t begin, int64_t end, int32_t chunk) {      \
+        (void)chunk;                                                                       \
+        const ct_pool_ctx *c = arg; const ct_pool2d_geometry *g = c->g;                    \
+        for (int64_t p = begin; p < end; p++) {                                            \
+            const T *in = (const T *)c->x + p * g->ih * g->iw;                             \
+            T *out = (T *)c->out + p * g->oh * g->ow;                                      \
+            for (int64_t oh = 0; oh < g->oh; oh++) {                                       \
+                for (int64_t ow = 0; ow < g->ow; ow++) {                                   \
+                    CT_ADAPTIVE_WINDOW                                                     \
+                    T sum = 0;                                                             \
+                    for (int64_t h = h0; h < h1; h++)                                      \
+                        for (int64_t w = w0; w < w1; w++) sum += in[h * g->iw + w];        \
+                    /* two divisions, as PyTorch's kernel */                               \
+                    out[oh * g->ow + ow] = sum / (T)(h1 - h0) / (T)(w1 - w0);              \
+                }                                                                          \
+            }                                                                              \
+        }                                                                                  \
+    }                                                                                      \
+    static void ct_aavg_bw_##SFX(void *arg, int64_t begin, int64_t end, int32_t chunk) {   \
+        (void)chunk;                                                                       \
+        const ct_pool_ctx *c = arg; const ct_pool2d_geometry *g = c->g;                    \
+        for (int64_t p = begin; p < end; p++) {                                            \
+            const T *go = (const T *)c->x + p * g->oh * g->ow;                             \
+            T *gi = (T *)c->out + p * g->ih * g->iw;                                       \
+            memset(gi, 0, (size_t)(g->ih * g->iw) * sizeof(T));                           \
+            for (int64_t oh = 0; oh < g->oh; oh++) {                                       \
+                for (int64_t ow = 0; ow < g->ow; ow++) {                                   \
+                    CT_ADAPTIVE_WINDOW                                                     \
+                    const T delta = go[oh * g->ow + ow] / (T)(h1 - h0) / (T)(w1 - w0);     \
+                    for (int64_t h = h0; h < h1; h++)                                      \
+                        for (int64_t w = w0; w < w1; w++) gi[h * g->iw + w] += delta;      \
+                }                                                                          \
+            }                                                                              \
+        }                                                                                  \
+    }
+
+CT_DEFINE_ADAPTIVE_AVG(float, f32)
+CT_DEFINE_ADAPTIVE_AVG(double, f64)
+
+void ct_adaptive_avg_pool2d(ct_dtype dtype, const ct_pool2d_geometry *g, const void *x, void *out) {
+    ct_pool_ctx c = {dtype, g, false, 0, x, out, NULL, true};
+    if (g->planes == 0 || (dtype != CT_F32 && dtype != CT_F64)) return;
+    const int64_t window = (g->ih / (g->oh ? g->oh : 1) + 1) * (g->iw / (g->ow ? g->ow : 1) + 1);
+    ct_parallel_for(g->planes, ct_pool_grain(g->oh * g->ow * window), dtype == CT_F32 ? ct_aavg_f32 : ct_aavg_f64, &c);
+}
+
+void ct_adaptive_avg_pool2d_backward(ct_dtype dtype, const ct_pool2d_geometry *g, const void *grad_out,
+                                     void *grad_in) {
+    ct_pool_ctx c = {dtype, g, false, 0, grad_out, grad_in, NULL, true};
+    if (g->planes == 0 || (dtype != CT_F32 && dtype != CT_F64)) return;
+    const int64_t window = (g->ih / (g->oh ? g->oh : 1) + 1) * (g->iw / (g->ow ? g->ow : 1) + 1);
+    ct_parallel_for(g->planes, ct_pool_grain(g->oh * g->ow * window + g->ih * g->iw),
+                    dtype == CT_F32 ? ct_aavg_bw_f32 : ct_aavg_bw_f64, &c);
+}
+
+#define CT_ADAPTIVE_MAX_PLANES(T, FIRST_WINS, LOW)                                         \
+    for (int64_t p = begin; p < end; p++) {                                                \
+        const T *in = (const T *)c->x + p * g->ih * g->iw;                                 \
+        T *out = (T *)c->out + p * g->oh * g->ow;                                          \
+        int64_t *ix = c->indices + p * g->oh * g->ow;                                      \
+        for (int64_t oh = 0; oh < g->oh; oh++) {                                           \
+            for (int64_t ow = 0; ow < g->ow; ow++) {                                       \
+                CT_ADAPTIVE_WINDOW                                                         \
+                int64_t best = h0 * g->iw + w0;                                            \
+                T mx = LOW;                                                                \
+                bool first = true;                                                         \
+                for (int64_t h = h0; h < h1; h++) {                                        \
+                    for (int64_t w = w0; w < w1; w++) {                                    \
+                        const T v = in[h * g->iw + w];                                     \
+                        if ((FIRST_WINS && first) || v > mx || v != v) {                   \
+                            mx = v;                                                        \
+                            best = h * g->iw + w;                                          \
+                        }                                                                  \
+                        first = false;                                                     \
+                    }                                                                      \
+                }                                                                          \
+                out[oh * g->ow + ow] = mx;                                                 \
+                ix[oh * g->ow + ow] = best;                                                \
+            }                                                                              \
+        }                                                                                  \
+    }
+
+static void ct_amax_f32(void *arg, int64_t begin, int64_t end, int32_t chunk) {
+    (void)chunk; const ct_pool_ctx *c = arg; const ct_pool2d_geometry *g = c->g;
+    CT_ADAPTIVE_MAX_PLANES(float, false, -INFINITY)
+}
+static void ct_amax_f64(void *arg, int64_t begin, int64_t end, int32_t chunk) {
+    (void)chunk; const ct_pool_ctx *c = arg; const ct_pool2d_geometry *g = c->g;
+    CT_ADAPTIVE_MAX_PLANES(double, false, -INFINITY)
+}
+static void ct_amax_i32(void *arg, int64_t begin, int64_t end, int32_t chunk) {
+    (void)chunk; const ct_pool_ctx *c = arg; const ct_pool2d_geometry *g = c->g;
+    CT_ADAPTIVE_MAX_PLANES(int32_t, true, 0)
+}
+static void ct_amax_i64(void *arg, int64_t begin, int64_t end, int32_t chunk) {
+    (void)chunk; const ct_pool_ctx *c = arg; const ct_pool2d_geometry *g = c->g;
+    CT_ADAPTIVE_MAX_PLANES(int64_t, true, 0)
+}
+
+void ct_adaptive_max_pool2d(ct_dtype dtype, const ct_pool2d_geometry *g, const void *x, void *out,
+                            int64_t *indices) {
+    ct_pool_ctx c = {dtype, g, false, 0, x, out, indices, true};
+    ct_chunk_fn fn = ct_max_fn(dtype, ct_amax_f32, ct_amax_f64, ct_amax_i32, ct_amax_i64);
+    if (!fn || g->planes == 0) return;
+    const int64_t window = (g->ih / (g->oh ? g->oh : 1) + 1) * (g->iw / (g->ow ? g->ow : 1) + 1);
+    ct_parallel_for(g->planes, ct_pool_grain(g->oh * g->ow * window), fn, &c);
+}
+
+// MARK: The gradient of max pooling
+
+typedef struct {
+    int64_t in_size, out_size;
+    const void *go;
+    const int64_t *indices;
+    void *gi;
+    volatile int bad;
+} ct_scatter_pool_ctx;
+
+#define CT_DEFINE_POOL_SCATTER(T, SFX)                                                     \
+    static void ct_pool_scatter_##SFX(void *arg, int64_t begin, int64_t end, int32_t chunk) { \
+        (void)chunk;                                                                       \
+        ct_scatter_pool_ctx *c = arg;                                                      \
+        for (int64_t p = begin; p < end; p++) {                                            \
+            const T *go = (const T *)c->go + p * c->out_size;                              \
+            const int64_t *ix = c->indices + p * c->out_size;                              \
+            T *gi = (T *)c->gi + p * c->in_size;                                           \
+            memset(gi, 0, (size_t)c->in_size * sizeof(T));                                 \
+            for (int64_t j = 0; j < c->out_size; j++) {                                    \
+                const int64_t q = ix[j];                                                   \
+                if ((uint64_t)q >= (uint64_t)c->in_size) { c->bad = 1; return; }          \
+                gi[q] += go[j];                                                            \
+            }                                                                              \
+        }                                                                                  \
+    }
+
+CT_DEFINE_POOL_SCATTER(float, f32)
+CT_DEFINE_POOL_SCATTER(double, f64)
+
+bool ct_pool_scatter_add(ct_dtype dtype, int64_t planes, int64_t in_size, int64_t out_size, const void *grad_out,
+                         const int64_t *indices, void *grad_in) {
+    ct_scatter_pool_ctx c = {in_size, out_size, grad_out, indices, grad_in, 0};
+    if (planes == 0 || (dtype != CT_F32 && dtype != CT_F64)) return true;
+    ct_parallel_for(planes, ct_pool_grain(in_size + out_size), dtype == CT_F32 ? ct_pool_scatter_f32 : ct_pool_scatter_f64, &c);
+    return !c.bad;
+}
