@@ -102,6 +102,30 @@ def torch_workloads(torch):
     w["interpolate_bilinear_64x3x224x224"] = lambda: (lambda x: lambda: torch.nn.functional.interpolate(
         x, size=(224, 224), mode="bilinear"))(torch.randn(64, 3, 112, 112))
     w["topk_1M_k100"] = lambda: (lambda x: lambda: x.topk(100))(torch.randn(1 << 20))
+
+    # Convolution: the same workloads as cotangent-bench's conv2d rows.
+    F = torch.nn.functional
+    def conv2d_lenet():
+        x, x2 = torch.randn(256, 1, 28, 28), torch.randn(256, 6, 14, 14, requires_grad=True)
+        w1, b1 = torch.randn(6, 1, 5, 5, requires_grad=True), torch.randn(6, requires_grad=True)
+        w2, b2 = torch.randn(16, 6, 5, 5, requires_grad=True), torch.randn(16, requires_grad=True)
+        def step():
+            loss = F.conv2d(x, w1, b1, padding=2).sum() + F.conv2d(x2, w2, b2).sum()
+            loss.backward()
+            for p in (x2, w1, b1, w2, b2):
+                p.grad = None
+        return step
+    w["conv2d_lenet"] = conv2d_lenet
+
+    def conv2d_resnet():
+        x = torch.randn(32, 64, 56, 56, requires_grad=True)
+        wt, b = torch.randn(64, 64, 3, 3, requires_grad=True), torch.randn(64, requires_grad=True)
+        def step():
+            F.conv2d(x, wt, b, padding=1).sum().backward()
+            for p in (x, wt, b):
+                p.grad = None
+        return step
+    w["conv2d_resnet"] = conv2d_resnet
     return w
 
 

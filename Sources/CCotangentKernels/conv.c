@@ -64,12 +64,12 @@ static inline void ct_conv_valid_range(int64_t OW, int64_t W, int64_t sw, int64_
 }
 
 #define CT_DEFINE_IM2COL(T, SFX)                                                         \
-    static void ct_im2col_##SFX(const ct_conv_geometry *g, int64_t channels, const T *x, T *cols) { \
+    static void ct_im2col_##SFX(const ct_conv_geometry *g, int64_t channels, const T *x, T *cols, int64_t oh0, int64_t oh1) { \
         const int64_t H = g->in_size[0], W = g->in_size[1], OH = g->out_size[0], OW = g->out_size[1]; \
         const int64_t KH = g->kernel[0], KW = g->kernel[1];                              \
         const int64_t sh = g->stride[0], sw = g->stride[1], ph = g->padding[0], pw = g->padding[1]; \
         const int64_t dh = g->dilation[0], dw = g->dilation[1];                          \
-        const int64_t L = OH * OW;                                                       \
+        const int64_t L = (oh1 - oh0) * OW; (void)OH;                                    \
         for (int64_t c = 0; c < channels; c++) {                                         \
             const T *xc = x + c * H * W;                                                 \
             for (int64_t i = 0; i < KH; i++)                                             \
@@ -77,8 +77,8 @@ static inline void ct_conv_valid_range(int64_t OW, int64_t W, int64_t sw, int64_
                     T *row = cols + ((c * KH + i) * KW + j) * L;                         \
                     int64_t ow0, ow1;                                                    \
                     ct_conv_valid_range(OW, W, sw, j * dw - pw, &ow0, &ow1);             \
-                    for (int64_t oh = 0; oh < OH; oh++) {                                \
-                        T *r = row + oh * OW;                                            \
+                    for (int64_t oh = oh0; oh < oh1; oh++) {                             \
+                        T *r = row + (oh - oh0) * OW;                                    \
                         const int64_t ih = oh * sh - ph + i * dh;                        \
                         if (ih < 0 || ih >= H) { memset(r, 0, (size_t)OW * sizeof(T)); continue; } \
                         const T *src = xc + ih * W + j * dw - pw;                        \
@@ -92,12 +92,12 @@ static inline void ct_conv_valid_range(int64_t OW, int64_t W, int64_t sw, int64_
     }                                                                                    \
                                                                                          \
     /* Adds the columns back into the image (which the caller has initialised). */      \
-    static void ct_col2im_##SFX(const ct_conv_geometry *g, int64_t channels, const T *cols, T *x) { \
+    static void ct_col2im_##SFX(const ct_conv_geometry *g, int64_t channels, const T *cols, T *x, int64_t oh0, int64_t oh1) { \
         const int64_t H = g->in_size[0], W = g->in_size[1], OH = g->out_size[0], OW = g->out_size[1]; \
         const int64_t KH = g->kernel[0], KW = g->kernel[1];                              \
         const int64_t sh = g->stride[0], sw = g->stride[1], ph = g->padding[0], pw = g->padding[1]; \
         const int64_t dh = g->dilation[0], dw = g->dilation[1];                          \
-        const int64_t L = OH * OW;                                                       \
+        const int64_t L = (oh1 - oh0) * OW; (void)OH;                                    \
         for (int64_t c = 0; c < channels; c++) {                                         \
             T *xc = x + c * H * W;                                                       \
             for (int64_t i = 0; i < KH; i++)                                             \
@@ -105,10 +105,10 @@ static inline void ct_conv_valid_range(int64_t OW, int64_t W, int64_t sw, int64_
                     const T *row = cols + ((c * KH + i) * KW + j) * L;                   \
                     int64_t ow0, ow1;                                                    \
                     ct_conv_valid_range(OW, W, sw, j * dw - pw, &ow0, &ow1);             \
-                    for (int64_t oh = 0; oh < OH; oh++) {                                \
+                    for (int64_t oh = oh0; oh < oh1; oh++) {                             \
                         const int64_t ih = oh * sh - ph + i * dh;                        \
                         if (ih < 0 || ih >= H) continue;                                 \
-                        const T *r = row + oh * OW;                                      \
+                        const T *r = row + (oh - oh0) * OW;                              \
                         T *dst = xc + ih * W + j * dw - pw;                              \
                         if (sw == 1) for (int64_t ow = ow0; ow < ow1; ow++) dst[ow] += r[ow]; \
                         else for (int64_t ow = ow0; ow < ow1; ow++) dst[ow * sw] += r[ow]; \
@@ -121,13 +121,13 @@ CT_DEFINE_IM2COL(float, f32)
 CT_DEFINE_IM2COL(double, f64)
 
 void ct_im2col(ct_dtype dtype, const ct_conv_geometry *g, int64_t channels, const void *image, void *cols) {
-    if (dtype == CT_F32) ct_im2col_f32(g, channels, (const float *)image, (float *)cols);
-    else if (dtype == CT_F64) ct_im2col_f64(g, channels, (const double *)image, (double *)cols);
+    if (dtype == CT_F32) ct_im2col_f32(g, channels, (const float *)image, (float *)cols, 0, g->out_size[0]);
+    else if (dtype == CT_F64) ct_im2col_f64(g, channels, (const double *)image, (double *)cols, 0, g->out_size[0]);
 }
 
 void ct_col2im(ct_dtype dtype, const ct_conv_geometry *g, int64_t channels, const void *cols, void *image) {
-    if (dtype == CT_F32) ct_col2im_f32(g, channels, (const float *)cols, (float *)image);
-    else if (dtype == CT_F64) ct_col2im_f64(g, channels, (const double *)cols, (double *)image);
+    if (dtype == CT_F32) ct_col2im_f32(g, channels, (const float *)cols, (float *)image, 0, g->out_size[0]);
+    else if (dtype == CT_F64) ct_col2im_f64(g, channels, (const double *)cols, (double *)image, 0, g->out_size[0]);
 }
 
 // MARK: The three products
@@ -137,6 +137,19 @@ static bool ct_conv_is_pointwise(const ct_conv_geometry *g) {
     return g->kernel[0] == 1 && g->kernel[1] == 1 && g->stride[0] == 1 && g->stride[1] == 1 &&
            g->padding[0] == 0 && g->padding[1] == 0 && g->in_size[0] == g->out_size[0] &&
            g->in_size[1] == g->out_size[1];
+}
+
+// Output rows per im2col tile: about this many bytes of columns, so a tile
+// stays in L2 between im2col and the GEMM that reads it (and col2im).
+#ifndef CT_CONV_TILE_BYTES
+#define CT_CONV_TILE_BYTES (1 << 19)
+#endif
+static int64_t ct_conv_tile_rows(const ct_conv_geometry *g, size_t elem) {
+    const int64_t per_row = g->in_channels * g->kernel[0] * g->kernel[1] * g->out_size[1] * (int64_t)elem;
+    int64_t rows = per_row > 0 ? CT_CONV_TILE_BYTES / per_row : g->out_size[0];
+    if (rows < 1) rows = 1;
+    if (rows > g->out_size[0]) rows = g->out_size[0];
+    return rows;
 }
 
 typedef struct {
@@ -149,7 +162,7 @@ typedef struct {
 } ct_conv_job;
 
 #define CT_DEFINE_CONV(T, SFX, DT)                                                       \
-    /* y[n] = w · im2col(x[n]) (+ bias) for samples [b, e). */                           \
+    /* y[n] = w · im2col(x[n]) (+ bias) for samples [b, e), a tile of output rows at a time. */ \
     static void ct_conv_fwd_chunk_##SFX(void *ctx, int64_t b, int64_t e, int32_t chunk) { \
         (void)chunk;                                                                     \
         ct_conv_job *job = (ct_conv_job *)ctx;                                           \
@@ -157,28 +170,38 @@ typedef struct {
         const int64_t G = g->groups, C = g->in_channels, O = g->out_channels;            \
         const int64_t Cg = C / G, Og = O / G, K = Cg * g->kernel[0] * g->kernel[1];      \
         const int64_t HW = g->in_size[0] * g->in_size[1], L = g->out_size[0] * g->out_size[1]; \
+        const int64_t OH = g->out_size[0], OW = g->out_size[1];                          \
         const bool pointwise = ct_conv_is_pointwise(g);                                  \
-        T *cols = pointwise ? NULL : (T *)ct_conv_scratch((size_t)(C * g->kernel[0] * g->kernel[1] * L) * sizeof(T)); \
+        const int64_t rows = ct_conv_tile_rows(g, sizeof(T));                            \
+        T *cols = pointwise ? NULL : (T *)ct_conv_scratch((size_t)(C * g->kernel[0] * g->kernel[1] * rows * OW) * sizeof(T)); \
         if (!pointwise && !cols) { job->failed = true; return; }                         \
         const T *x = (const T *)job->a, *w = (const T *)job->b, *bias = (const T *)job->bias; \
         T *y = (T *)job->out;                                                            \
         for (int64_t n = b; n < e; n++) {                                                \
             const T *xn = x + n * C * HW;                                                \
             T *yn = y + n * O * L;                                                       \
-            const T *src = xn;                                                           \
-            if (!pointwise) { ct_im2col_##SFX(g, C, xn, cols); src = cols; }             \
             if (bias)                                                                    \
                 for (int64_t o = 0; o < O; o++) {                                        \
                     T *r = yn + o * L;                                                   \
                     for (int64_t l = 0; l < L; l++) r[l] = bias[o];                      \
                 }                                                                        \
-            for (int64_t gi = 0; gi < G; gi++)                                           \
-                ct_gemm(DT, Og, L, K, 1, w + gi * Og * K, K, 1, src + gi * K * L, L, 1,  \
-                        bias ? 1 : 0, yn + gi * Og * L, L, 1);                           \
+            if (pointwise) {                                                             \
+                for (int64_t gi = 0; gi < G; gi++)                                       \
+                    ct_gemm(DT, Og, L, K, 1, w + gi * Og * K, K, 1, xn + gi * K * L, L, 1, \
+                            bias ? 1 : 0, yn + gi * Og * L, L, 1);                       \
+                continue;                                                                \
+            }                                                                            \
+            for (int64_t oh0 = 0; oh0 < OH; oh0 += rows) {                               \
+                const int64_t oh1 = oh0 + rows < OH ? oh0 + rows : OH, Lt = (oh1 - oh0) * OW; \
+                ct_im2col_##SFX(g, C, xn, cols, oh0, oh1);                               \
+                for (int64_t gi = 0; gi < G; gi++)                                       \
+                    ct_gemm(DT, Og, Lt, K, 1, w + gi * Og * K, K, 1, cols + gi * K * Lt, Lt, 1, \
+                            bias ? 1 : 0, yn + gi * Og * L + oh0 * OW, L, 1);            \
+            }                                                                            \
         }                                                                                \
     }                                                                                    \
                                                                                          \
-    /* gx[n] = col2im(wᵀ · gy[n]) for samples [b, e). */                                 \
+    /* gx[n] = col2im(wᵀ · gy[n]) (+ bias) for samples [b, e), a tile of rows at a time. */ \
     static void ct_conv_bwd_input_chunk_##SFX(void *ctx, int64_t b, int64_t e, int32_t chunk) { \
         (void)chunk;                                                                     \
         ct_conv_job *job = (ct_conv_job *)ctx;                                           \
@@ -186,27 +209,35 @@ typedef struct {
         const int64_t G = g->groups, C = g->in_channels, O = g->out_channels;            \
         const int64_t Cg = C / G, Og = O / G, K = Cg * g->kernel[0] * g->kernel[1];      \
         const int64_t HW = g->in_size[0] * g->in_size[1], L = g->out_size[0] * g->out_size[1]; \
+        const int64_t OH = g->out_size[0], OW = g->out_size[1];                          \
         const bool pointwise = ct_conv_is_pointwise(g);                                  \
-        T *cols = pointwise ? NULL : (T *)ct_conv_scratch((size_t)(C * g->kernel[0] * g->kernel[1] * L) * sizeof(T)); \
+        const int64_t rows = ct_conv_tile_rows(g, sizeof(T));                            \
+        T *cols = pointwise ? NULL : (T *)ct_conv_scratch((size_t)(C * g->kernel[0] * g->kernel[1] * rows * OW) * sizeof(T)); \
         if (!pointwise && !cols) { job->failed = true; return; }                         \
         const T *gy = (const T *)job->a, *w = (const T *)job->b, *bias = (const T *)job->bias; \
         T *gx = (T *)job->out;                                                           \
         for (int64_t n = b; n < e; n++) {                                                \
             const T *gyn = gy + n * O * L;                                               \
             T *gxn = gx + n * C * HW;                                                    \
-            T *dst = pointwise ? gxn : cols;                                             \
-            for (int64_t gi = 0; gi < G; gi++)                                           \
-                ct_gemm(DT, K, L, Og, 1, w + gi * Og * K, 1, K, gyn + gi * Og * L, L, 1, \
-                        0, dst + gi * K * L, L, 1);                                      \
-            if (!pointwise) {                                                            \
+            if (pointwise) {                                                             \
+                for (int64_t gi = 0; gi < G; gi++)                                       \
+                    ct_gemm(DT, K, L, Og, 1, w + gi * Og * K, 1, K, gyn + gi * Og * L, L, 1, \
+                            0, gxn + gi * K * L, L, 1);                                  \
                 if (bias)                                                                \
                     for (int64_t c = 0; c < C; c++)                                      \
-                        for (int64_t p = 0; p < HW; p++) gxn[c * HW + p] = bias[c];      \
-                else memset(gxn, 0, (size_t)(C * HW) * sizeof(T));                       \
-                ct_col2im_##SFX(g, C, cols, gxn);                                        \
-            } else if (bias) {                                                           \
+                        for (int64_t p = 0; p < HW; p++) gxn[c * HW + p] += bias[c];     \
+                continue;                                                                \
+            }                                                                            \
+            if (bias)                                                                    \
                 for (int64_t c = 0; c < C; c++)                                          \
-                    for (int64_t p = 0; p < HW; p++) gxn[c * HW + p] += bias[c];         \
+                    for (int64_t p = 0; p < HW; p++) gxn[c * HW + p] = bias[c];          \
+            else memset(gxn, 0, (size_t)(C * HW) * sizeof(T));                           \
+            for (int64_t oh0 = 0; oh0 < OH; oh0 += rows) {                               \
+                const int64_t oh1 = oh0 + rows < OH ? oh0 + rows : OH, Lt = (oh1 - oh0) * OW; \
+                for (int64_t gi = 0; gi < G; gi++)                                       \
+                    ct_gemm(DT, K, Lt, Og, 1, w + gi * Og * K, 1, K, gyn + gi * Og * L + oh0 * OW, L, 1, \
+                            0, cols + gi * K * Lt, Lt, 1);                               \
+                ct_col2im_##SFX(g, C, cols, gxn, oh0, oh1);                              \
             }                                                                            \
         }                                                                                \
     }                                                                                    \
@@ -218,18 +249,24 @@ typedef struct {
         const int64_t G = g->groups, C = g->in_channels, O = g->out_channels;            \
         const int64_t Cg = C / G, Og = O / G, K = Cg * g->kernel[0] * g->kernel[1];      \
         const int64_t HW = g->in_size[0] * g->in_size[1], L = g->out_size[0] * g->out_size[1]; \
+        const int64_t OH = g->out_size[0], OW = g->out_size[1];                          \
         const bool pointwise = ct_conv_is_pointwise(g);                                  \
-        T *cols = pointwise ? NULL : (T *)ct_conv_scratch((size_t)(C * g->kernel[0] * g->kernel[1] * L) * sizeof(T)); \
+        const int64_t rows = pointwise ? OH : ct_conv_tile_rows(g, sizeof(T));           \
+        T *cols = pointwise ? NULL : (T *)ct_conv_scratch((size_t)(C * g->kernel[0] * g->kernel[1] * rows * OW) * sizeof(T)); \
         if (!pointwise && !cols) { job->failed = true; return; }                         \
         const T *x = (const T *)job->a, *gy = (const T *)job->b;                         \
         T *gw = job->partials ? (T *)job->partials + (int64_t)chunk * O * K : (T *)job->out; \
         for (int64_t n = b; n < e; n++) {                                                \
-            const T *src = x + n * C * HW;                                               \
-            if (!pointwise) { ct_im2col_##SFX(g, C, src, cols); src = cols; }            \
+            const T *xn = x + n * C * HW;                                                \
             const T *gyn = gy + n * O * L;                                               \
-            for (int64_t gi = 0; gi < G; gi++)                                           \
-                ct_gemm(DT, Og, K, L, 1, gyn + gi * Og * L, L, 1, src + gi * K * L, 1, L, \
-                        n == b ? 0 : 1, gw + gi * Og * K, K, 1);                         \
+            for (int64_t oh0 = 0; oh0 < OH; oh0 += rows) {                               \
+                const int64_t oh1 = oh0 + rows < OH ? oh0 + rows : OH, Lt = (oh1 - oh0) * OW; \
+                const T *src = xn;                                                       \
+                if (!pointwise) { ct_im2col_##SFX(g, C, xn, cols, oh0, oh1); src = cols; } \
+                for (int64_t gi = 0; gi < G; gi++)                                       \
+                    ct_gemm(DT, Og, K, Lt, 1, gyn + gi * Og * L + oh0 * OW, L, 1, src + gi * K * Lt, 1, Lt, \
+                            n == b && oh0 == 0 ? 0 : 1, gw + gi * Og * K, K, 1);         \
+            }                                                                            \
         }                                                                                \
     }
 

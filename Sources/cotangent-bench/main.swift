@@ -173,6 +173,28 @@ let workloads: [Workload] = [
         let x = Tensor.randn(1 << 20)
         return { _ = x.topk(100) }
     },
+    // MARK: convolution
+    // LeNet's two convolutions (batch 256): 1x28x28 -> 6, 5x5, padding 2 (the
+    // image needs no gradient), and 6x14x14 -> 16, 5x5; forward and backward.
+    Workload(name: "conv2d_lenet", flops: 2 * 256 * (6 * 784 * 25 * 2 + 16 * 100 * 150 * 3)) {
+        let x = Tensor.randn(256, 1, 28, 28), x2 = Tensor.randn(256, 6, 14, 14, requiresGrad: true)
+        let (w1, b1) = (Tensor.randn(6, 1, 5, 5, requiresGrad: true), Tensor.randn(6, requiresGrad: true))
+        let (w2, b2) = (Tensor.randn(16, 6, 5, 5, requiresGrad: true), Tensor.randn(16, requiresGrad: true))
+        return {
+            let loss = conv2d(x, weight: w1, bias: b1, padding: 2).sum() + conv2d(x2, weight: w2, bias: b2).sum()
+            loss.backward()
+            for p in [x2, w1, b1, w2, b2] { p.grad = nil }
+        }
+    },
+    // A ResNet block's convolution (batch 32): 64x56x56 -> 64, 3x3, padding 1; forward and backward.
+    Workload(name: "conv2d_resnet", flops: 3 * 2 * 32 * 64 * 3136 * 576) {
+        let x = Tensor.randn(32, 64, 56, 56, requiresGrad: true)
+        let (w, b) = (Tensor.randn(64, 64, 3, 3, requiresGrad: true), Tensor.randn(64, requiresGrad: true))
+        return {
+            conv2d(x, weight: w, bias: b, padding: 1).sum().backward()
+            for p in [x, w, b] { p.grad = nil }
+        }
+    },
 ]
 
 /// Writes a line unbuffered, so a long run shows progress.

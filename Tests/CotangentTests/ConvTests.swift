@@ -182,6 +182,29 @@ struct ConvTests {
         }
     }
 
+    @Test func largeImagesTiledOverOutputRowsMatchTheDefinition() {
+        // 64 channels x 3x3 x 40 columns is 92 KB of columns per output row, so
+        // im2col runs in tiles of rows; compare with the convolution written as
+        // a sum of shifted channel contractions (einsum), values and gradients.
+        let x = Tensor.randn(2, 64, 40, 40, requiresGrad: true), w = Tensor.randn(8, 64, 3, 3, requiresGrad: true)
+        let y = conv2d(x, weight: w, padding: 1)
+        let xp = x.padded([1, 1, 1, 1])
+        var reference = Tensor.zeros(2, 8, 40, 40)
+        for i in 0..<3 {
+            for j in 0..<3 {
+                let window = xp.narrowed(dim: 2, start: i, length: 40).narrowed(dim: 3, start: j, length: 40)
+                let tap = w.narrowed(dim: 2, start: i, length: 1).narrowed(dim: 3, start: j, length: 1).reshaped(8, 64)
+                reference = reference + Tensor.einsum("oc,nchw->nohw", [tap, window])
+            }
+        }
+        expectClose(y, reference, rtol: 1e-4, atol: 1e-4)
+        let u = Tensor.randn(2, 8, 40, 40)
+        let g = grad(of: (y * u).sum(), wrt: [x, w])
+        let r = grad(of: (reference * u).sum(), wrt: [x, w])
+        expectClose(g[0], r[0], rtol: 1e-4, atol: 1e-4)
+        expectClose(g[1], r[1], rtol: 1e-4, atol: 1e-3)
+    }
+
     @Test func pointwiseAndDepthwiseMatchTheDefinition() {
         // A 1x1 convolution is a matrix product over channels; a depthwise one a per-channel correlation.
         let x = Tensor.randn(3, 4, 5, 6, dtype: .float64), w = Tensor.randn(2, 4, 1, 1, dtype: .float64)
