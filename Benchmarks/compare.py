@@ -102,6 +102,20 @@ def torch_workloads(torch):
     w["interpolate_bilinear_64x3x224x224"] = lambda: (lambda x: lambda: torch.nn.functional.interpolate(
         x, size=(224, 224), mode="bilinear"))(torch.randn(64, 3, 112, 112))
     w["topk_1M_k100"] = lambda: (lambda x: lambda: x.topk(100))(torch.randn(1 << 20))
+    # recurrent layers: one LSTMCell(128, 256) step, batch 64, forward + backward.
+    def lstm_step():
+        torch.manual_seed(0)
+        cell = torch.nn.LSTMCell(128, 256)
+        x = torch.randn(64, 128, requires_grad=True)
+        h0, c0 = torch.randn(64, 256), torch.randn(64, 256)
+        params = list(cell.parameters())
+        def step():
+            h, c = cell(x, (h0, c0))
+            (h.sum() + c.sum()).backward()
+            x.grad = None
+            for p in params: p.grad = None
+        return step
+    w["lstm_step"] = lstm_step
     return w
 
 

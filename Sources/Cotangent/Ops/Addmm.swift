@@ -36,8 +36,10 @@ extension Tensor {
                     out.baseAddress, Int64(out.strides[0]), Int64(out.strides[1]))
         }
         return record("AddmmBackward0", inputs: [input, mat1, mat2], result: out, saving: [mat1, mat2]) { grad, saved in
-            // The engine sums the first gradient back to the input's broadcast shape.
-            [grad, grad.mm(saved[1].t()), saved[0].t().mm(grad)]
+            // The engine sums the first gradient back to the input's broadcast shape. A product
+            // nobody needs is skipped (a first layer's input, an RNN's initial state).
+            [saved.needsGrad(0) ? grad : nil, saved.needsGrad(1) ? grad.mm(saved[1].t()) : nil,
+             saved.needsGrad(2) ? saved[0].t().mm(grad) : nil]
         }
     }
 }
