@@ -126,6 +126,21 @@ def torch_workloads(torch):
                 p.grad = None
         return step
     w["conv2d_resnet"] = conv2d_resnet
+
+    # recurrent layers: one LSTMCell(128, 256) step, batch 64, forward + backward.
+    def lstm_step():
+        torch.manual_seed(0)
+        cell = torch.nn.LSTMCell(128, 256)
+        x = torch.randn(64, 128, requires_grad=True)
+        h0, c0 = torch.randn(64, 256), torch.randn(64, 256)
+        params = list(cell.parameters())
+        def step():
+            h, c = cell(x, (h0, c0))
+            (h.sum() + c.sum()).backward()
+            x.grad = None
+            for p in params: p.grad = None
+        return step
+    w["lstm_step"] = lstm_step
     return w
 
 

@@ -195,6 +195,24 @@ let workloads: [Workload] = [
             for p in [x, w, b] { p.grad = nil }
         }
     },
+    // MARK: recurrent layers
+    // One LSTMCell(128, 256) step on a batch of 64 from a given (h, c): forward,
+    // backward of h.sum() + c.sum() into the input and the four parameters, grads cleared.
+    // GEMM flops: forward x·W_ihᵀ and h·W_hhᵀ; backward dx, dW_ih, dW_hh (h0 needs no grad).
+    Workload(name: "lstm_step", flops: 2 * 64 * 1024 * (128 + 256 + 128 + 128 + 256)) {
+        Tensor.manualSeed(0)
+        let cell = LSTMCell(128, 256)
+        let x = Tensor.randn(64, 128)
+        x.requiresGrad = true
+        let (h0, c0) = (Tensor.randn(64, 256), Tensor.randn(64, 256))
+        let parameters = cell.parameters()
+        return {
+            let (h, c) = cell(x, state: (h0, c0))
+            (h.sum() + c.sum()).backward()
+            x.grad = nil
+            for p in parameters { p.grad = nil }
+        }
+    },
 ]
 
 /// Writes a line unbuffered, so a long run shows progress.

@@ -101,6 +101,17 @@ private func reflectedMembers(of object: AnyObject) -> [(name: String, member: M
                 members.append((name, .module(module)))
             case let modules as [any Module]:
                 for (i, m) in modules.enumerated() { members.append(("\(name).\(i)", .module(m))) }
+            case let slots as [ModuleTensorSlot]:
+                // A layer with a variable number of parameters (RNN's `weight_ih_l0`, ...)
+                // stores them in an array of boxes, each named by its `name:`.
+                for (i, slot) in slots.enumerated() {
+                    let key = slot.stateName ?? "\(name).\(i)"
+                    if let buffer = slot as? BufferSlotKind {
+                        members.append((key, .buffer(persistent: buffer.isPersistent, slot)))
+                    } else {
+                        members.append((key, .parameter(slot)))
+                    }
+                }
             default:
                 continue
             }

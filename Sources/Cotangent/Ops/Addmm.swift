@@ -36,8 +36,22 @@ extension Tensor {
                     out.baseAddress, Int64(out.strides[0]), Int64(out.strides[1]))
         }
         return record("AddmmBackward0", inputs: [input, mat1, mat2], result: out, saving: [mat1, mat2]) { grad, saved in
-            // The engine sums the first gradient back to the input's broadcast shape.
-            [grad, grad.mm(saved[1].t()), saved[0].t().mm(grad)]
+            // The engine sums the first gradient back to the input's broadcast shape. A product
+            // nobody needs is skipped (a first layer's input, an RNN's initial state).
+            [saved.needsGrad(0) ? grad : nil, saved.needsGrad(1) ? grad.mm(saved[1].t()) : nil,
+             saved.needsGrad(2) ? mmMat2Backward(grad, mat1: saved[0], mat2: saved[1]) : nil]
         }
+    }
+}
+
+extension Tensor {
+    /// The gradient of `mat1 @ mat2` with respect to `mat2`, laid out as `mat2`
+    /// is (PyTorch's `mm_mat2_backward`): for a column-major `mat2`, such as the
+    /// `weight.t()` that ``linear(_:weight:bias:)`` passes, it computes
+    /// `(gradᵀ · mat1)ᵀ`, so the weight's gradient arrives contiguous and its
+    /// `.grad` needs no transposing copy (a strided copy of a whole weight).
+    static func mmMat2Backward(_ grad: Tensor, mat1: Tensor, mat2: Tensor) -> Tensor {
+        let columnMajor = mat2.shape[0] > 1 && mat2.shape[1] > 1 && mat2.strides[0] == 1 && mat2.strides[1] == mat2.shape[0]
+        return columnMajor ? grad.t().mm(mat1).t() : mat1.t().mm(grad)
     }
 }

@@ -64,7 +64,8 @@ extension Tensor {
         Tensor.gemm(self, other, into: out)
         let operands = [self, other]  // one array for inputs and saved values
         return Tensor.record("MmBackward0", inputs: operands, result: out, saving: operands) { grad, saved in
-            [saved.needsGrad(0) ? grad.mm(saved[1].t()) : nil, saved.needsGrad(1) ? saved[0].t().mm(grad) : nil]
+            [saved.needsGrad(0) ? grad.mm(saved[1].t()) : nil,
+             saved.needsGrad(1) ? Tensor.mmMat2Backward(grad, mat1: saved[0], mat2: saved[1]) : nil]
         }
     }
 
