@@ -251,5 +251,10 @@ public enum Primitives {
         ("loss", [
             ("mseLoss", ["MseLossBackward0"]),
         ]),
+        // MARK: attention
+        ("attention", [
+            ("scaledDotProductAttention", ["ScaledDotProductFlashAttentionForCpuBackward0"]),
+            ("safeSoftmax", ["SafeSoftmaxBackward0"]),
+        ]),
     ]
 }

@@ -40,15 +40,15 @@ extension Tensor {
 ///
 /// **Which graph is recorded.** PyTorch on a CPU runs one of two paths and the
 /// graph shows which: a fused kernel recorded as one node,
-/// `ScaledDotProductFlashAttentionForCpuBackward0`, whenever the inputs are 3-d
-/// or 4-d with equal batch and head sizes, equal head dims, a unit last-dim
-/// stride, no dropout and a mask that does not require grad (a 3-d input is unsqueezed, so its graph ends in
-/// `SqueezeBackward1`); otherwise the "math" path composed from `mul`,
+/// `ScaledDotProductFlashAttentionForCpuBackward0`, whenever the inputs are
+/// 4-d with equal batch and head sizes, equal head dims, a unit last-dim
+/// stride, no dropout and a mask that does not require grad; otherwise the "math" path composed from `mul`,
 /// `matmul`, `add` and `_safe_softmax`. Cotangent records the same: the fused
 /// node is one primitive whose forward and backward rule are written in tensor
 /// ops (`dV = Pᵀ dO`, `dS = P ⊙ (dO Vᵀ − rowsum(dO ⊙ O))`, `dQ = s dS K`,
 /// `dK = s dSᵀ Q`), so it can be differentiated again; the other cases are
-/// composed as PyTorch composes them.
+/// composed as PyTorch composes them. Inputs that are all 3-d run as a batch
+/// of one (`unsqueezed(0)`), so their graph ends in `SqueezeBackward1` either way.
 ///
 /// Dropout draws its mask from `generator`, as ``dropout(_:p:training:generator:)``
 /// does; the masks are not PyTorch's (its CPU `bernoulli_` draws from an MKL
@@ -93,6 +93,12 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
     check(value.shape[value.rank - 2] == s, op,
           "Expected key and value to have the same sequence length, but got key: \(shapeText(key.shape)) and value: \(shapeText(value.shape))")
     let softmaxScale = scale ?? 1 / Double(e).squareRoot()
+    // PyTorch runs 3-d inputs as one batch of heads, whichever path it then takes.
+    if query.rank == 3 && key.rank == 3 && value.rank == 3 {
+        return scaledDotProductAttention(query: query.unsqueezed(0), key: key.unsqueezed(0), value: value.unsqueezed(0),
+                                         attnMask: attnMask, dropoutP: dropoutP, isCausal: isCausal,
+                                         scale: softmaxScale, generator: generator).squeezed(0)
+    }
 
     // The additive mask, in the query's dtype (PyTorch's convert_boolean_attn_mask).
     var mask: Tensor? = attnMask
@@ -105,17 +111,10 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
 
     let sameBatch = query.rank == key.rank && query.rank == value.rank
         && query.shape.dropLast(2) == key.shape.dropLast(2) && key.shape.dropLast(2) == value.shape.dropLast(2)
-    let fused = (query.rank == 3 || query.rank == 4) && sameBatch && dropoutP == 0
+    let fused = query.rank == 4 && sameBatch && dropoutP == 0
         && value.shape[value.rank - 1] == e && e > 0 && l > 0 && s > 0 && !(mask?.requiresGrad ?? false)
         && [query, key, value].allSatisfy { $0.strides[$0.rank - 1] == 1 || $0.shape[$0.rank - 1] == 1 }
-    if fused {
-        if query.rank == 3 {
-            let m = mask.map { $0.rank == 3 ? $0.unsqueezed(0) : $0 }
-            return fusedAttention(query.unsqueezed(0), key.unsqueezed(0), value.unsqueezed(0), mask: m, scale: softmaxScale)
-                .squeezed(0)
-        }
-        return fusedAttention(query, key, value, mask: mask, scale: softmaxScale)
-    }
+    if fused { return fusedAttention(query, key, value, mask: mask, scale: softmaxScale) }
 
     // PyTorch's _scaled_dot_product_attention_math: √scale on each side of the product.
     let factor = Swift.abs(softmaxScale).squareRoot()
