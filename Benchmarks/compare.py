@@ -102,6 +102,15 @@ def torch_workloads(torch):
     w["interpolate_bilinear_64x3x224x224"] = lambda: (lambda x: lambda: torch.nn.functional.interpolate(
         x, size=(224, 224), mode="bilinear"))(torch.randn(64, 3, 112, 112))
     w["topk_1M_k100"] = lambda: (lambda x: lambda: x.topk(100))(torch.randn(1 << 20))
+    # MARK: attention
+    def sdpa():
+        q, k, v = (torch.randn(8, 8, 256, 64, requires_grad=True) for _ in range(3))
+        upstream = torch.randn(8, 8, 256, 64)
+        def step():
+            torch.nn.functional.scaled_dot_product_attention(q, k, v).backward(upstream)
+            q.grad = k.grad = v.grad = None
+        return step
+    w["sdpa"] = sdpa
     return w
 
 

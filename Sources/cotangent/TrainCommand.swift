@@ -7,7 +7,7 @@ struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train the D2L chapter 3-4 examples: linear regression from scratch, softmax regression and an MLP on the digits.",
-        subcommands: [LinearRegressionCommand.self, SoftmaxCommand.self, MLPCommand.self]
+        subcommands: [LinearRegressionCommand.self, SoftmaxCommand.self, MLPCommand.self, TransformerCommand.self]
     )
 }
 
