@@ -2,6 +2,8 @@
 // `F.scaled_dot_product_attention`) and the safe softmax its math path uses.
 // `MultiheadAttention` and the Transformer layers are in `Transformer.swift`.
 
+import CCotangentKernels
+
 extension Tensor {
     /// Softmax along `dim` whose rows of only `-inf` give zeros rather than NaN
     /// (PyTorch's `torch._safe_softmax`, which its attention math path uses so a
@@ -134,24 +136,61 @@ private func attentionProbabilities(_ q: Tensor, _ k: Tensor, mask: Tensor?, sca
     return scores.safeSoftmax(dim: -1)
 }
 
+/// `alpha · A @ B` (plus `beta · c`) for each (batch, head) of 4-d operands with
+/// equal leading dims; `transposeA`/`transposeB` read an operand's last two dims
+/// swapped, through its strides (no copy). Runs the products in parallel, one per thread.
+private func batchedProduct(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false,
+                            alpha: Double = 1) -> Tensor {
+    let (m, k) = transposeA ? (a.shape[3], a.shape[2]) : (a.shape[2], a.shape[3])
+    let n = transposeB ? b.shape[2] : b.shape[3]
+    let (rsa, csa) = transposeA ? (a.strides[3], a.strides[2]) : (a.strides[2], a.strides[3])
+    let (rsb, csb) = transposeB ? (b.strides[3], b.strides[2]) : (b.strides[2], b.strides[3])
+    let c = Tensor(uninitializedShape: [a.shape[0], a.shape[1], m, n], dtype: a.dtype)
+    withExtendedLifetime((a, b, c)) {
+        ct_gemm_batched(a.dtype.kernelCode, Int64(a.shape[0]), Int64(a.shape[1]), Int64(m), Int64(n), Int64(k), alpha,
+                        a.baseAddress, Int64(a.strides[0]), Int64(a.strides[1]), Int64(rsa), Int64(csa),
+                        b.baseAddress, Int64(b.strides[0]), Int64(b.strides[1]), Int64(rsb), Int64(csb), 0,
+                        c.baseAddress, Int64(c.strides[0]), Int64(c.strides[1]), Int64(c.strides[2]), Int64(c.strides[3]))
+    }
+    return c
+}
+
+/// The attention probabilities of the fused path, unrecorded: `safe_softmax(scale · Q Kᵀ + mask)`.
+private func fusedProbabilities(_ q: Tensor, _ k: Tensor, mask: Tensor?, scale: Double) -> Tensor {
+    var scores = batchedProduct(q, k, transposeB: true, alpha: scale)
+    guard let mask else { return scores.softmax(dim: -1) }   // finite scores: no empty row
+    if mask.shape == scores.shape { scores += mask } else { scores = scores + mask }
+    let p = scores.softmax(dim: -1)
+    // A row the mask blocks entirely is -inf throughout: zeros, as the safe softmax gives.
+    let blocked = (mask .== -Double.infinity).all(dim: -1, keepDim: true)
+    return blocked.any().item() != 0 ? p.maskedFilled(blocked, with: 0) : p
+}
+
 /// PyTorch's fused CPU attention as one node (`_scaled_dot_product_flash_attention_for_cpu`).
+///
+/// Forward and first-order backward run as batched products over the (batch, head)
+/// grid; under `createGraph` the rule is the same computation in recorded tensor ops.
 private func fusedAttention(_ query: Tensor, _ key: Tensor, _ value: Tensor, mask: Tensor?, scale: Double) -> Tensor {
     let (probabilities, output): (Tensor, Tensor) = withNoGrad {
-        let p = attentionProbabilities(query, key, mask: mask, scale: scale)
-        return (p, p.matmul(value))
+        let p = fusedProbabilities(query, key, mask: mask, scale: scale)
+        return (p, batchedProduct(p, value))
     }
-    // The probabilities are kept so a first-order backward pass needs no second
-    // Q Kᵀ; under createGraph the rule recomputes them in recorded ops instead.
     return Tensor.record("ScaledDotProductFlashAttentionForCpuBackward0", inputs: [query, key, value], result: output,
                          saving: [query, key, value, probabilities], savingResult: true) { grad, saved in
         let q = saved[0], k = saved[1], v = saved[2]
-        let p = GradMode.isEnabled ? attentionProbabilities(q, k, mask: mask, scale: scale) : saved[3]
-        let o = GradMode.isEnabled ? p.matmul(v) : saved.result
-        let dV = p.transposed(-2, -1).matmul(grad)
-        // rowsum(dP ⊙ P) = rowsum(dO ⊙ O): an L × Ev product rather than L × S.
-        let dS = p * (grad.matmul(v.transposed(-2, -1)) - (grad * o).sum(dim: -1, keepDim: true))
-        let dQ = dS.matmul(k) * scale
-        let dK = dS.transposed(-2, -1).matmul(q) * scale
-        return [dQ, dK, dV]
+        guard !GradMode.isEnabled else {
+            // createGraph: recompute the probabilities in recorded ops so this rule can be differentiated.
+            let p = attentionProbabilities(q, k, mask: mask, scale: scale)
+            let o = p.matmul(v)
+            let dS = p * (grad.matmul(v.transposed(-2, -1)) - (grad * o).sum(dim: -1, keepDim: true))
+            return [dS.matmul(k) * scale, dS.transposed(-2, -1).matmul(q) * scale, p.transposed(-2, -1).matmul(grad)]
+        }
+        let p = saved[3]
+        let dV = batchedProduct(p, grad, transposeA: true)
+        // dS = P ⊙ (dO Vᵀ − rowsum(dO ⊙ O)), in place in the dO Vᵀ buffer.
+        let dS = batchedProduct(grad, v, transposeB: true)
+        dS -= (grad * saved.result).sum(dim: -1, keepDim: true)
+        dS *= p
+        return [batchedProduct(dS, k, alpha: scale), batchedProduct(dS, q, transposeA: true, alpha: scale), dV]
     }
 }
