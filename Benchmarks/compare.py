@@ -141,6 +141,16 @@ def torch_workloads(torch):
             for p in params: p.grad = None
         return step
     w["lstm_step"] = lstm_step
+
+    # MARK: attention
+    def sdpa():
+        q, k, v = (torch.randn(8, 8, 256, 64, requires_grad=True) for _ in range(3))
+        upstream = torch.randn(8, 8, 256, 64)
+        def step():
+            torch.nn.functional.scaled_dot_product_attention(q, k, v).backward(upstream)
+            q.grad = k.grad = v.grad = None
+        return step
+    w["sdpa"] = sdpa
     return w
 
 

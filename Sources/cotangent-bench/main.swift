@@ -213,6 +213,18 @@ let workloads: [Workload] = [
             for p in parameters { p.grad = nil }
         }
     },
+    // MARK: attention
+    // scaledDotProductAttention forward and backward: batch 8, 8 heads, 256 tokens, 64 dims
+    // (six products of 2·8·8·256·256·64 flops: two forward, four backward).
+    Workload(name: "sdpa", flops: 6 * 2 * 8 * 8 * 256 * 256 * 64) {
+        let (q, k, v) = (Tensor.randn(8, 8, 256, 64), Tensor.randn(8, 8, 256, 64), Tensor.randn(8, 8, 256, 64))
+        for t in [q, k, v] { t.requiresGrad = true }
+        let upstream = Tensor.randn(8, 8, 256, 64)
+        return {
+            scaledDotProductAttention(query: q, key: k, value: v).backward(gradient: upstream)
+            for t in [q, k, v] { t.grad = nil }
+        }
+    },
 ]
 
 /// Writes a line unbuffered, so a long run shows progress.

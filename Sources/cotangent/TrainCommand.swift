@@ -8,7 +8,7 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train the D2L chapter 3-4 examples: linear regression from scratch, softmax regression and an MLP on the digits.",
         subcommands: [LinearRegressionCommand.self, SoftmaxCommand.self, MLPCommand.self, LeNetCommand.self, ResNetCommand.self,
-                      RNNLanguageModelCommand.self, GRULanguageModelCommand.self]  // vision: TrainVisionCommand.swift; recurrent: TrainRNNCommand.swift
+                      RNNLanguageModelCommand.self, GRULanguageModelCommand.self, TransformerCommand.self]  // vision: TrainVisionCommand.swift; recurrent: TrainRNNCommand.swift; TrainTransformerCommand.swift
     )
 }
 

@@ -552,6 +552,9 @@ enum OpTable {
         .binary("mseLoss(a, b, reduction: .sum)") { mseLoss($0, $1, reduction: .sum) },
         .binary("mseLoss(a, b, reduction: .none)") { mseLoss($0, $1, reduction: .none) },
         .binary("MSELoss()(a, b)") { MSELoss()($0, $1) },
+        // MARK: attention
+        .ternary("scaledDotProductAttention(query: a, key: b, value: c)") { scaledDotProductAttention(query: $0, key: $1, value: $2) },
+        .unary("x.safeSoftmax(dim: -1)") { $0.safeSoftmax(dim: -1) },
     ]
 
     // MARK: Convolution

@@ -1078,6 +1078,19 @@ for key, fn in [("mseLoss(a, b)", lambda a, b: F.mse_loss(a, b)),
     case(key, fn, [f64(2, 3), f64(2, 3, grad=False)], "constant target")
 case("MSELoss()(a, b)", lambda a, b: torch.nn.MSELoss()(a, b), [f64(2, 3), f64(2, 3)])
 
+# MARK: attention (scaledDotProductAttention: the fused CPU node on contiguous
+# inputs, PyTorch's math path on the transposed and sliced layouts; _safe_softmax)
+sdpa = lambda a, b, c: F.scaled_dot_product_attention(a, b, c)
+case("scaledDotProductAttention(query: a, key: b, value: c)", sdpa, [f64(2, 3, 4), f64(2, 5, 4), f64(2, 5, 4)])
+case("scaledDotProductAttention(query: a, key: b, value: c)", sdpa, [f32(2, 3, 4), f32(2, 5, 4), f32(2, 5, 4)], "float32")
+case("scaledDotProductAttention(query: a, key: b, value: c)", sdpa, [f64(1, 2, 3, 4), f64(1, 2, 3, 4), f64(1, 2, 3, 4)], "4-d")
+case("scaledDotProductAttention(query: a, key: b, value: c)", sdpa, [f64(3, 4), f64(5, 4), f64(5, 2)], "2-d")
+safe = lambda x: torch._safe_softmax(x, -1)
+case("x.safeSoftmax(dim: -1)", safe, [f64(2, 3)])
+case("x.safeSoftmax(dim: -1)", safe, [f32(2, 3)], "float32")
+case("x.safeSoftmax(dim: -1)", safe, [mat([[1000.0, 1001.0, 999.0], [-inf, -inf, -inf]])], "a row of -inf")
+case("x.safeSoftmax(dim: -1)", safe, [f64(0, 3)], "empty")
+
 
 # MARK: Pooling and normalisation (issue 11) ---------------------------------------
 

@@ -245,6 +245,17 @@ const char *ct_gemm_backend_name(void);
 /// (-1 for the default).
 int64_t ct_gemm_set_blas_threshold(int64_t macs);
 
+// MARK: attention
+
+/// C[i, j] = alpha * A[i, j] @ B[i, j] + beta * C[i, j] for a b0 x b1 grid of
+/// matrix products (batch and head), as ct_gemm with each operand's two batch
+/// strides (in elements) before its row and column strides. The products run
+/// one per thread of the pool, each single-threaded (batched_gemm.c).
+void ct_gemm_batched(ct_dtype dtype, int64_t b0, int64_t b1, int64_t M, int64_t N, int64_t K, double alpha,
+                     const void *A, int64_t sa0, int64_t sa1, int64_t rsa, int64_t csa,
+                     const void *B, int64_t sb0, int64_t sb1, int64_t rsb, int64_t csb, double beta,
+                     void *C, int64_t sc0, int64_t sc1, int64_t rsc, int64_t csc);
+
 #ifdef __cplusplus
 }
 #endif

@@ -268,5 +268,10 @@ public enum Primitives {
         ("normalization", [
             ("batchNorm", ["NativeBatchNormBackward0"]), ("groupNorm", ["NativeGroupNormBackward0"]),
         ]),
+        // MARK: attention
+        ("attention", [
+            ("scaledDotProductAttention", ["ScaledDotProductFlashAttentionForCpuBackward0"]),
+            ("safeSoftmax", ["SafeSoftmaxBackward0"]),
+        ]),
     ]
 }
