@@ -92,6 +92,31 @@ extension LearningTests {
             expectClose(value32, row.value, rtol: 1e-4, atol: 1e-4)
         }
 
+        @Test(arguments: LossGoldens.ctcCases.map(\.name))
+        func ctcMatchesPyTorch(_ name: String) throws {
+            let row = try #require(LossGoldens.ctcCases.first { $0.name == name })
+            let reduction: Reduction = row.reduction == "sum" ? .sum : row.reduction == "none" ? .none : .mean
+            let targets = Tensor(shape: row.targetShape, scalars: row.targets)
+            let loss = CTCLoss(blank: row.blank, reduction: reduction, zeroInfinity: row.zeroInfinity)
+            let f: (Tensor) -> Tensor = { lp in
+                loss(lp, targets, inputLengths: Tensor(shape: [row.inputLengths.count], scalars: row.inputLengths.map(Int64.init)),
+                     targetLengths: Tensor(shape: [row.targetLengths.count], scalars: row.targetLengths.map(Int64.init)))
+            }
+            let logProbs = golden(row.logProbs, row.shape)
+            logProbs.requiresGrad = true
+            let value = f(logProbs)
+            #expect(chain(value) == row.gradFns)
+            expectClose(value, row.value, shape: row.valueShape, rtol: 1e-12, atol: 1e-12)
+            (value * upstream(row.valueShape)).sum().backward()
+            expectClose(logProbs.grad!, row.grad, rtol: 1e-10, atol: 1e-12)
+            // PyTorch's gradient is right for normalised log-probabilities: check it through logSoftmax.
+            let logits = logProbs.detached()
+            expectGradientsMatch({ p in f(p[0].logSoftmax(dim: 2)) }, inputs: [logits])
+            let value32 = f(logits.to(.float32))
+            #expect(value32.dtype == .float32)
+            expectClose(value32, row.value, rtol: 1e-5, atol: 1e-5)
+        }
+
         @Test func klDivMeanDividesByEveryElement() {
             // PyTorch warns that .mean is not the divergence; the values are its values.
             let input = Tensor([[-1.0, -2.0], [-0.5, -1.5]]).logSoftmax(dim: 1)
@@ -139,6 +164,30 @@ extension LearningTests {
                 ("gaussianSize", await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
                     let x = Tensor.zeros(4, 3)
                     _ = gaussianNLLLoss(x, x, variance: Tensor.ones(3, 3))
+                }),
+                ("ctcInputLength", await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                    _ = ctcLoss(Tensor.zeros(5, 2, 4), targets: Tensor([[1, 2], [3, 3]] as [[Int64]]), inputLengths: [6, 4], targetLengths: [2, 2])
+                }),
+                ("ctcTargetWidth", await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                    _ = ctcLoss(Tensor.zeros(5, 2, 4), targets: Tensor([[1, 2], [3, 3]] as [[Int64]]), inputLengths: [5, 4], targetLengths: [3, 2])
+                }),
+                ("ctcBlank", await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                    _ = ctcLoss(Tensor.zeros(5, 2, 4), targets: Tensor([[1, 2], [3, 3]] as [[Int64]]), inputLengths: [5, 4], targetLengths: [2, 2], blank: 4)
+                }),
+                ("ctcBatch", await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                    _ = ctcLoss(Tensor.zeros(5, 2, 4), targets: Tensor([[1, 2], [3, 3]] as [[Int64]]), inputLengths: [5], targetLengths: [2, 2])
+                }),
+                ("ctcConcatenated", await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                    _ = ctcLoss(Tensor.zeros(5, 2, 4), targets: Tensor([1, 2, 3] as [Int64]), inputLengths: [5, 4], targetLengths: [2, 2])
+                }),
+                ("ctcSecondOrder", await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                    let lp = Tensor.zeros(5, 2, 4, dtype: .float64).logSoftmax(dim: 2).detached()
+                    lp.requiresGrad = true
+                    let g = withGrad {
+                        grad(of: ctcLoss(lp, targets: Tensor([[1, 2], [3, 3]] as [[Int64]]), inputLengths: [5, 4], targetLengths: [2, 2]),
+                             wrt: [lp], createGraph: true)[0]
+                    }
+                    g.sum().backward()
                 }),
             ]
             for (key, result) in results {

@@ -90,10 +90,38 @@ def emit_cases(var, cases):
     emit("    ]")
 emit_cases("cases", cases)
 
+# CTC: log-probabilities [T, N, C] from a ramp, padded or concatenated targets.
+def ctc_lp(T, N, C): return ramp((T, N, C), 0.41, 0.3).log_softmax(2)
+ctc_cases = [
+    # name, log_probs, targets, input_lengths, target_lengths, kwargs
+    ("ctc", ctc_lp(6, 3, 5), torch.tensor([[1, 2, 2], [3, 1, 0], [4, 4, 4]]), [6, 5, 6], [3, 2, 1], {}),
+    ("ctcSum", ctc_lp(6, 3, 5), torch.tensor([[1, 2, 2], [3, 1, 0], [4, 4, 4]]), [6, 5, 6], [3, 2, 1], {"reduction": "sum"}),
+    ("ctcNone", ctc_lp(6, 3, 5), torch.tensor([[1, 2, 2], [3, 1, 0], [4, 4, 4]]), [6, 5, 6], [3, 2, 1], {"reduction": "none"}),
+    ("ctcConcatenatedBlank", ctc_lp(7, 2, 4), torch.tensor([0, 1, 1, 2, 0]), [7, 6], [3, 2], {"blank": 3}),
+    ("ctcEmptyTarget", ctc_lp(5, 2, 4), torch.tensor([[1, 2], [0, 0]]), [5, 4], [2, 0], {"reduction": "none"}),
+    ("ctcZeroInfinity", ctc_lp(4, 2, 4), torch.tensor([[1, 1, 1], [2, 3, 1]]), [2, 4], [3, 3], {"zero_infinity": True}),
+    ("ctcZeroInfinityNone", ctc_lp(4, 2, 4), torch.tensor([[1, 1, 1], [2, 3, 1]]), [2, 4], [3, 3], {"zero_infinity": True, "reduction": "none"}),
+]
+emit("    struct CTCCase {")
+emit("        let name: String; let logProbs: [Double]; let shape: [Int]; let targets: [Int64]; let targetShape: [Int]")
+emit("        let inputLengths: [Int]; let targetLengths: [Int]; let blank: Int; let reduction: String; let zeroInfinity: Bool")
+emit("        let value: [Double]; let valueShape: [Int]; let grad: [Double]; let gradFns: [String]")
+emit("    }")
+emit("    static let ctcCases: [CTCCase] = [")
+for name, lp, tg, il, tl, kw in ctc_cases:
+    x = lp.clone().requires_grad_()
+    v = F.ctc_loss(x, tg, torch.tensor(il), torch.tensor(tl), **kw)
+    (v * upstream(tuple(v.shape))).sum().backward()
+    emit(f"        CTCCase(name: \"{name}\", logProbs: {arr(x)}, shape: {shape(x)}, targets: {[int(t) for t in tg.reshape(-1).tolist()]}, targetShape: {shape(tg)},")
+    emit(f"                inputLengths: {il}, targetLengths: {tl}, blank: {kw.get('blank', 0)}, reduction: \"{kw.get('reduction', 'mean')}\", zeroInfinity: {num(kw.get('zero_infinity', False))},")
+    emit(f"                value: {arr(v)}, valueShape: {shape(v)}, grad: {arr(x.grad)}, gradFns: [{', '.join(swift_string(c) for c in chain(v))}]),")
+emit("    ]")
+
 def message(f):
     try: f(); return "OK"
     except Exception as e: return str(e)
 x = torch.zeros(4, 3)
+LP2 = ctc_lp(5, 2, 4).requires_grad_()
 errors = {
     "cosineTargetRank": lambda: F.cosine_embedding_loss(x, x, torch.zeros(4, 1)),
     "cosineInputRank": lambda: F.cosine_embedding_loss(x, torch.zeros(4), torch.zeros(4)),
@@ -104,6 +132,12 @@ errors = {
     "klIntegral": lambda: F.kl_div(torch.zeros(3, dtype=torch.long), torch.zeros(3)),
     "gaussianNegative": lambda: F.gaussian_nll_loss(x, x, -torch.ones(4, 3)),
     "gaussianSize": lambda: F.gaussian_nll_loss(x, x, torch.ones(3, 3)),
+    "ctcInputLength": lambda: F.ctc_loss(ctc_lp(5, 2, 4), torch.tensor([[1, 2], [3, 3]]), torch.tensor([6, 4]), torch.tensor([2, 2])),
+    "ctcTargetWidth": lambda: F.ctc_loss(ctc_lp(5, 2, 4), torch.tensor([[1, 2], [3, 3]]), torch.tensor([5, 4]), torch.tensor([3, 2])),
+    "ctcBlank": lambda: F.ctc_loss(ctc_lp(5, 2, 4), torch.tensor([[1, 2], [3, 3]]), torch.tensor([5, 4]), torch.tensor([2, 2]), blank=4),
+    "ctcBatch": lambda: F.ctc_loss(ctc_lp(5, 2, 4), torch.tensor([[1, 2], [3, 3]]), torch.tensor([5]), torch.tensor([2, 2])),
+    "ctcConcatenated": lambda: F.ctc_loss(ctc_lp(5, 2, 4), torch.tensor([1, 2, 3]), torch.tensor([5, 4]), torch.tensor([2, 2])),
+    "ctcSecondOrder": lambda: torch.autograd.grad(torch.autograd.grad(F.ctc_loss(LP2, torch.tensor([[1, 2], [3, 3]]), torch.tensor([5, 4]), torch.tensor([2, 2])), LP2, create_graph=True)[0].sum(), LP2),
 }
 emit("    /// PyTorch's messages for bad input.")
 emit("    static let errors: [String: String] = [")
