@@ -251,5 +251,9 @@ public enum Primitives {
         ("loss", [
             ("mseLoss", ["MseLossBackward0"]),
         ]),
+        // MARK: Embeddings (d2l helper)
+        ("embedding", [
+            ("embedding", ["EmbeddingBackward0"]), ("embeddingBag", ["EmbeddingBagBackward0"]),
+        ]),
     ]
 }
