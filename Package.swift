@@ -7,6 +7,8 @@ let package = Package(
         .library(name: "Cotangent", targets: ["Cotangent"]),
         .executable(name: "cotangent", targets: ["cotangent"]),
         .executable(name: "cotangent-bench", targets: ["cotangent-bench"]),
+        // MARK: D2L companion
+        .library(name: "D2L", targets: ["D2L"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -39,6 +41,9 @@ let package = Package(
             name: "CotangentTests",
             dependencies: ["Cotangent", "CotangentTestSupport", "CCotangentKernels"]
         ),
+        // MARK: D2L companion: the book's d2l scaffolding, and its tests.
+        .target(name: "D2L", dependencies: ["Cotangent"]),
+        .testTarget(name: "D2LTests", dependencies: ["D2L", "Cotangent"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -552,6 +552,12 @@ enum OpTable {
         .binary("mseLoss(a, b, reduction: .sum)") { mseLoss($0, $1, reduction: .sum) },
         .binary("mseLoss(a, b, reduction: .none)") { mseLoss($0, $1, reduction: .none) },
         .binary("MSELoss()(a, b)") { MSELoss()($0, $1) },
+        // MARK: Embeddings (d2l helper)
+        .binary("embedding(i, weight: x)") { embedding($0, weight: $1) },
+        .binary("embedding(i, weight: x, paddingIdx: 3)") { embedding($0, weight: $1, paddingIdx: 3) },
+        .ternary("embeddingBag(i, weight: x, offsets: o)") { embeddingBag($0, weight: $1, offsets: $2) },
+        .ternary("embeddingBag(i, weight: x, offsets: o, mode: .sum)") { embeddingBag($0, weight: $1, offsets: $2, mode: .sum) },
+        .ternary("embeddingBag(i, weight: x, offsets: o, mode: .max)") { embeddingBag($0, weight: $1, offsets: $2, mode: .max) },
         // MARK: attention
         .ternary("scaledDotProductAttention(query: a, key: b, value: c)") { scaledDotProductAttention(query: $0, key: $1, value: $2) },
         .unary("x.safeSoftmax(dim: -1)") { $0.safeSoftmax(dim: -1) },

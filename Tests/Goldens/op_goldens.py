@@ -1078,6 +1078,15 @@ for key, fn in [("mseLoss(a, b)", lambda a, b: F.mse_loss(a, b)),
     case(key, fn, [f64(2, 3), f64(2, 3, grad=False)], "constant target")
 case("MSELoss()(a, b)", lambda a, b: torch.nn.MSELoss()(a, b), [f64(2, 3), f64(2, 3)])
 
+# MARK: Embeddings (d2l helper): EmbeddingBackward0, EmbeddingBagBackward0
+case("embedding(i, weight: x)", lambda i, x: F.embedding(i, x), [i64(2, 3, values=[1.0, 0.0, 3.0, 3.0, 2.0, 0.0]), f64(4, 3)])
+case("embedding(i, weight: x)", lambda i, x: F.embedding(i, x), [i64(4, values=[2.0, 2.0, 0.0, 1.0]), f32(3, 2)], "float32")
+case("embedding(i, weight: x)", lambda i, x: F.embedding(i, x), [i64(0), f64(3, 2)], "empty")
+case("embedding(i, weight: x, paddingIdx: 3)", lambda i, x: F.embedding(i, x, padding_idx=3), [i64(5, values=[3.0, 1.0, 3.0, 0.0, 2.0]), f64(4, 3)])
+case("embeddingBag(i, weight: x, offsets: o)", lambda i, x, o: F.embedding_bag(i, x, o), [i64(6, values=[1.0, 0.0, 3.0, 3.0, 2.0, 0.0]), f64(4, 3), i64(3, values=[0.0, 2.0, 2.0])])
+case("embeddingBag(i, weight: x, offsets: o, mode: .sum)", lambda i, x, o: F.embedding_bag(i, x, o, mode="sum"), [i64(6, values=[1.0, 0.0, 3.0, 3.0, 2.0, 0.0]), f64(4, 3), i64(3, values=[0.0, 2.0, 2.0])])
+case("embeddingBag(i, weight: x, offsets: o, mode: .max)", lambda i, x, o: F.embedding_bag(i, x, o, mode="max"), [i64(6, values=[1.0, 0.0, 3.0, 3.0, 2.0, 0.0]), f64(4, 3), i64(3, values=[0.0, 2.0, 2.0])])
+
 # MARK: attention (scaledDotProductAttention: the fused CPU node on contiguous
 # inputs, PyTorch's math path on the transposed and sliced layouts; _safe_softmax)
 sdpa = lambda a, b, c: F.scaled_dot_product_attention(a, b, c)

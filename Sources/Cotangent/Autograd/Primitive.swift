@@ -273,5 +273,9 @@ public enum Primitives {
             ("scaledDotProductAttention", ["ScaledDotProductFlashAttentionForCpuBackward0"]),
             ("safeSoftmax", ["SafeSoftmaxBackward0"]),
         ]),
+        // MARK: Embeddings (d2l helper)
+        ("embedding", [
+            ("embedding", ["EmbeddingBackward0"]), ("embeddingBag", ["EmbeddingBagBackward0"]),
+        ]),
     ]
 }

@@ -1,8 +1,9 @@
 /// Looks up rows of `weight` by index (`torch.nn.functional.embedding`).
 ///
-/// Composed from `indexSelect`, so the weight's gradient is the upstream
-/// gradient summed into the rows looked up. Lookups of `paddingIdx` give its
-/// row but pass no gradient to it (its gradient stays zero), as in PyTorch.
+/// One primitive, recorded as PyTorch's `EmbeddingBackward0`: the weight's
+/// gradient is the upstream gradient summed into the rows looked up (an
+/// `indexAdd`, so it is differentiable again). Lookups of `paddingIdx` give
+/// its row but pass no gradient to it (its gradient stays zero), as in PyTorch.
 ///
 /// - Parameters:
 ///   - input: Indices (`int64` or `int32`) of any shape, each in `0..<weight.shape[0]`.
@@ -13,28 +14,23 @@ public func embedding(_ input: Tensor, weight: Tensor, paddingIdx: Int? = nil) -
     check(weight.rank == 2, "embedding", "'weight' must be 2-D")
     check(input.dtype == .int64 || input.dtype == .int32, "embedding",
           "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got \(input.dtype.legacyTypeName) instead (while checking arguments for embedding)")
-    let rows = weight.shape[0]
+    let (rows, columns) = (weight.shape[0], weight.shape[1])
     let flat = input.reshaped(-1).to(.int64)
     if flat.count > 0 {
         let (low, high) = (flat.min().item(), flat.max().item())
         check(low >= 0 && high < Double(rows), "embedding", "index out of range in self")
     }
-    var looked = weight.indexSelect(dim: 0, flat)
-    if let paddingIdx {
-        let padding = paddingIdx < 0 ? paddingIdx + rows : paddingIdx
-        // The padding row's value, with the gradient of its lookups cut off
-        // (masking rather than multiplying, so infinite entries stay exact).
-        if requiresGradient(weight) {
-            let row = Tensor(Int64(padding))
-            let (isPadding, isOther) = withNoGrad { ((flat .== row).unsqueezed(1), (flat .!= row).unsqueezed(1)) }
-            looked = looked.maskedFilled(isPadding, with: 0) + looked.detached().maskedFilled(isOther, with: 0)
+    let looked = withNoGrad { weight.indexSelect(dim: 0, flat).reshaped(input.shape + [columns]) }
+    let padding = paddingIdx.map { $0 < 0 ? $0 + rows : $0 }
+    return Tensor.record("EmbeddingBackward0", inputs: [weight], result: looked) { grad, _ in
+        var rowsOfGrad = grad.reshaped(-1, columns)
+        if let padding {
+            let isPadding = withNoGrad { (flat .== Tensor(Int64(padding))).unsqueezed(1) }
+            rowsOfGrad = rowsOfGrad.maskedFilled(isPadding, with: 0)
         }
+        return [Tensor.zeros([rows, columns], dtype: grad.dtype).indexAdd(dim: 0, index: flat, source: rowsOfGrad)]
     }
-    return looked.reshaped(input.shape + [weight.shape[1]])
 }
-
-/// Whether recording is on and `tensor` requires grad.
-private func requiresGradient(_ tensor: Tensor) -> Bool { tensor.requiresGrad && GradMode.isEnabled }
 
 /// A lookup table of vectors, one per index (PyTorch's `nn.Embedding`).
 ///

@@ -287,6 +287,12 @@ extension Tensor {
     ///   - dim: The dims to reduce; nil for all.
     ///   - keepDim: Whether reduced dims stay as size 1.
     public func norm(p: Double = 2, dim: [Int]? = nil, keepDim: Bool = false) -> Tensor {
+        norm(p: p, dim: dim, keepDim: keepDim, node: "LinalgVectorNormBackward0")
+    }
+
+    /// The norm recorded under `node`: ATen's legacy `norm(x, p, dim)` (which the
+    /// losses call, as `pairwise_distance` does) records `NormBackward1` with the same rule.
+    func norm(p: Double, dim: [Int]?, keepDim: Bool, node: String) -> Tensor {
         check(dtype.isFloatingPoint, "norm", "linalg.vector_norm: Expected a floating point or complex tensor as input. Got \(dtype)")
         check(p > 0, "norm", "only positive orders p are supported (got \(p))")
         let dims = reductionDims(dim, op: "norm"), rank = self.rank
@@ -297,7 +303,7 @@ extension Tensor {
             if p == 2 { return (self * self).sum(dim: dims, keepDim: keepDim).sqrt() }
             return a.pow(p).sum(dim: dims, keepDim: keepDim).pow(1 / p)
         }
-        return Tensor.record("LinalgVectorNormBackward0", inputs: [self], result: result, saving: [self], savingResult: true) { grad, saved in
+        return Tensor.record(node, inputs: [self], result: result, saving: [self], savingResult: true) { grad, saved in
             let x = saved[0]
             let r = saved.result.unsqueezedForBroadcast(dims: dims, keepDim: keepDim, inputRank: rank)
             let g = grad.unsqueezedForBroadcast(dims: dims, keepDim: keepDim, inputRank: rank)
