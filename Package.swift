@@ -39,11 +39,11 @@ let package = Package(
         .target(name: "CotangentTestSupport", dependencies: ["Cotangent"]),
         .testTarget(
             name: "CotangentTests",
-            dependencies: ["Cotangent", "CotangentTestSupport", "CCotangentKernels"]
+            // D2L: its tests seed the shared default generator, so they run in the serialized LearningTests suite.
+            dependencies: ["Cotangent", "CotangentTestSupport", "CCotangentKernels", "D2L"]
         ),
-        // MARK: D2L companion: the book's d2l scaffolding, and its tests.
+        // MARK: D2L companion: the book's d2l scaffolding.
         .target(name: "D2L", dependencies: ["Cotangent"]),
-        .testTarget(name: "D2LTests", dependencies: ["D2L", "Cotangent"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -4,10 +4,11 @@ import Foundation
 import Testing
 
 // The D2L companion: the book's 3.4/3.5 linear regression and 4.5 softmax
-// regression written as the book writes them, trained through Trainer.fit.
+// regression written as the book writes them, trained through Trainer.fit
+// (inside LearningTests: they seed and draw from the shared default generator).
 
 /// D2L 3.5's concise linear regression.
-final class LinearRegression: D2L.Module {
+private final class LinearRegression: D2L.Module {
     let net = Linear(2, 1)
     let lr: Double
 
@@ -26,7 +27,7 @@ final class LinearRegression: D2L.Module {
 }
 
 /// D2L 3.4's linear regression from scratch: its own parameters and loss.
-final class LinearRegressionScratch: D2L.Module {
+private final class LinearRegressionScratch: D2L.Module {
     @Parameter var w: Tensor
     @Parameter var b: Tensor
     let lr: Double
@@ -44,7 +45,7 @@ final class LinearRegressionScratch: D2L.Module {
 }
 
 /// D2L 4.5's concise softmax regression, on the bundled digits.
-final class SoftmaxRegression: D2L.Classifier {
+private final class SoftmaxRegression: D2L.Classifier {
     let net: Sequential
 
     init(numInputs: Int, numOutputs: Int, lr: Double) {
@@ -59,7 +60,8 @@ private func temporaryPath(_ name: String) -> String {
     FileManager.default.temporaryDirectory.appendingPathComponent("d2l-\(ProcessInfo.processInfo.processIdentifier)-\(name)").path
 }
 
-@Suite("D2L companion", .serialized) struct D2LTests {
+extension LearningTests {
+@Suite("D2L companion") struct D2LTests {
     @Test func linearRegressionLearnsTheWeights() throws {
         Tensor.manualSeed(0)
         let model = LinearRegression(lr: 0.03)
@@ -168,4 +170,5 @@ private func temporaryPath(_ name: String) -> String {
         #expect(timer.times.count == 2 && timer.sum() >= 0 && timer.cumsum().last == timer.sum())
         #expect(abs(timer.avg() - timer.sum() / 2) < 1e-12)
     }
+}
 }
