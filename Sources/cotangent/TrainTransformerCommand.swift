@@ -28,7 +28,7 @@ struct TransformerCommand: ParsableCommand {
     }
 
     func run() throws {
-        let epochs = options.epochs ?? 8
+        let epochs = options.epochs ?? 4
         Tensor.manualSeed(options.seed)
         let (train, test) = ReversalData.make(length: length, trainCount: trainSize, testCount: testSize)
         let model = DigitReverser(length: length)
