@@ -102,6 +102,28 @@ def torch_workloads(torch):
     w["interpolate_bilinear_64x3x224x224"] = lambda: (lambda x: lambda: torch.nn.functional.interpolate(
         x, size=(224, 224), mode="bilinear"))(torch.randn(64, 3, 112, 112))
     w["topk_1M_k100"] = lambda: (lambda x: lambda: x.topk(100))(torch.randn(1 << 20))
+
+    # MARK: Pooling and normalisation (issue 11): forward and backward.
+    def maxpool2d():
+        x = torch.randn(32, 64, 112, 112, requires_grad=True)
+        g = torch.randn(32, 64, 56, 56)
+        def step():
+            torch.nn.functional.max_pool2d(x, 3, 2, 1).backward(g)
+            x.grad = None
+        return step
+    w["maxpool2d"] = maxpool2d
+
+    def batchnorm2d():
+        bn = torch.nn.BatchNorm2d(64)
+        x = torch.randn(32, 64, 56, 56, requires_grad=True)
+        g = torch.randn(32, 64, 56, 56)
+        def step():
+            bn(x).backward(g)
+            x.grad = None
+            bn.weight.grad = None
+            bn.bias.grad = None
+        return step
+    w["batchnorm2d"] = batchnorm2d
     return w
 
 
