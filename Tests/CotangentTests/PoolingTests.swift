@@ -228,6 +228,34 @@ struct PoolingLayerTests {
         }
     }
 
+    @Test func channelsLastInputsGiveTheSameResults() {
+        // A channels-last layout (NHWC memory viewed as NCHW), values and gradients.
+        let ops: [(String, (Tensor) -> Tensor)] = [
+            ("maxPool2d", { maxPool2d($0, kernelSize: 3, stride: 2, padding: 1) }),
+            ("avgPool2d", { avgPool2d($0, kernelSize: 3, stride: 2, padding: 1, ceilMode: true, countIncludePad: false) }),
+            ("adaptiveAvgPool2d", { adaptiveAvgPool2d($0, outputSize: [3, 2]) }),
+            ("adaptiveMaxPool2d", { adaptiveMaxPool2d($0, outputSize: [2, 3]) }),
+            ("batchNorm", { batchNorm($0, runningMean: nil, runningVar: nil, training: true) }),
+            ("groupNorm", { groupNorm($0, numGroups: 2) }),
+            ("localResponseNorm", { localResponseNorm($0, size: 3) }),
+        ]
+        for (name, f) in ops {
+            let values = ramp([2, 4, 7, 6])
+            let a = Tensor(shape: [2, 4, 7, 6], scalars: values)
+            a.requiresGrad = true
+            let nhwc = Tensor(shape: [2, 4, 7, 6], scalars: values).permuted([0, 2, 3, 1]).contiguous().detached()
+            let b = nhwc.permuted([0, 3, 1, 2])
+            b.requiresGrad = true
+            #expect(!b.isContiguous)
+            let (ya, yb) = (f(a), f(b))
+            expectClose(yb, ya.detached(), rtol: 1e-12, atol: 1e-12)
+            ya.backward(gradient: upstream(ya.shape))
+            yb.backward(gradient: upstream(yb.shape))
+            expectClose(b.grad!, a.grad!, rtol: 1e-12, atol: 1e-12)
+            _ = name
+        }
+    }
+
     @Test func channelDropoutDropsWholeChannels() {
         Tensor.manualSeed(7)
         let x = Tensor.ones([8, 16, 3, 3])
