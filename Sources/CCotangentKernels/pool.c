@@ -167,7 +167,9 @@ void ct_max_pool2d(ct_dtype dtype, const ct_pool2d_geometry *g, const void *x, v
                 }                                                                          \
             }                                                                              \
         }                                                                                  \
-    }                                                                                      \
+    }
+
+#define CT_DEFINE_AVG_BACKWARD(T, SFX)                                                     \
     static void ct_avg_pool_bw_##SFX(void *arg, int64_t begin, int64_t end, int32_t chunk) { \
         (void)chunk;                                                                       \
         const ct_pool_ctx *c = arg; const ct_pool2d_geometry *g = c->g;                    \
@@ -189,13 +191,18 @@ void ct_max_pool2d(ct_dtype dtype, const ct_pool2d_geometry *g, const void *x, v
 
 CT_DEFINE_AVG(float, f32)
 CT_DEFINE_AVG(double, f64)
+// Integers average with C's integer division, truncating, as PyTorch's kernel does.
+CT_DEFINE_AVG(int64_t, i64)
+CT_DEFINE_AVG_BACKWARD(float, f32)
+CT_DEFINE_AVG_BACKWARD(double, f64)
 
 void ct_avg_pool2d(ct_dtype dtype, const ct_pool2d_geometry *g, bool count_include_pad, int64_t divisor,
                    const void *x, void *out) {
     ct_pool_ctx c = {dtype, g, count_include_pad, divisor, x, out, NULL, true};
-    if (g->planes == 0 || (dtype != CT_F32 && dtype != CT_F64)) return;
-    ct_parallel_for(g->planes, ct_pool_grain(g->oh * g->ow * g->kh * g->kw),
-                    dtype == CT_F32 ? ct_avg_pool_f32 : ct_avg_pool_f64, &c);
+    ct_chunk_fn fn = dtype == CT_F32 ? ct_avg_pool_f32 : dtype == CT_F64 ? ct_avg_pool_f64
+                   : dtype == CT_I64 ? ct_avg_pool_i64 : NULL;
+    if (g->planes == 0 || !fn) return;
+    ct_parallel_for(g->planes, ct_pool_grain(g->oh * g->ow * g->kh * g->kw), fn, &c);
 }
 
 void ct_avg_pool2d_backward(ct_dtype dtype, const ct_pool2d_geometry *g, bool count_include_pad, int64_t divisor,
