@@ -151,6 +151,28 @@ def torch_workloads(torch):
             q.grad = k.grad = v.grad = None
         return step
     w["sdpa"] = sdpa
+
+    # MARK: Pooling and normalisation (issue 11): forward and backward.
+    def maxpool2d():
+        x = torch.randn(32, 64, 112, 112, requires_grad=True)
+        g = torch.randn(32, 64, 56, 56)
+        def step():
+            torch.nn.functional.max_pool2d(x, 3, 2, 1).backward(g)
+            x.grad = None
+        return step
+    w["maxpool2d"] = maxpool2d
+
+    def batchnorm2d():
+        bn = torch.nn.BatchNorm2d(64)
+        x = torch.randn(32, 64, 56, 56, requires_grad=True)
+        g = torch.randn(32, 64, 56, 56)
+        def step():
+            bn(x).backward(g)
+            x.grad = None
+            bn.weight.grad = None
+            bn.bias.grad = None
+        return step
+    w["batchnorm2d"] = batchnorm2d
     return w
 
 

@@ -34,6 +34,12 @@ static inline int64_t ct_imax(int64_t a, int64_t b) { return a > b ? a : b; }
 // -inf (so an all -inf window keeps its first position, as PyTorch's);
 // integers take their first element, which is the same rule.
 #define CT_MAX_POOL_PLANES(T, FIRST_WINS, LOW)                                             \
+    /* Columns whose windows lie inside the input run tap by tap over the row */         \
+    /* (independent outputs, so the compiler can vectorise); the rest one by one. */     \
+    int64_t ow_lo = 0, ow_hi = 0;                                                          \
+    while (ow_lo < g->ow && ow_lo * g->sw - g->pw < 0) ow_lo++;                            \
+    ow_hi = ow_lo;                                                                         \
+    while (ow_hi < g->ow && ow_hi * g->sw - g->pw + (g->kw - 1) * g->dw < g->iw) ow_hi++;  \
     for (int64_t p = begin; p < end; p++) {                                                \
         const T *in = (const T *)c->x + p * g->ih * g->iw;                                 \
         T *out = (T *)c->out + p * g->oh * g->ow;                                          \
@@ -42,7 +48,37 @@ static inline int64_t ct_imax(int64_t a, int64_t b) { return a > b ? a : b; }
             int64_t h0 = oh * g->sh - g->ph;                                               \
             const int64_t h1 = ct_imin(h0 + (g->kh - 1) * g->dh + 1, g->ih);              \
             while (h0 < 0) h0 += g->dh;                                                    \
+            T *orow = out + oh * g->ow;                                                    \
+            int64_t *irow = ix + oh * g->ow;                                               \
+            /* Blocks of 8 interior outputs: the running maxima stay in registers */      \
+            /* (plain selects over them, no conditional stores the compiler turns */      \
+            /* into branches), taps in the per-output order. */                           \
+            const int64_t nblk = (h0 < h1) ? (ow_hi - ow_lo) / 8 : 0;                     \
+            const int64_t iw = g->iw, sw = g->sw, dw = g->dw, pw = g->pw, kwn = g->kw, dh = g->dh; \
+            for (int64_t blk = 0; blk < nblk; blk++) {                                     \
+                const int64_t ob = ow_lo + blk * 8;                                        \
+                T bm[8]; int64_t bi[8];                                                    \
+                for (int j = 0; j < 8; j++) {                                              \
+                    const int64_t q = h0 * iw + (ob + j) * sw - pw;                        \
+                    bm[j] = in[q]; bi[j] = q;                                              \
+                }                                                                          \
+                for (int64_t h = h0; h < h1; h += dh) {                                    \
+                    for (int64_t kw = (h == h0 ? 1 : 0); kw < kwn; kw++) {                 \
+                        const int64_t off = h * iw + kw * dw - pw + ob * sw;               \
+                        const T *src = in + off;                                           \
+                        for (int j = 0; j < 8; j++) {                                      \
+                            const T v = src[j * sw];                                       \
+                            const bool take = (v > bm[j]) | (v != v);                      \
+                            bm[j] = take ? v : bm[j];                                      \
+                            bi[j] = take ? off + j * sw : bi[j];                           \
+                        }                                                                  \
+                    }                                                                      \
+                }                                                                          \
+                for (int j = 0; j < 8; j++) { orow[ob + j] = bm[j]; irow[ob + j] = bi[j]; } \
+            }                                                                              \
+            const int64_t done_hi = ow_lo + nblk * 8;                                      \
             for (int64_t ow = 0; ow < g->ow; ow++) {                                       \
+                if (ow == ow_lo && nblk > 0) { ow = done_hi - 1; continue; }                \
                 int64_t w0 = ow * g->sw - g->pw;                                           \
                 const int64_t w1 = ct_imin(w0 + (g->kw - 1) * g->dw + 1, g->iw);          \
                 while (w0 < 0) w0 += g->dw;                                                \
@@ -53,15 +89,16 @@ static inline int64_t ct_imax(int64_t a, int64_t b) { return a > b ? a : b; }
                     const T *row = in + h * g->iw;                                         \
                     for (int64_t w = w0; w < w1; w += g->dw) {                             \
                         const T v = row[w];                                                \
-                        if ((FIRST_WINS && first) || v > mx || v != v) {                   \
-                            mx = v;                                                        \
-                            best = h * g->iw + w;                                          \
-                        }                                                                  \
+                        /* selects, not a branch: random data mispredicts half the time */ \
+                        const bool take = __builtin_unpredictable((FIRST_WINS & first) | (v > mx) | (v != v));       \
+                        mx = take ? v : mx;                                                \
+                        const int64_t m = -(int64_t)take;                                  \
+                        best = ((h * g->iw + w) & m) | (best & ~m);                        \
                         first = false;                                                     \
                     }                                                                      \
                 }                                                                          \
-                out[oh * g->ow + ow] = mx;                                                 \
-                ix[oh * g->ow + ow] = best;                                                \
+                orow[ow] = mx;                                                             \
+                irow[ow] = best;                                                           \
             }                                                                              \
         }                                                                                  \
     }
@@ -130,7 +167,9 @@ void ct_max_pool2d(ct_dtype dtype, const ct_pool2d_geometry *g, const void *x, v
                 }                                                                          \
             }                                                                              \
         }                                                                                  \
-    }                                                                                      \
+    }
+
+#define CT_DEFINE_AVG_BACKWARD(T, SFX)                                                     \
     static void ct_avg_pool_bw_##SFX(void *arg, int64_t begin, int64_t end, int32_t chunk) { \
         (void)chunk;                                                                       \
         const ct_pool_ctx *c = arg; const ct_pool2d_geometry *g = c->g;                    \
@@ -152,13 +191,18 @@ void ct_max_pool2d(ct_dtype dtype, const ct_pool2d_geometry *g, const void *x, v
 
 CT_DEFINE_AVG(float, f32)
 CT_DEFINE_AVG(double, f64)
+// Integers average with C's integer division, truncating, as PyTorch's kernel does.
+CT_DEFINE_AVG(int64_t, i64)
+CT_DEFINE_AVG_BACKWARD(float, f32)
+CT_DEFINE_AVG_BACKWARD(double, f64)
 
 void ct_avg_pool2d(ct_dtype dtype, const ct_pool2d_geometry *g, bool count_include_pad, int64_t divisor,
                    const void *x, void *out) {
     ct_pool_ctx c = {dtype, g, count_include_pad, divisor, x, out, NULL, true};
-    if (g->planes == 0 || (dtype != CT_F32 && dtype != CT_F64)) return;
-    ct_parallel_for(g->planes, ct_pool_grain(g->oh * g->ow * g->kh * g->kw),
-                    dtype == CT_F32 ? ct_avg_pool_f32 : ct_avg_pool_f64, &c);
+    ct_chunk_fn fn = dtype == CT_F32 ? ct_avg_pool_f32 : dtype == CT_F64 ? ct_avg_pool_f64
+                   : dtype == CT_I64 ? ct_avg_pool_i64 : NULL;
+    if (g->planes == 0 || !fn) return;
+    ct_parallel_for(g->planes, ct_pool_grain(g->oh * g->ow * g->kh * g->kw), fn, &c);
 }
 
 void ct_avg_pool2d_backward(ct_dtype dtype, const ct_pool2d_geometry *g, bool count_include_pad, int64_t divisor,
@@ -248,10 +292,10 @@ void ct_adaptive_avg_pool2d_backward(ct_dtype dtype, const ct_pool2d_geometry *g
                 for (int64_t h = h0; h < h1; h++) {                                        \
                     for (int64_t w = w0; w < w1; w++) {                                    \
                         const T v = in[h * g->iw + w];                                     \
-                        if ((FIRST_WINS && first) || v > mx || v != v) {                   \
-                            mx = v;                                                        \
-                            best = h * g->iw + w;                                          \
-                        }                                                                  \
+                        const bool take = __builtin_unpredictable((FIRST_WINS & first) | (v > mx) | (v != v));       \
+                        mx = take ? v : mx;                                                \
+                        const int64_t m = -(int64_t)take;                                  \
+                        best = ((h * g->iw + w) & m) | (best & ~m);                        \
                         first = false;                                                     \
                     }                                                                      \
                 }                                                                          \

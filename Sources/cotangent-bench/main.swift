@@ -225,6 +225,28 @@ let workloads: [Workload] = [
             for t in [q, k, v] { t.grad = nil }
         }
     },
+    // MARK: Pooling and normalisation (issue 11): forward and backward at a ResNet stem's shapes.
+    Workload(name: "maxpool2d") {
+        let x = Tensor.randn(32, 64, 112, 112)
+        x.requiresGrad = true
+        let g = Tensor.randn(32, 64, 56, 56)
+        return {
+            maxPool2d(x, kernelSize: 3, stride: 2, padding: 1).backward(gradient: g)
+            x.grad = nil
+        }
+    },
+    Workload(name: "batchnorm2d") {
+        let bn = BatchNorm2d(64)
+        let x = Tensor.randn(32, 64, 56, 56)
+        x.requiresGrad = true
+        let g = Tensor.randn(32, 64, 56, 56)
+        return {
+            bn(x).backward(gradient: g)
+            x.grad = nil
+            bn.weight!.grad = nil
+            bn.bias!.grad = nil
+        }
+    },
 ]
 
 /// Writes a line unbuffered, so a long run shows progress.

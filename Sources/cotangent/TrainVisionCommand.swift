@@ -129,7 +129,7 @@ struct LeNetCommand: ParsableCommand {
     @OptionGroup var options: TrainingOptions
     @OptionGroup var vision: VisionOptions
 
-    @Flag(help: "The book's original network: sigmoid activations and average pooling (trains slower; the default is ReLU with max pooling, D2L 7.6's first exercise).")
+    @Flag(help: "The book's original network: sigmoid activations, average pooling and SGD at lr 0.9 (about 78% after 10 epochs, as the book reports); the default is ReLU with max pooling (D2L 7.6's first exercise) trained with Adam.")
     var classic = false
 
     /// LeNet-5 as D2L builds it, with Xavier-uniform weights (its `init_cnn`).
@@ -163,7 +163,11 @@ struct LeNetCommand: ParsableCommand {
         let data = try ImageClassificationData.load(root: vision.root, side: 28, trainLimit: vision.trainLimit)
         let model = Self.model(classic: classic)
         print(model)
-        let optimizer = SGD(model.parameters(), learningRate: options.learningRate ?? (classic ? 0.9 : 0.1), momentum: classic ? 0 : 0.9)
+        // The book trains its sigmoid network with SGD at lr 0.9; the ReLU network, with
+        // SGD at a high rate, stalls near 84% on Fashion-MNIST, and Adam passes 85% in 10 epochs.
+        let optimizer: any Optimizer = classic
+            ? SGD(model.parameters(), learningRate: options.learningRate ?? 0.9)
+            : Adam(model.parameters(), learningRate: options.learningRate ?? 0.001)
         let result = try trainImageClassifier(
             title: "LeNet on \(data.name) (D2L 7.6)", model: model, data: data, optimizer: optimizer,
             epochs: epochs, batchSize: options.batchSize ?? 128, plot: options.plot)

@@ -183,6 +183,79 @@ struct PoolingLayerTests {
         checkDoubleBackward({ maxPool2d($0, kernelSize: 2).square() }, input: [1, 2, 4, 4], expected: G.maxPoolDoubleGrad)
     }
 
+    /// PyTorch's max-pooling rule written out plainly: the first maximum of each
+    /// clipped window, a NaN winning; for inputs wide enough that the kernel's
+    /// blocked interior path runs.
+    private func naiveMaxPool(_ x: [Double], h: Int, w: Int, k: (Int, Int), s: (Int, Int), p: (Int, Int), d: (Int, Int),
+                              oh: Int, ow: Int) -> (values: [Double], indices: [Int]) {
+        var values: [Double] = [], indices: [Int] = []
+        for i in 0..<oh {
+            for j in 0..<ow {
+                var best = -Double.infinity, at = -1
+                for a in 0..<k.0 {
+                    for b in 0..<k.1 {
+                        let r = i * s.0 - p.0 + a * d.0, c = j * s.1 - p.1 + b * d.1
+                        guard r >= 0, r < h, c >= 0, c < w else { continue }
+                        let v = x[r * w + c]
+                        if at < 0 { at = r * w + c }
+                        if v > best || v.isNaN { best = v; at = r * w + c }
+                    }
+                }
+                values.append(best)
+                indices.append(at)
+            }
+        }
+        return (values, indices)
+    }
+
+    @Test func wideInputsMatchThePlainRule() {
+        let (h, w) = (9, 41)
+        // Coarse values make ties; one NaN and a run of -inf test the edge rules.
+        var data = (0..<(h * w)).map { Double(($0 * 7919) % 5) - 2 }
+        data[50] = .nan
+        for q in 100..<110 { data[q] = -.infinity }
+        for (k, s, p, d) in [((3, 3), (2, 2), (1, 1), (1, 1)), ((2, 3), (1, 2), (1, 1), (2, 1)), ((3, 2), (2, 1), (0, 1), (1, 2))] {
+            for dtype in [DType.float32, .float64, .int64] {
+                let values = dtype == .int64 ? data.map { $0.isFinite ? $0 : -3 } : data
+                let x = Tensor(shape: [1, 1, h, w], scalars: values).to(dtype)
+                let r = maxPool2dWithIndices(x, kernelSize: [k.0, k.1], stride: [s.0, s.1], padding: [p.0, p.1],
+                                             dilation: [d.0, d.1])
+                let expected = naiveMaxPool(values, h: h, w: w, k: k, s: s, p: p, d: d, oh: r.output.shape[2], ow: r.output.shape[3])
+                #expect(r.indices.scalars(as: Int64.self).map(Int.init) == expected.indices, "\(k) \(s) \(p) \(d) \(dtype)")
+                let got = r.output.scalars(as: Double.self)
+                #expect(zip(got, expected.values).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }, "\(k) \(s) \(p) \(d) \(dtype)")
+            }
+        }
+    }
+
+    @Test func channelsLastInputsGiveTheSameResults() {
+        // A channels-last layout (NHWC memory viewed as NCHW), values and gradients.
+        let ops: [(String, (Tensor) -> Tensor)] = [
+            ("maxPool2d", { maxPool2d($0, kernelSize: 3, stride: 2, padding: 1) }),
+            ("avgPool2d", { avgPool2d($0, kernelSize: 3, stride: 2, padding: 1, ceilMode: true, countIncludePad: false) }),
+            ("adaptiveAvgPool2d", { adaptiveAvgPool2d($0, outputSize: [3, 2]) }),
+            ("adaptiveMaxPool2d", { adaptiveMaxPool2d($0, outputSize: [2, 3]) }),
+            ("batchNorm", { batchNorm($0, runningMean: nil, runningVar: nil, training: true) }),
+            ("groupNorm", { groupNorm($0, numGroups: 2) }),
+            ("localResponseNorm", { localResponseNorm($0, size: 3) }),
+        ]
+        for (name, f) in ops {
+            let values = ramp([2, 4, 7, 6])
+            let a = Tensor(shape: [2, 4, 7, 6], scalars: values)
+            a.requiresGrad = true
+            let nhwc = Tensor(shape: [2, 4, 7, 6], scalars: values).permuted([0, 2, 3, 1]).contiguous().detached()
+            let b = nhwc.permuted([0, 3, 1, 2])
+            b.requiresGrad = true
+            #expect(!b.isContiguous)
+            let (ya, yb) = (f(a), f(b))
+            expectClose(yb, ya.detached(), rtol: 1e-12, atol: 1e-12)
+            ya.backward(gradient: upstream(ya.shape))
+            yb.backward(gradient: upstream(yb.shape))
+            expectClose(b.grad!, a.grad!, rtol: 1e-12, atol: 1e-12)
+            _ = name
+        }
+    }
+
     @Test func channelDropoutDropsWholeChannels() {
         Tensor.manualSeed(7)
         let x = Tensor.ones([8, 16, 3, 3])

@@ -1139,6 +1139,9 @@ for key, fn, shapes in [
         case(key, fn, [f64(*shape)], None if k == 0 else "shape %d" % k)
     case(key, fn, [f32(*shapes[0])], "float32")
 
+case("avgPool2d(x, kernelSize: 3, stride: 2, padding: 1)", lambda x: F.avg_pool2d(x, 3, 2, 1), [i64(1, 2, 5, 4)], "int64")
+case("avgPool2d(x, kernelSize: 3, stride: 2, padding: 1, countIncludePad: false)",
+     lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False), [i64(2, 5, 4)], "int64")
 ri = lambda r: list(r)
 case("maxPool2dWithIndices(x, kernelSize: 2, stride: 1)", lambda x: ri(F.max_pool2d(x, 2, 1, return_indices=True)), [f64(1, 2, 4, 3)])
 case("maxPool2dWithIndices(x, kernelSize: 2, stride: 1)", lambda x: ri(F.max_pool2d(x, 2, 1, return_indices=True)),

@@ -265,7 +265,8 @@ private func avgPool2dBackward(_ grad: Tensor, _ p: AvgPoolParameters) -> Tensor
 /// or only the input elements it covers.
 ///
 /// - Parameters:
-///   - input: `[C, H, W]` or `[N, C, H, W]`, floating point.
+///   - input: `[C, H, W]` or `[N, C, H, W]`, floating point or `int64` (whose
+///     averages truncate, as PyTorch's integer division).
 ///   - kernelSize: The window size.
 ///   - stride: The step between windows; the kernel size when nil.
 ///   - padding: Implicit zero padding on both sides, at most half the kernel size.
@@ -284,8 +285,8 @@ public func avgPool2d(_ input: Tensor, kernelSize: PoolSize, stride: PoolSize? =
     if input.rank < 3 {
         fail(op, "Dimension out of range (expected to be in range of [\(-Swift.max(input.rank, 1)), \(Swift.max(input.rank, 1) - 1)], but got -3)")
     }
-    check(input.dtype.isFloatingPoint, op,
-          "integer inputs are not supported (PyTorch averages integers with integer division); convert to a floating dtype")
+    check(input.dtype.isFloatingPoint || input.dtype == .int64, op,
+          "\"avg_pool2d\" not implemented for '\(input.dtype.scalarTypeName)'")
     let plan = Pool2dPlan(input, kernel: k, stride: s, padding: pad, dilation: [1, 1], ceilMode: ceilMode, op: op)
     return avgPool2dCore(input, AvgPoolParameters(plan: plan, countIncludePad: countIncludePad, divisor: divisorOverride ?? 0))
 }
