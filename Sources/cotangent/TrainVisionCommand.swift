@@ -233,12 +233,15 @@ struct ResNetCommand: ParsableCommand {
     }
 
     func run() throws {
-        let epochs = options.epochs ?? 2
+        let epochs = options.epochs ?? 1
         Tensor.manualSeed(options.seed)
         let data = try ImageClassificationData.load(root: vision.root, side: imageSize, trainLimit: vision.trainLimit)
         let model = Self.model()
-        // Lazy layers take their shapes (and draw their initial weights) at the first call.
+        // Lazy layers take their shapes (and draw their initial weights) at the first call;
+        // in eval mode, since batch norm refuses to train on one value per channel.
+        model.eval()
         _ = withNoGrad { model(data.trainImages[0..<1]) }
+        model.train()
         let optimizer = SGD(model.parameters(), learningRate: options.learningRate ?? 0.01, momentum: 0.9)
         let result = try trainImageClassifier(
             title: "ResNet-18 on \(data.name) (D2L 8.6)", model: model, data: data, optimizer: optimizer,
