@@ -144,6 +144,11 @@ static bool ct_conv_is_pointwise(const ct_conv_geometry *g) {
 #ifndef CT_CONV_TILE_BYTES
 #define CT_CONV_TILE_BYTES (1 << 19)
 #endif
+// Bytes of columns and outputs a multi-sample forward GEMM may take (outputs of
+// fewer than 64 pixels per sample).
+#ifndef CT_CONV_MULTI_BYTES
+#define CT_CONV_MULTI_BYTES (1 << 21)
+#endif
 static int64_t ct_conv_tile_rows(const ct_conv_geometry *g, size_t elem) {
     const int64_t per_row = g->in_channels * g->kernel[0] * g->kernel[1] * g->out_size[1] * (int64_t)elem;
     int64_t rows = per_row > 0 ? CT_CONV_TILE_BYTES / per_row : g->out_size[0];
@@ -177,6 +182,39 @@ typedef struct {
         if (!pointwise && !cols) { job->failed = true; return; }                         \
         const T *x = (const T *)job->a, *w = (const T *)job->b, *bias = (const T *)job->bias; \
         T *y = (T *)job->out;                                                            \
+        /* Few output pixels (ResNet's last stages): several samples share one GEMM, */   \
+        /* so the weights are packed once per block of samples, not once per sample. */   \
+        const int64_t KT = C * g->kernel[0] * g->kernel[1];                              \
+        int64_t S = L < 64 ? CT_CONV_MULTI_BYTES / (int64_t)((KT + Og) * L * (int64_t)sizeof(T)) : 1; \
+        if (S > e - b) S = e - b;                                                        \
+        if (S > 1) {                                                                     \
+            T *mc = (T *)malloc((size_t)(KT * S * L + KT * L + Og * S * L) * sizeof(T)); \
+            if (!mc) { job->failed = true; return; }                                     \
+            T *one = mc + KT * S * L, *yt = one + KT * L;                                \
+            for (int64_t n0 = b; n0 < e; n0 += S) {                                      \
+                const int64_t s1 = n0 + S < e ? S : e - n0, SL = s1 * L;                 \
+                /* cols[k][s * L + p]: sample s's im2col, side by side. */               \
+                for (int64_t s = 0; s < s1; s++) {                                       \
+                    const T *src = x + (n0 + s) * C * HW;                                \
+                    if (!pointwise) { ct_im2col_##SFX(g, C, src, one, 0, OH); src = one; } \
+                    for (int64_t k = 0; k < KT; k++)                                     \
+                        memcpy(mc + k * SL + s * L, src + k * L, (size_t)L * sizeof(T)); \
+                }                                                                        \
+                for (int64_t gi = 0; gi < G; gi++) {                                     \
+                    ct_gemm(DT, Og, SL, K, 1, w + gi * Og * K, K, 1, mc + gi * K * SL, SL, 1, \
+                            0, yt, SL, 1);                                               \
+                    for (int64_t s = 0; s < s1; s++)                                     \
+                        for (int64_t o = 0; o < Og; o++) {                               \
+                            T *r = y + (n0 + s) * O * L + (gi * Og + o) * L;             \
+                            const T *q = yt + o * SL + s * L;                            \
+                            const T add = bias ? bias[gi * Og + o] : (T)0;               \
+                            for (int64_t l = 0; l < L; l++) r[l] = q[l] + add;           \
+                        }                                                                \
+                }                                                                        \
+            }                                                                            \
+            free(mc);                                                                    \
+            return;                                                                      \
+        }                                                                                \
         for (int64_t n = b; n < e; n++) {                                                \
             const T *xn = x + n * C * HW;                                                \
             T *yn = y + n * O * L;                                                       \
@@ -216,6 +254,43 @@ typedef struct {
         if (!pointwise && !cols) { job->failed = true; return; }                         \
         const T *gy = (const T *)job->a, *w = (const T *)job->b, *bias = (const T *)job->bias; \
         T *gx = (T *)job->out;                                                           \
+        /* Few output pixels: one GEMM for a block of samples, as in the forward. */      \
+        const int64_t KT = C * g->kernel[0] * g->kernel[1];                              \
+        int64_t S = L < 64 ? CT_CONV_MULTI_BYTES / (int64_t)((KT + O) * L * (int64_t)sizeof(T)) : 1; \
+        if (S > e - b) S = e - b;                                                        \
+        if (S > 1) {                                                                     \
+            T *mc = (T *)malloc((size_t)(KT * S * L + KT * L + O * S * L) * sizeof(T));  \
+            if (!mc) { job->failed = true; return; }                                     \
+            T *one = mc + KT * S * L, *gyb = one + KT * L;                               \
+            for (int64_t n0 = b; n0 < e; n0 += S) {                                      \
+                const int64_t s1 = n0 + S < e ? S : e - n0, SL = s1 * L;                 \
+                for (int64_t s = 0; s < s1; s++)                                         \
+                    for (int64_t o = 0; o < O; o++)                                      \
+                        memcpy(gyb + o * SL + s * L, gy + (n0 + s) * O * L + o * L, (size_t)L * sizeof(T)); \
+                for (int64_t gi = 0; gi < G; gi++)                                       \
+                    ct_gemm(DT, K, SL, Og, 1, w + gi * Og * K, 1, K, gyb + gi * Og * SL, SL, 1, \
+                            0, mc + gi * K * SL, SL, 1);                                 \
+                for (int64_t s = 0; s < s1; s++) {                                       \
+                    T *gxn = gx + (n0 + s) * C * HW;                                     \
+                    if (pointwise) {                                                     \
+                        for (int64_t c = 0; c < C; c++) {                                \
+                            const T add = bias ? bias[c] : (T)0;                         \
+                            for (int64_t p = 0; p < HW; p++) gxn[c * HW + p] = mc[c * SL + s * L + p] + add; \
+                        }                                                                \
+                        continue;                                                        \
+                    }                                                                    \
+                    for (int64_t k = 0; k < KT; k++)                                     \
+                        memcpy(one + k * L, mc + k * SL + s * L, (size_t)L * sizeof(T)); \
+                    if (bias)                                                            \
+                        for (int64_t c = 0; c < C; c++)                                  \
+                            for (int64_t p = 0; p < HW; p++) gxn[c * HW + p] = bias[c];  \
+                    else memset(gxn, 0, (size_t)(C * HW) * sizeof(T));                   \
+                    ct_col2im_##SFX(g, C, one, gxn, 0, OH);                              \
+                }                                                                        \
+            }                                                                            \
+            free(mc);                                                                    \
+            return;                                                                      \
+        }                                                                                \
         for (int64_t n = b; n < e; n++) {                                                \
             const T *gyn = gy + n * O * L;                                               \
             T *gxn = gx + n * C * HW;                                                    \
