@@ -9,8 +9,9 @@ public enum IDX {
         public let shape: [Int]
         /// The values as stored, for type `0x08` (unsigned byte); empty for other types.
         public let bytes: [UInt8]
-        /// The values as a tensor: unsigned and signed bytes and 16/32-bit integers as
-        /// `int64` (no `uint8` dtype here), floats as `float32`/`float64`.
+        /// The values as a tensor: signed bytes and 16/32-bit integers as `int64`
+        /// (written before the narrow dtypes existed; unsigned bytes are in ``bytes``),
+        /// floats as `float32`/`float64`.
         public let tensor: Tensor?
     }
 

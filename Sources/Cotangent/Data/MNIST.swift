@@ -175,8 +175,7 @@ public enum Transforms {
     }
 
     /// Integer pixel values in 0...255 to float32 in [0, 1], channels first
-    /// (torchvision's `ToTensor` on a `uint8` image; there is no `uint8` dtype
-    /// here, so pixels come as an integer tensor).
+    /// (torchvision's `ToTensor` on a `uint8` image; any integer dtype is taken).
     ///
     /// `[H, W]` becomes `[1, H, W]` and `[H, W, C]` becomes `[C, H, W]`, each `value / 255` in float32.
     public static func toTensor() -> (Tensor) -> Tensor {
