@@ -132,51 +132,12 @@ struct ClassifierResult {
 func trainDigitsClassifier(title: String, model: any Module, epochs: Int, batchSize: Int, learningRate: Double,
                            momentum: Double, plot: String?) throws -> ClassifierResult {
     let train = try Digits.load(.train), test = try Digits.load(.test)
-    let (testX, testY) = (test.tensors[0], test.tensors[1])
-    let loader = DataLoader(train, batchSize: batchSize, shuffle: true)
-    let lossFunction = CrossEntropyLoss()
+    let data = ImageClassificationData(name: "digits", trainImages: train.tensors[0], trainLabels: train.tensors[1],
+                                       testImages: test.tensors[0], testLabels: test.tensors[1],
+                                       classes: (0..<10).map(String.init), attribution: Digits.attribution)
     let optimizer = SGD(model.parameters(), learningRate: learningRate, momentum: momentum)
-
-    func accuracy(_ logits: Tensor, _ labels: Tensor) -> Int {
-        Int((logits.argmax(dim: 1) .== labels).sum().item())
-    }
-
-    var progress = TrainingProgress(epochs: epochs)
-    var trainLosses: [Double] = [], trainAccuracies: [Double] = [], testAccuracies: [Double] = []
-    let start = ContinuousClock.now
-    for epoch in 1...epochs {
-        model.train()
-        progress.startEpoch(epoch, batches: loader.count)
-        var totals = TrainingProgress.Totals()
-        for (i, batch) in loader.enumerated() {
-            let (x, y) = (batch[0], batch[1])
-            optimizer.zeroGrad()
-            let logits = model(x)
-            let loss = lossFunction(logits, y)
-            loss.backward()
-            optimizer.step()
-            totals.loss += loss.item() * Double(x.shape[0])
-            totals.correct += withNoGrad { accuracy(logits, y) }
-            totals.seen += x.shape[0]
-            progress.batchDone(i + 1, totals, showsAccuracy: true)
-        }
-        model.eval()
-        let testAccuracy = withNoGrad { Double(accuracy(model(testX), testY)) / Double(testY.count) }
-        trainLosses.append(totals.meanLoss)
-        trainAccuracies.append(totals.accuracy)
-        testAccuracies.append(testAccuracy)
-        progress.finishEpoch(totals, testAccuracy: testAccuracy)
-    }
-    let seconds = secondsSince(start)
-    if let plot {
-        try SVGPlot(title: title, series: [
-            .init(name: "train loss", values: trainLosses, color: "#1f77b4", onRightAxis: false, dashed: false),
-            .init(name: "train accuracy", values: trainAccuracies, color: "#d62728", onRightAxis: true, dashed: true),
-            .init(name: "test accuracy", values: testAccuracies, color: "#2ca02c", onRightAxis: true, dashed: false),
-        ], leftLabel: "cross-entropy loss", rightLabel: "accuracy").write(to: plot)
-        print("wrote \(plot)")
-    }
-    return ClassifierResult(testAccuracy: testAccuracies.last ?? .nan, seconds: seconds)
+    return try trainImageClassifier(title: title, model: model, data: data, optimizer: optimizer,
+                                    epochs: epochs, batchSize: batchSize, plot: plot)
 }
 
 /// Prints the line that ends a classifier run.

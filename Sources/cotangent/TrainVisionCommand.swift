@@ -7,7 +7,8 @@ import Foundation
 
 // MARK: Data
 
-/// Images `[N, 1, side, side]` in float32 and labels `[N]`, for training and testing.
+/// Inputs (images `[N, 1, side, side]`, or the digits' `[N, 64]` features) in float32
+/// and labels `[N]`, for training and testing.
 struct ImageClassificationData {
     let name: String
     let trainImages: Tensor, trainLabels: Tensor
