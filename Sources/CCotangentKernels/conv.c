@@ -144,11 +144,20 @@ static bool ct_conv_is_pointwise(const ct_conv_geometry *g) {
 #ifndef CT_CONV_TILE_BYTES
 #define CT_CONV_TILE_BYTES (1 << 19)
 #endif
-// Bytes of columns and outputs a multi-sample forward GEMM may take (outputs of
-// fewer than 64 pixels per sample).
+// Bytes of columns and outputs a GEMM shared by several samples may take, in the
+// forward and the input gradient (outputs of fewer than 64 pixels per sample).
 #ifndef CT_CONV_MULTI_BYTES
 #define CT_CONV_MULTI_BYTES (1 << 21)
 #endif
+// Samples that share one GEMM when each has few output pixels (1 otherwise):
+// `rows` rows of `pixels` columns per sample within CT_CONV_MULTI_BYTES, at most `samples`.
+static int64_t ct_conv_samples_per_gemm(int64_t rows, int64_t pixels, size_t elem, int64_t samples) {
+    if (pixels <= 0 || pixels >= 64) return 1;
+    int64_t s = CT_CONV_MULTI_BYTES / (rows * pixels * (int64_t)elem);
+    if (s > samples) s = samples;
+    return s < 1 ? 1 : s;
+}
+
 static int64_t ct_conv_tile_rows(const ct_conv_geometry *g, size_t elem) {
     const int64_t per_row = g->in_channels * g->kernel[0] * g->kernel[1] * g->out_size[1] * (int64_t)elem;
     int64_t rows = per_row > 0 ? CT_CONV_TILE_BYTES / per_row : g->out_size[0];
@@ -185,8 +194,7 @@ typedef struct {
         /* Few output pixels (ResNet's last stages): several samples share one GEMM, */   \
         /* so the weights are packed once per block of samples, not once per sample. */   \
         const int64_t KT = C * g->kernel[0] * g->kernel[1];                              \
-        int64_t S = L < 64 ? CT_CONV_MULTI_BYTES / (int64_t)((KT + Og) * L * (int64_t)sizeof(T)) : 1; \
-        if (S > e - b) S = e - b;                                                        \
+        const int64_t S = ct_conv_samples_per_gemm(KT + Og, L, sizeof(T), e - b);        \
         if (S > 1) {                                                                     \
             T *mc = (T *)malloc((size_t)(KT * S * L + KT * L + Og * S * L) * sizeof(T)); \
             if (!mc) { job->failed = true; return; }                                     \
@@ -256,8 +264,7 @@ typedef struct {
         T *gx = (T *)job->out;                                                           \
         /* Few output pixels: one GEMM for a block of samples, as in the forward. */      \
         const int64_t KT = C * g->kernel[0] * g->kernel[1];                              \
-        int64_t S = L < 64 ? CT_CONV_MULTI_BYTES / (int64_t)((KT + O) * L * (int64_t)sizeof(T)) : 1; \
-        if (S > e - b) S = e - b;                                                        \
+        const int64_t S = ct_conv_samples_per_gemm(KT + O, L, sizeof(T), e - b);         \
         if (S > 1) {                                                                     \
             T *mc = (T *)malloc((size_t)(KT * S * L + KT * L + O * S * L) * sizeof(T));  \
             if (!mc) { job->failed = true; return; }                                     \
