@@ -7,9 +7,9 @@
 //
 // CT_UNARY_OPS(X) calls X(NAME, FLOAT, INT, OUT, VEC, COST):
 //   NAME   the enum case, CT_<NAME>
-//   FLOAT  the result for a floating element `v` of type `T` (float or double),
-//          with <tgmath.h>'s type-generic functions; `p0`, `p1`, `p2` (of type
-//          T) are the op's parameters, when it has any (leakyRelu's slope, ...)
+//   FLOAT  the result for a floating element `v` of type `T` (float or double; float for
+//          float16 and bfloat16, stored back rounded), with <tgmath.h>'s type-generic
+//          functions; `p0`, `p1`, `p2` (of type T) are the op's parameters, when it has any (leakyRelu's slope, ...)
 //   INT    the result for an integer or bool element `v`, or CT_FLOAT_ONLY
 //          when Swift always converts integers to float first
 //   OUT    SAME (the input's dtype) or BOOL
