@@ -4,9 +4,14 @@ invocation on one machine, and prints the ratios of medians (ours / theirs;
 lower is better).
 
     python3 Benchmarks/compare.py [--min-time 1.0] [--filter NAME] [--markdown] [--binary PATH]
+                                  [--max-load 1.0] [--wait-quiet SECONDS] [--strict] [--no-jax]
 
-PyTorch and NumPy are used when they can be imported (for example run this
-with ../shared/tools/torch-ref); missing ones are left out of the table.
+PyTorch, NumPy and JAX (jit-compiled) are used when they can be imported (for
+example run this with ../shared/tools/torch-ref, after
+`~/.cache/cotangent-torch-ref/bin/pip install jax` for JAX); missing ones are
+left out of the table. The machine's load average is printed before and after;
+rows measured while the one-minute load was above --max-load are flagged, and
+--strict refuses to measure at all then.
 """
 import argparse, json, os, subprocess, sys, time
 
@@ -90,6 +95,34 @@ def torch_workloads(torch):
                         p.grad = None
             return step
         return make
+    def mlp_digits_epoch():
+        # The same loop as cotangent-bench's train_mlp_digits_epoch and `cotangent train mlp`.
+        x, y = digits(torch)
+        perm = torch.randperm(len(y), generator=torch.Generator().manual_seed(0))
+        train = torch.utils.data.TensorDataset(x[perm[:1437]], y[perm[:1437]])
+        test_x, test_y = x[perm[1437:]], y[perm[1437:]]
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10))
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        loader = torch.utils.data.DataLoader(train, batch_size=64, shuffle=True)
+        loss_function = torch.nn.CrossEntropyLoss()
+        def epoch():
+            loss_sum, right = 0.0, 0
+            model.train()
+            for xb, yb in loader:
+                optimizer.zero_grad()
+                logits = model(xb)
+                loss = loss_function(logits, yb)
+                loss.backward()
+                optimizer.step()
+                loss_sum += loss.item() * xb.shape[0]
+                with torch.no_grad():
+                    right += int((logits.argmax(dim=1) == yb).sum().item())
+            model.eval()
+            with torch.no_grad():
+                right += int((model(test_x).argmax(dim=1) == test_y).sum().item())
+        return epoch
+    w["train_mlp_digits_epoch"] = mlp_digits_epoch
     w["mlp784_step"] = mlp(784, 256, 256)
     w["mlp64_step"] = mlp(64, 128, 64)
     m = 2048
@@ -176,6 +209,61 @@ def torch_workloads(torch):
     return w
 
 
+def digits(torch):
+    """The bundled digits as (features [1797, 64] float32 in [0, 1], labels [1797] int64)."""
+    import numpy
+    table = numpy.loadtxt(os.path.join(ROOT, "Sources", "Cotangent", "Resources", "digits.csv"), delimiter=",", dtype=numpy.float32)
+    return torch.from_numpy(table[:, :64] / 16), torch.from_numpy(table[:, 64].astype(numpy.int64))
+
+
+def jax_workloads(jax):
+    """The workloads JAX expresses naturally, each jit-compiled once, timed to block_until_ready."""
+    import jax.numpy as jnp
+    key = jax.random.PRNGKey(0)
+    randn = lambda *shape: jax.random.normal(key, shape, dtype=jnp.float32)
+    timed = lambda f, *args: (lambda: jax.block_until_ready(f(*args)))
+    w = {}
+
+    seed_grad = jax.jit(jax.grad(lambda x: 2 * jnp.dot(x, x)))
+    w["seed_step"] = lambda: timed(seed_grad, jnp.arange(4.0))
+
+    def chain(v):
+        y = v
+        for _ in range(50):
+            y = jnp.tanh(y * 1.01 + 0.1)
+        return y.sum()
+    chain_grad = jax.jit(jax.grad(chain))
+    w["chain100_small"] = lambda: timed(chain_grad, randn(1000))
+
+    n = 1 << 24
+    w["fma_16M"] = lambda: timed(jax.jit(lambda a, b, c: a * b + c), randn(n), randn(n) + 1, randn(n) + 2)
+    w["sum_16M"] = lambda: timed(jax.jit(jnp.sum), randn(n))
+    w["exp_16M"] = lambda: timed(jax.jit(jnp.exp), randn(n))
+    w["softmax_4096x1024"] = lambda: timed(jax.jit(lambda a: jax.nn.softmax(a, axis=1)), randn(4096, 1024))
+    for k in (64, 256, 1024, 2048):
+        w[f"gemm_{k}"] = (lambda k: lambda: timed(jax.jit(jnp.matmul), randn(k, k), randn(k, k) + 1))(k)
+
+    def mlp(inputs, hidden, batch):
+        def make():
+            keys = jax.random.split(key, 4)
+            params = [jax.random.normal(keys[0], (hidden, inputs)) / inputs ** 0.5, jnp.zeros(hidden),
+                      jax.random.normal(keys[1], (10, hidden)) / hidden ** 0.5, jnp.zeros(10)]
+            x = jax.random.normal(keys[2], (batch, inputs))
+            one_hot = jax.nn.one_hot(jax.random.randint(keys[3], (batch,), 0, 10), 10)
+            def loss(p):
+                h = jax.nn.relu(x @ p[0].T + p[1])
+                return -(jax.nn.log_softmax(h @ p[2].T + p[3], axis=1) * one_hot).sum() / batch
+            step = jax.jit(lambda p: [q - 0.1 * g for q, g in zip(p, jax.grad(loss)(p))])
+            state = [params]
+            def run():
+                state[0] = jax.block_until_ready(step(state[0]))
+            return run
+        return make
+    w["mlp784_step"] = mlp(784, 256, 256)
+    w["mlp64_step"] = mlp(64, 128, 64)
+    return w
+
+
 def numpy_workloads(np):
     rng = np.random.default_rng(0)
     n = 1 << 24
@@ -209,37 +297,82 @@ def run_ours(min_time, name_filter, binary=None):
     return {r["name"]: r for r in map(json.loads, filter(None, out.splitlines()))}
 
 
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+    return platform.processor() or platform.machine()
+
+
+def load1():
+    return os.getloadavg()[0]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--min-time", type=float, default=1.0)
     parser.add_argument("--filter")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     parser.add_argument("--binary", help="the cotangent-bench to run (default: .build/release/cotangent-bench)")
+    parser.add_argument("--max-load", type=float, default=1.0,
+                        help="the one-minute load above which a run is flagged (default 1.0)")
+    parser.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
+                        help="wait up to this long for the load to fall below --max-load before starting")
+    parser.add_argument("--strict", action="store_true", help="refuse to report when the load is above --max-load")
+    parser.add_argument("--no-jax", action="store_true", help="leave out the JAX column even when JAX is importable")
     args = parser.parse_args()
 
+    deadline = time.time() + args.wait_quiet
+    while load1() > args.max_load and time.time() < deadline:
+        time.sleep(10)
+    load_before = os.getloadavg()
+    if load_before[0] > args.max_load:
+        message = (f"the one-minute load is {load_before[0]:.2f}, above {args.max_load}: "
+                   "other work on this machine distorts every timing")
+        if args.strict:
+            sys.exit(f"compare.py: refusing to measure: {message}")
+        print(f"warning: {message}; rows measured above it are flagged with *", file=sys.stderr)
+
     ours = run_ours(args.min_time, args.filter, args.binary)
-    theirs = {}
+    theirs, versions = {}, []
     try:
         import torch
         theirs["torch"] = torch_workloads(torch)
+        versions.append(f"PyTorch {torch.__version__} ({torch.get_num_threads()} threads)")
     except ImportError:
         print("note: PyTorch not importable; run with ../shared/tools/torch-ref for its column", file=sys.stderr)
     try:
         import numpy
         theirs["numpy"] = numpy_workloads(numpy)
+        versions.append(f"NumPy {numpy.__version__}")
     except ImportError:
         print("note: NumPy not importable", file=sys.stderr)
+    if not args.no_jax:
+        try:
+            import jax
+            theirs["jax"] = jax_workloads(jax)
+            versions.append(f"JAX {jax.__version__} (jit)")
+        except ImportError:
+            print("note: JAX not importable (pip install jax into the reference environment for its column)",
+                  file=sys.stderr)
 
     rows = []
     for name, r in ours.items():
-        row = {"name": name, "ours": r["median_s"], "gflops": r.get("gflops")}
+        row = {"name": name, "ours": r["median_s"], "gflops": r.get("gflops"), "load": load1()}
         for lib, workloads in theirs.items():
             if name in workloads and (not args.filter or args.filter in name):
                 body = workloads[name]()
                 for _ in range(3):
                     body()
                 row[lib] = measure(body, args.min_time)
+        row["load"] = max(row["load"], load1())
         rows.append(row)
+    load_after = os.getloadavg()
 
     def us(s):
         return f"{s * 1e6:,.1f} us" if s is not None else "-"
@@ -247,9 +380,16 @@ def main():
     def ratio(row, lib):
         return f"{row['ours'] / row[lib]:.3f}" if lib in row else "-"
 
-    header = ["workload", "Cotangent", "PyTorch", "NumPy", "ours/PyTorch", "ours/NumPy", "GFLOP/s (ours)"]
-    lines = [[r["name"], us(r["ours"]), us(r.get("torch")), us(r.get("numpy")), ratio(r, "torch"), ratio(r, "numpy"),
-              f"{r['gflops']:.1f}" if r.get("gflops") else ""] for r in rows]
+    libs = [lib for lib in ("torch", "numpy", "jax") if lib in theirs]
+    titles = {"torch": "PyTorch", "numpy": "NumPy", "jax": "JAX"}
+    header = (["workload", "Cotangent"] + [titles[l] for l in libs] + [f"ours/{titles[l]}" for l in libs]
+              + ["GFLOP/s (ours)", "load"])
+    lines = [[r["name"] + (" *" if r["load"] > args.max_load else ""), us(r["ours"])]
+             + [us(r.get(l)) for l in libs] + [ratio(r, l) for l in libs]
+             + [f"{r['gflops']:.1f}" if r.get("gflops") else "", f"{r['load']:.2f}"] for r in rows]
+    print(f"{time.strftime('%Y-%m-%d %H:%M %Z')}, {cpu_name()}, {os.cpu_count()} CPUs; " + ", ".join(versions))
+    print(f"one-minute load {load_before[0]:.2f} before, {load_after[0]:.2f} after "
+          f"(five-minute {load_before[1]:.2f} and {load_after[1]:.2f}); medians, ours/theirs below 1 means Cotangent is faster")
     if args.markdown:
         print("| " + " | ".join(header) + " |")
         print("|" + "---|" * len(header))
@@ -260,6 +400,10 @@ def main():
         print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
         for line in lines:
             print("  ".join(c.ljust(w) for c, w in zip(line, widths)))
+    flagged = [r["name"] for r in rows if r["load"] > args.max_load]
+    if flagged:
+        print(f"* measured while the one-minute load was above {args.max_load}: {len(flagged)} of {len(rows)} rows; "
+              "do not quote them as the machine's speed")
 
 
 if __name__ == "__main__":

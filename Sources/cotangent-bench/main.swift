@@ -97,6 +97,45 @@ func mlpStep(inputs: Int, hidden: Int, batch: Int) -> () -> Void {
     }
 }
 
+/// One epoch of the bundled MLP example (`cotangent train mlp`): Sequential
+/// 64-256-10 with ReLU, cross-entropy, SGD (lr 0.1, momentum 0.9), shuffled
+/// batches of 64 over the 1,437 training digits, the loss and the number right
+/// read out per batch, then the 360 test digits evaluated without recording.
+/// Benchmarks/compare.py runs the same loop in PyTorch.
+func mlpDigitsEpoch() -> () -> Void {
+    guard let train = try? Digits.load(.train), let test = try? Digits.load(.test) else {
+        fatalError("cotangent-bench: the bundled digits could not be read")
+    }
+    Tensor.manualSeed(0)
+    let model = Sequential {
+        Flatten()
+        Linear(64, 256)
+        ReLU()
+        Linear(256, 10)
+    }
+    let optimizer = SGD(model.parameters(), learningRate: 0.1, momentum: 0.9)
+    let loader = DataLoader(TensorDataset([train.tensors[0], train.tensors[1]]), batchSize: 64, shuffle: true)
+    let lossFunction = CrossEntropyLoss()
+    let (testImages, testLabels) = (test.tensors[0], test.tensors[1])
+    return {
+        var lossSum = 0.0, right = 0
+        model.train()
+        for batch in loader {
+            let (x, y) = (batch[0], batch[1])
+            optimizer.zeroGrad()
+            let logits = model(x)
+            let loss = lossFunction(logits, y)
+            loss.backward()
+            optimizer.step()
+            lossSum += loss.item() * Double(x.shape[0])
+            right += withNoGrad { Int((logits.argmax(dim: 1) .== y).sum().item()) }
+        }
+        model.eval()
+        right += withNoGrad { Int((model(testImages).argmax(dim: 1) .== testLabels).sum().item()) }
+        precondition(lossSum.isFinite && right >= 0)
+    }
+}
+
 let workloads: [Workload] = [
     Workload(name: "seed_step") {
         let x = Tensor.arange(4.0)
@@ -146,6 +185,7 @@ let workloads: [Workload] = [
 } + [
     Workload(name: "mlp784_step") { mlpStep(inputs: 784, hidden: 256, batch: 256) },
     Workload(name: "mlp64_step") { mlpStep(inputs: 64, hidden: 128, batch: 64) },
+    Workload(name: "train_mlp_digits_epoch") { mlpDigitsEpoch() },
     // Indexing and sorting (the op-surface issue): 4M-element gathers and scatters
     // along rows of a 2048 x 2048 matrix, 4096 picked rows of 1024, a 1M sort.
     Workload(name: "gather_4M") {
