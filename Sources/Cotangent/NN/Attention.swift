@@ -53,8 +53,8 @@ extension Tensor {
 /// of one (`unsqueezed(0)`), so their graph ends in `SqueezeBackward1` either way.
 ///
 /// Dropout draws its mask from `generator`, as ``dropout(_:p:training:generator:)``
-/// does; the masks are not PyTorch's (its CPU `bernoulli_` draws from an MKL
-/// stream), so only `dropoutP: 0` reproduces PyTorch's values exactly.
+/// does: PyTorch's masks, except against PyTorch on Intel CPUs, whose
+/// `bernoulli_` draws from an MKL stream.
 ///
 /// - Parameters:
 ///   - query: `[..., L, E]`, floating point.

@@ -1,9 +1,14 @@
 /// Zeroes each element with probability `p` during training and scales the
 /// rest by `1 / (1 - p)` (`torch.nn.functional.dropout`).
 ///
-/// The mask comes from `generator`, so runs are reproducible after
-/// `Tensor.manualSeed`. They are not PyTorch's masks: PyTorch draws
-/// `bernoulli_` from an MKL stream on x86, which no other library reproduces.
+/// The mask comes from `generator` as PyTorch's reference `bernoulli_(1 - p)`
+/// draws it: one 53-bit uniform `Double` per element (two 32-bit draws, as
+/// `Tensor.rand(dtype: .float64)`), kept when below `1 - p`. So after the same
+/// `Tensor.manualSeed`, the masks are PyTorch's wherever PyTorch takes that
+/// path: builds without MKL (macOS on Apple silicon) and x86 CPUs other than
+/// Intel's. On Intel CPUs PyTorch's x86 wheels draw `bernoulli_` from an MKL
+/// stream instead, so their masks differ from these (and from PyTorch's own
+/// on other machines).
 ///
 /// - Parameters:
 ///   - input: Any floating-point tensor.
@@ -16,10 +21,15 @@ public func dropout(_ input: Tensor, p: Double = 0.5, training: Bool = true, gen
     guard training && p > 0 else { return input }
     if p == 1 || input.count == 0 { return input * Tensor.zeros([], dtype: input.dtype) }
     let noise: Tensor = withNoGrad {
-        let keep = Tensor.rand(input.shape, dtype: input.dtype, generator: generator) .< (1 - p)
+        let keep = keepMask(input.shape, p: p, generator: generator)
         return keep.to(input.dtype) / (1 - p)
     }
     return input * noise
+}
+
+/// PyTorch's reference `bernoulli_(1 - p)`: `true` where a uniform `Double` is below `1 - p`.
+private func keepMask(_ shape: [Int], p: Double, generator: Generator) -> Tensor {
+    Tensor.rand(shape, dtype: .float64, generator: generator) .< (1 - p)
 }
 
 /// Randomly zeroes elements during training (PyTorch's `nn.Dropout`); in
@@ -49,7 +59,7 @@ private func featureDropout(_ input: Tensor, p: Double, generator: Generator) ->
     if p == 1 || input.count == 0 { return input * Tensor.zeros([], dtype: input.dtype) }
     let noiseShape = [input.shape[0], input.shape[1]] + Array(repeating: 1, count: input.rank - 2)
     let noise: Tensor = withNoGrad {
-        let keep = Tensor.rand(noiseShape, dtype: input.dtype, generator: generator) .< (1 - p)
+        let keep = keepMask(noiseShape, p: p, generator: generator)
         return keep.to(input.dtype) / (1 - p)
     }
     return input * noise
