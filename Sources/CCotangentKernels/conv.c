@@ -172,6 +172,7 @@ typedef struct {
     const void *a, *b, *bias;  // forward: x, w, bias; input grad: gy, w; weight grad: x, gy
     void *out;                 // y, gx, or gw
     void *partials;            // weight grad: one gw per chunk
+    int32_t chunks;            // decided once per job: the partials are sized by it
     bool failed;
 } ct_conv_job;
 
@@ -369,14 +370,14 @@ static int32_t ct_conv_chunks(const ct_conv_geometry *g) {
 }
 
 static bool ct_conv_run(ct_conv_job *job, ct_chunk_fn f32, ct_chunk_fn f64) {
-    ct_parallel_chunks(job->g->batch, ct_conv_chunks(job->g), job->dtype == CT_F32 ? f32 : f64, job);
+    ct_parallel_chunks(job->g->batch, job->chunks, job->dtype == CT_F32 ? f32 : f64, job);
     return !job->failed;
 }
 
 bool ct_conv_forward(ct_dtype dtype, const ct_conv_geometry *g, const void *x, const void *w, const void *bias,
                      void *y) {
     if (g->batch == 0 || g->out_channels == 0 || g->out_size[0] * g->out_size[1] == 0) return true;
-    ct_conv_job job = {g, dtype, x, w, bias, y, NULL, false};
+    ct_conv_job job = {g, dtype, x, w, bias, y, NULL, ct_conv_chunks(g), false};
     return ct_conv_run(&job, ct_conv_fwd_chunk_f32, ct_conv_fwd_chunk_f64);
 }
 
@@ -398,7 +399,7 @@ bool ct_conv_backward_input(ct_dtype dtype, const ct_conv_geometry *g, const voi
             }
         return true;
     }
-    ct_conv_job job = {g, dtype, gy, w, bias, gx, NULL, false};
+    ct_conv_job job = {g, dtype, gy, w, bias, gx, NULL, ct_conv_chunks(g), false};
     return ct_conv_run(&job, ct_conv_bwd_input_chunk_f32, ct_conv_bwd_input_chunk_f64);
 }
 
@@ -411,8 +412,10 @@ bool ct_conv_backward_weight(ct_dtype dtype, const ct_conv_geometry *g, const vo
         memset(gw, 0, (size_t)total * es);
         return true;
     }
+    // The thread count is read once: another thread may change it while this runs,
+    // and a second reading could split into more chunks than there are partials.
     const int32_t k = ct_conv_chunks(g);
-    ct_conv_job job = {g, dtype, x, gy, NULL, gw, NULL, false};
+    ct_conv_job job = {g, dtype, x, gy, NULL, gw, NULL, k, false};
     if (k > 1) {
         job.partials = malloc((size_t)(total * k) * es);
         if (!job.partials) return false;

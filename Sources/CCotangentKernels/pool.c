@@ -33,6 +33,45 @@ static inline int64_t ct_imax(int64_t a, int64_t b) { return a > b ? a : b; }
 // `v != v` is a NaN test for floats and false for integers. Floats start from
 // -inf (so an all -inf window keeps its first position, as PyTorch's);
 // integers take their first element, which is the same rule.
+
+// The first maximum (a NaN winning) of in[h * iw + w] over rows [h0, h1) step dh
+// and columns [w0, w1) step dw, into `mx` and its flat index `best`.
+#define CT_WINDOW_MAX(T, FIRST_WINS, LOW, h0, h1, dh, w0, w1, dw)                          \
+    int64_t best = (h0) * g->iw + (w0);                                                    \
+    T mx = LOW;                                                                            \
+    bool first = true;                                                                     \
+    for (int64_t h = (h0); h < (h1); h += (dh)) {                                          \
+        const T *row = in + h * g->iw;                                                     \
+        for (int64_t w = (w0); w < (w1); w += (dw)) {                                      \
+            const T v = row[w];                                                            \
+            /* selects, not a branch: random data mispredicts half the time */             \
+            const bool take = __builtin_unpredictable((FIRST_WINS & first) | (v > mx) | (v != v)); \
+            mx = take ? v : mx;                                                            \
+            const int64_t m = -(int64_t)take;                                              \
+            best = ((h * g->iw + w) & m) | (best & ~m);                                    \
+            first = false;                                                                 \
+        }                                                                                  \
+    }
+
+// The chunk functions PREFIX_f32 ... PREFIX_i64 of a max-pooling body over planes
+// [begin, end): floats start from -inf, integers from their first element.
+#define CT_DEFINE_MAX_ENTRIES(PREFIX, BODY)                                                \
+    static void PREFIX##_f32(void *arg, int64_t begin, int64_t end, int32_t chunk) {       \
+        (void)chunk; const ct_pool_ctx *c = arg; const ct_pool2d_geometry *g = c->g;       \
+        BODY(float, false, -INFINITY)                                                      \
+    }                                                                                      \
+    static void PREFIX##_f64(void *arg, int64_t begin, int64_t end, int32_t chunk) {       \
+        (void)chunk; const ct_pool_ctx *c = arg; const ct_pool2d_geometry *g = c->g;       \
+        BODY(double, false, -INFINITY)                                                     \
+    }                                                                                      \
+    static void PREFIX##_i32(void *arg, int64_t begin, int64_t end, int32_t chunk) {       \
+        (void)chunk; const ct_pool_ctx *c = arg; const ct_pool2d_geometry *g = c->g;       \
+        BODY(int32_t, true, 0)                                                             \
+    }                                                                                      \
+    static void PREFIX##_i64(void *arg, int64_t begin, int64_t end, int32_t chunk) {       \
+        (void)chunk; const ct_pool_ctx *c = arg; const ct_pool2d_geometry *g = c->g;       \
+        BODY(int64_t, true, 0)                                                             \
+    }
 #define CT_MAX_POOL_PLANES(T, FIRST_WINS, LOW)                                             \
     /* Columns whose windows lie inside the input run tap by tap over the row */         \
     /* (independent outputs, so the compiler can vectorise); the rest one by one. */     \
@@ -82,43 +121,14 @@ static inline int64_t ct_imax(int64_t a, int64_t b) { return a > b ? a : b; }
                 int64_t w0 = ow * g->sw - g->pw;                                           \
                 const int64_t w1 = ct_imin(w0 + (g->kw - 1) * g->dw + 1, g->iw);          \
                 while (w0 < 0) w0 += g->dw;                                                \
-                int64_t best = h0 * g->iw + w0;                                            \
-                T mx = LOW;                                                                \
-                bool first = true;                                                         \
-                for (int64_t h = h0; h < h1; h += g->dh) {                                 \
-                    const T *row = in + h * g->iw;                                         \
-                    for (int64_t w = w0; w < w1; w += g->dw) {                             \
-                        const T v = row[w];                                                \
-                        /* selects, not a branch: random data mispredicts half the time */ \
-                        const bool take = __builtin_unpredictable((FIRST_WINS & first) | (v > mx) | (v != v));       \
-                        mx = take ? v : mx;                                                \
-                        const int64_t m = -(int64_t)take;                                  \
-                        best = ((h * g->iw + w) & m) | (best & ~m);                        \
-                        first = false;                                                     \
-                    }                                                                      \
-                }                                                                          \
+                CT_WINDOW_MAX(T, FIRST_WINS, LOW, h0, h1, g->dh, w0, w1, g->dw)            \
                 orow[ow] = mx;                                                             \
                 irow[ow] = best;                                                           \
             }                                                                              \
         }                                                                                  \
     }
 
-static void ct_max_pool_f32(void *arg, int64_t begin, int64_t end, int32_t chunk) {
-    (void)chunk; const ct_pool_ctx *c = arg; const ct_pool2d_geometry *g = c->g;
-    CT_MAX_POOL_PLANES(float, false, -INFINITY)
-}
-static void ct_max_pool_f64(void *arg, int64_t begin, int64_t end, int32_t chunk) {
-    (void)chunk; const ct_pool_ctx *c = arg; const ct_pool2d_geometry *g = c->g;
-    CT_MAX_POOL_PLANES(double, false, -INFINITY)
-}
-static void ct_max_pool_i32(void *arg, int64_t begin, int64_t end, int32_t chunk) {
-    (void)chunk; const ct_pool_ctx *c = arg; const ct_pool2d_geometry *g = c->g;
-    CT_MAX_POOL_PLANES(int32_t, true, 0)
-}
-static void ct_max_pool_i64(void *arg, int64_t begin, int64_t end, int32_t chunk) {
-    (void)chunk; const ct_pool_ctx *c = arg; const ct_pool2d_geometry *g = c->g;
-    CT_MAX_POOL_PLANES(int64_t, true, 0)
-}
+CT_DEFINE_MAX_ENTRIES(ct_max_pool, CT_MAX_POOL_PLANES)
 
 static ct_chunk_fn ct_max_fn(ct_dtype dtype, ct_chunk_fn f32, ct_chunk_fn f64, ct_chunk_fn i32, ct_chunk_fn i64) {
     switch (dtype) {
@@ -149,8 +159,12 @@ void ct_max_pool2d(ct_dtype dtype, const ct_pool2d_geometry *g, const void *x, v
     const int64_t div = c->divisor ? c->divisor                                            \
                       : c->count_include_pad ? pool_size : (h1 - h0) * (w1 - w0);
 
-#define CT_DEFINE_AVG(T, SFX)                                                              \
-    static void ct_avg_pool_##SFX(void *arg, int64_t begin, int64_t end, int32_t chunk) {  \
+// Window-mean pooling over planes [begin, end): NAME_SFX sums each output's
+// window (WINDOW sets h0, h1, w0, w1 of output (oh, ow); an empty one gives 0)
+// and scales the sum by SCALE(T, x); NAME_SFX of the backward spreads each
+// scaled output gradient over its window.
+#define CT_DEFINE_MEAN_POOL(NAME, WINDOW, SCALE, T, SFX)                                   \
+    static void NAME##_##SFX(void *arg, int64_t begin, int64_t end, int32_t chunk) {       \
         (void)chunk;                                                                       \
         const ct_pool_ctx *c = arg; const ct_pool2d_geometry *g = c->g;                    \
         for (int64_t p = begin; p < end; p++) {                                            \
@@ -158,19 +172,19 @@ void ct_max_pool2d(ct_dtype dtype, const ct_pool2d_geometry *g, const void *x, v
             T *out = (T *)c->out + p * g->oh * g->ow;                                      \
             for (int64_t oh = 0; oh < g->oh; oh++) {                                       \
                 for (int64_t ow = 0; ow < g->ow; ow++) {                                   \
-                    CT_AVG_WINDOW                                                          \
+                    WINDOW                                                                 \
                     if (h0 >= h1 || w0 >= w1) { out[oh * g->ow + ow] = 0; continue; }      \
                     T sum = 0;                                                             \
                     for (int64_t h = h0; h < h1; h++)                                      \
                         for (int64_t w = w0; w < w1; w++) sum += in[h * g->iw + w];        \
-                    out[oh * g->ow + ow] = sum / (T)div;                                   \
+                    out[oh * g->ow + ow] = SCALE(T, sum);                                  \
                 }                                                                          \
             }                                                                              \
         }                                                                                  \
     }
 
-#define CT_DEFINE_AVG_BACKWARD(T, SFX)                                                     \
-    static void ct_avg_pool_bw_##SFX(void *arg, int64_t begin, int64_t end, int32_t chunk) { \
+#define CT_DEFINE_MEAN_POOL_BACKWARD(NAME, WINDOW, SCALE, T, SFX)                          \
+    static void NAME##_##SFX(void *arg, int64_t begin, int64_t end, int32_t chunk) {       \
         (void)chunk;                                                                       \
         const ct_pool_ctx *c = arg; const ct_pool2d_geometry *g = c->g;                    \
         for (int64_t p = begin; p < end; p++) {                                            \
@@ -179,15 +193,19 @@ void ct_max_pool2d(ct_dtype dtype, const ct_pool2d_geometry *g, const void *x, v
             memset(gi, 0, (size_t)(g->ih * g->iw) * sizeof(T));                           \
             for (int64_t oh = 0; oh < g->oh; oh++) {                                       \
                 for (int64_t ow = 0; ow < g->ow; ow++) {                                   \
-                    CT_AVG_WINDOW                                                          \
+                    WINDOW                                                                 \
                     if (h0 >= h1 || w0 >= w1) continue;                                    \
-                    const T delta = go[oh * g->ow + ow] / (T)div;                          \
+                    const T delta = SCALE(T, go[oh * g->ow + ow]);                         \
                     for (int64_t h = h0; h < h1; h++)                                      \
                         for (int64_t w = w0; w < w1; w++) gi[h * g->iw + w] += delta;      \
                 }                                                                          \
             }                                                                              \
         }                                                                                  \
     }
+
+#define CT_AVG_SCALE(T, x) ((x) / (T)div)
+#define CT_DEFINE_AVG(T, SFX) CT_DEFINE_MEAN_POOL(ct_avg_pool, CT_AVG_WINDOW, CT_AVG_SCALE, T, SFX)
+#define CT_DEFINE_AVG_BACKWARD(T, SFX) CT_DEFINE_MEAN_POOL_BACKWARD(ct_avg_pool_bw, CT_AVG_WINDOW, CT_AVG_SCALE, T, SFX)
 
 CT_DEFINE_AVG(float, f32)
 CT_DEFINE_AVG(double, f64)
@@ -218,46 +236,20 @@ void ct_avg_pool2d_backward(ct_dtype dtype, const ct_pool2d_geometry *g, bool co
 static inline int64_t ct_adaptive_start(int64_t o, int64_t in, int64_t out) { return (o * in) / out; }
 static inline int64_t ct_adaptive_end(int64_t o, int64_t in, int64_t out) { return ((o + 1) * in + out - 1) / out; }
 
+// An upper bound on the elements of an adaptive window (for the grain).
+static inline int64_t ct_adaptive_window(const ct_pool2d_geometry *g) {
+    return (g->ih / (g->oh ? g->oh : 1) + 1) * (g->iw / (g->ow ? g->ow : 1) + 1);
+}
+
 #define CT_ADAPTIVE_WINDOW                                                                 \
     const int64_t h0 = ct_adaptive_start(oh, g->ih, g->oh), h1 = ct_adaptive_end(oh, g->ih, g->oh); \
     const int64_t w0 = ct_adaptive_start(ow, g->iw, g->ow), w1 = ct_adaptive_end(ow, g->iw, g->ow);
 
+// Two divisions, as PyTorch's kernel.
+#define CT_ADAPTIVE_SCALE(T, x) ((x) / (T)(h1 - h0) / (T)(w1 - w0))
 #define CT_DEFINE_ADAPTIVE_AVG(T, SFX)                                                     \
-    static void ct_aavg_##SFX(void *arg, int64_t begin, int64_t end, int32_t chunk) {      \
-        (void)chunk;                                                                       \
-        const ct_pool_ctx *c = arg; const ct_pool2d_geometry *g = c->g;                    \
-        for (int64_t p = begin; p < end; p++) {                                            \
-            const T *in = (const T *)c->x + p * g->ih * g->iw;                             \
-            T *out = (T *)c->out + p * g->oh * g->ow;                                      \
-            for (int64_t oh = 0; oh < g->oh; oh++) {                                       \
-                for (int64_t ow = 0; ow < g->ow; ow++) {                                   \
-                    CT_ADAPTIVE_WINDOW                                                     \
-                    T sum = 0;                                                             \
-                    for (int64_t h = h0; h < h1; h++)                                      \
-                        for (int64_t w = w0; w < w1; w++) sum += in[h * g->iw + w];        \
-                    /* two divisions, as PyTorch's kernel */                               \
-                    out[oh * g->ow + ow] = sum / (T)(h1 - h0) / (T)(w1 - w0);              \
-                }                                                                          \
-            }                                                                              \
-        }                                                                                  \
-    }                                                                                      \
-    static void ct_aavg_bw_##SFX(void *arg, int64_t begin, int64_t end, int32_t chunk) {   \
-        (void)chunk;                                                                       \
-        const ct_pool_ctx *c = arg; const ct_pool2d_geometry *g = c->g;                    \
-        for (int64_t p = begin; p < end; p++) {                                            \
-            const T *go = (const T *)c->x + p * g->oh * g->ow;                             \
-            T *gi = (T *)c->out + p * g->ih * g->iw;                                       \
-            memset(gi, 0, (size_t)(g->ih * g->iw) * sizeof(T));                           \
-            for (int64_t oh = 0; oh < g->oh; oh++) {                                       \
-                for (int64_t ow = 0; ow < g->ow; ow++) {                                   \
-                    CT_ADAPTIVE_WINDOW                                                     \
-                    const T delta = go[oh * g->ow + ow] / (T)(h1 - h0) / (T)(w1 - w0);     \
-                    for (int64_t h = h0; h < h1; h++)                                      \
-                        for (int64_t w = w0; w < w1; w++) gi[h * g->iw + w] += delta;      \
-                }                                                                          \
-            }                                                                              \
-        }                                                                                  \
-    }
+    CT_DEFINE_MEAN_POOL(ct_aavg, CT_ADAPTIVE_WINDOW, CT_ADAPTIVE_SCALE, T, SFX)            \
+    CT_DEFINE_MEAN_POOL_BACKWARD(ct_aavg_bw, CT_ADAPTIVE_WINDOW, CT_ADAPTIVE_SCALE, T, SFX)
 
 CT_DEFINE_ADAPTIVE_AVG(float, f32)
 CT_DEFINE_ADAPTIVE_AVG(double, f64)
@@ -265,7 +257,7 @@ CT_DEFINE_ADAPTIVE_AVG(double, f64)
 void ct_adaptive_avg_pool2d(ct_dtype dtype, const ct_pool2d_geometry *g, const void *x, void *out) {
     ct_pool_ctx c = {dtype, g, false, 0, x, out, NULL, true};
     if (g->planes == 0 || (dtype != CT_F32 && dtype != CT_F64)) return;
-    const int64_t window = (g->ih / (g->oh ? g->oh : 1) + 1) * (g->iw / (g->ow ? g->ow : 1) + 1);
+    const int64_t window = ct_adaptive_window(g);
     ct_parallel_for(g->planes, ct_pool_grain(g->oh * g->ow * window), dtype == CT_F32 ? ct_aavg_f32 : ct_aavg_f64, &c);
 }
 
@@ -273,7 +265,7 @@ void ct_adaptive_avg_pool2d_backward(ct_dtype dtype, const ct_pool2d_geometry *g
                                      void *grad_in) {
     ct_pool_ctx c = {dtype, g, false, 0, grad_out, grad_in, NULL, true};
     if (g->planes == 0 || (dtype != CT_F32 && dtype != CT_F64)) return;
-    const int64_t window = (g->ih / (g->oh ? g->oh : 1) + 1) * (g->iw / (g->ow ? g->ow : 1) + 1);
+    const int64_t window = ct_adaptive_window(g);
     ct_parallel_for(g->planes, ct_pool_grain(g->oh * g->ow * window + g->ih * g->iw),
                     dtype == CT_F32 ? ct_aavg_bw_f32 : ct_aavg_bw_f64, &c);
 }
@@ -286,48 +278,21 @@ void ct_adaptive_avg_pool2d_backward(ct_dtype dtype, const ct_pool2d_geometry *g
         for (int64_t oh = 0; oh < g->oh; oh++) {                                           \
             for (int64_t ow = 0; ow < g->ow; ow++) {                                       \
                 CT_ADAPTIVE_WINDOW                                                         \
-                int64_t best = h0 * g->iw + w0;                                            \
-                T mx = LOW;                                                                \
-                bool first = true;                                                         \
-                for (int64_t h = h0; h < h1; h++) {                                        \
-                    for (int64_t w = w0; w < w1; w++) {                                    \
-                        const T v = in[h * g->iw + w];                                     \
-                        const bool take = __builtin_unpredictable((FIRST_WINS & first) | (v > mx) | (v != v));       \
-                        mx = take ? v : mx;                                                \
-                        const int64_t m = -(int64_t)take;                                  \
-                        best = ((h * g->iw + w) & m) | (best & ~m);                        \
-                        first = false;                                                     \
-                    }                                                                      \
-                }                                                                          \
+                CT_WINDOW_MAX(T, FIRST_WINS, LOW, h0, h1, 1, w0, w1, 1)                   \
                 out[oh * g->ow + ow] = mx;                                                 \
                 ix[oh * g->ow + ow] = best;                                                \
             }                                                                              \
         }                                                                                  \
     }
 
-static void ct_amax_f32(void *arg, int64_t begin, int64_t end, int32_t chunk) {
-    (void)chunk; const ct_pool_ctx *c = arg; const ct_pool2d_geometry *g = c->g;
-    CT_ADAPTIVE_MAX_PLANES(float, false, -INFINITY)
-}
-static void ct_amax_f64(void *arg, int64_t begin, int64_t end, int32_t chunk) {
-    (void)chunk; const ct_pool_ctx *c = arg; const ct_pool2d_geometry *g = c->g;
-    CT_ADAPTIVE_MAX_PLANES(double, false, -INFINITY)
-}
-static void ct_amax_i32(void *arg, int64_t begin, int64_t end, int32_t chunk) {
-    (void)chunk; const ct_pool_ctx *c = arg; const ct_pool2d_geometry *g = c->g;
-    CT_ADAPTIVE_MAX_PLANES(int32_t, true, 0)
-}
-static void ct_amax_i64(void *arg, int64_t begin, int64_t end, int32_t chunk) {
-    (void)chunk; const ct_pool_ctx *c = arg; const ct_pool2d_geometry *g = c->g;
-    CT_ADAPTIVE_MAX_PLANES(int64_t, true, 0)
-}
+CT_DEFINE_MAX_ENTRIES(ct_amax, CT_ADAPTIVE_MAX_PLANES)
 
 void ct_adaptive_max_pool2d(ct_dtype dtype, const ct_pool2d_geometry *g, const void *x, void *out,
                             int64_t *indices) {
     ct_pool_ctx c = {dtype, g, false, 0, x, out, indices, true};
     ct_chunk_fn fn = ct_max_fn(dtype, ct_amax_f32, ct_amax_f64, ct_amax_i32, ct_amax_i64);
     if (!fn || g->planes == 0) return;
-    const int64_t window = (g->ih / (g->oh ? g->oh : 1) + 1) * (g->iw / (g->ow ? g->ow : 1) + 1);
+    const int64_t window = ct_adaptive_window(g);
     ct_parallel_for(g->planes, ct_pool_grain(g->oh * g->ow * window), fn, &c);
 }
 

@@ -88,5 +88,8 @@ naS9amP9vLBA2D1LtcS9JS8oPIUw3DyOzT+9qDScvQYbnz0B1Ou96NKUvXJMobtkf349CycpPTZIhr3V
         "layerGroups": "in_channels must be divisible by groups",
         "layerOutGroups": "out_channels must be divisible by groups",
         "transposedMode": "Only \"zeros\" padding mode is supported for ConvTranspose2d",
+        "outputSizeRange": "requested an output size of [9, 9], but valid sizes range from [7, 7] to [8, 8] (for an input of torch.Size([4, 4]))",
+        "outputSizeRange1d": "requested an output size of [16], but valid sizes range from [13] to [15] (for an input of torch.Size([]))",
+        "outputSizeCount": "ConvTranspose2D: for 4D input, output_size must have 2 or 4 elements (got 1)",
     ]
 }

@@ -288,6 +288,44 @@ struct ConvTests {
         expectStandardError(outputPadding1d, contains: ConvGoldens.messages["outputPadding1d"]!)
     }
 
+    /// `forward(_:outputSize:)` picks the output padding, as PyTorch's `output_size`.
+    @Test func transposedLayersReachTheRequestedOutputSize() {
+        Tensor.manualSeed(3)
+        let up = ConvTranspose2d(2, 3, kernelSize: 3, stride: 2, padding: 1, dtype: .float64)
+        let x = Tensor.randn([1, 2, 4, 4], dtype: .float64)
+        for (size, padding) in [([7, 7], [0, 0]), ([8, 8], [1, 1]), ([7, 8], [0, 1])] {
+            let y = up(x, outputSize: size)
+            #expect(y.shape == [1, 3] + size)
+            let reference = convTranspose2d(x, weight: up.weight, bias: up.bias, stride: 2, padding: 1,
+                                            outputPadding: ConvSize(padding))
+            #expect(y.equal(reference))
+        }
+        #expect(up(x, outputSize: [1, 3, 8, 8]).shape == [1, 3, 8, 8])   // the full shape
+        let up1 = ConvTranspose1d(2, 3, kernelSize: 3, stride: 3, padding: 1, dtype: .float64)
+        #expect(up1(Tensor.randn([2, 2, 5], dtype: .float64), outputSize: [15]).shape == [2, 3, 15])
+        #expect(up1(Tensor.randn([2, 5], dtype: .float64), outputSize: [3, 14]).shape == [3, 14])   // unbatched, full shape
+        // The gradient flows as through the functional form.
+        let xg = x.detached()
+        xg.requiresGrad = true
+        up(xg, outputSize: [8, 8]).sum().backward()
+        #expect(xg.grad?.shape == [1, 2, 4, 4])
+    }
+
+    @Test func badOutputSizes() async {
+        let range = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = ConvTranspose2d(2, 3, kernelSize: 3, stride: 2, padding: 1)(Tensor.zeros(1, 2, 4, 4), outputSize: [9, 9])
+        }
+        expectStandardError(range, contains: ConvGoldens.messages["outputSizeRange"]!)
+        let range1d = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = ConvTranspose1d(2, 3, kernelSize: 3, stride: 3, padding: 1)(Tensor.zeros(2, 5), outputSize: [16])
+        }
+        expectStandardError(range1d, contains: ConvGoldens.messages["outputSizeRange1d"]!)
+        let count = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = ConvTranspose2d(2, 3, kernelSize: 3, stride: 2, padding: 1)(Tensor.zeros(1, 2, 4, 4), outputSize: [8])
+        }
+        expectStandardError(count, contains: ConvGoldens.messages["outputSizeCount"]!)
+    }
+
     @Test func badLayerArguments() async {
         let inGroups = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Conv2d(3, 6, kernelSize: 3, groups: 2)

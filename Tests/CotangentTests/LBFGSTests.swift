@@ -76,6 +76,42 @@ extension LearningTests {
             }
         }
 
+        /// Three steps, a state dict loaded into a fresh optimizer, two more steps:
+        /// PyTorch's five-step goldens, as without the interruption.
+        @Test(arguments: ["rosenbrockWolfeShortHistory", "regressionDefault", "rosenbrockDefault"])
+        func stateDictResumesTheRun(_ name: String) throws {
+            let (problem, start, make) = try #require(configuration(name))
+            let expected = LBFGSGoldens.runs[name]!.float64
+            let p = start(.float64)
+            func run(_ optimizer: LBFGS) -> Tensor {
+                optimizer.step {
+                    optimizer.zeroGrad()
+                    let loss = problem(p)
+                    loss.backward()
+                    return loss
+                }
+            }
+            let first = make(p)
+            #expect(first.stateDict().state == nil)   // PyTorch's empty state before a step
+            for _ in 0..<3 { run(first) }
+            let saved = first.stateDict()
+            let state = try #require(saved.state)
+            #expect(state.funcEvals == expected[2].funcEvals && state.nIter == expected[2].nIter)
+            #expect(state.oldDirs.count == state.oldStps.count && state.ro.count == state.oldDirs.count)
+            let second = make(p)
+            try second.loadStateDict(saved)
+            for k in 3..<expected.count {
+                let loss = run(second)
+                expectClose(Tensor.cat(p.map { $0.detached().reshaped(-1) }), expected[k].parameters, rtol: 1e-9, atol: 1e-9)
+                #expect(abs(loss.item() - expected[k].loss) <= 1e-9 * max(1, abs(expected[k].loss)), "step \(k + 1) loss")
+                #expect(second.funcEvals == expected[k].funcEvals && second.nIter == expected[k].nIter, "step \(k + 1) counters")
+            }
+            // A state for other parameters is refused.
+            #expect(throws: OptimizerStateError.self) {
+                try LBFGS([Tensor.zeros([7], dtype: .float64, requiresGrad: true)] + p.dropFirst()).loadStateDict(saved)
+            }
+        }
+
         @Test func stepWithoutAClosureStops() async {
             await #expect(processExitsWith: .failure) {
                 LBFGS([Tensor([1.0], requiresGrad: true)]).step()

@@ -13,7 +13,7 @@ import Testing
 /// input layout.
 enum OpTable {
     static let rows: [OpRow] = unary + withNumbers + binary + comparisons + reductions + statistics
-        + linearAlgebra + movement + joining + indexing + composite + convolution + pooling
+        + linearAlgebra + movement + joining + indexing + composite + convolution + pooling + losses
 
     /// Every golden paired with its row, in generation order.
     static let cases: [OpCase] = {
@@ -631,5 +631,50 @@ enum OpTable {
         .ternary("groupNorm(x, numGroups: 2, weight: w, bias: b)") { groupNorm($0, numGroups: 2, weight: $1, bias: $2) },
         .unary("instanceNorm(x)") { instanceNorm($0) },
         .ternary("instanceNorm(x, weight: w, bias: b)") { instanceNorm($0, weight: $1, bias: $2) },
+    ]
+
+    // MARK: Losses on embeddings and likelihoods, CTC (issue 11)
+
+    static let losses: [OpRow] = [
+        .binary("klDiv(a, b)") { klDiv($0, $1) },
+        .binary("klDiv(a, b, reduction: .batchMean)") { klDiv($0, $1, reduction: .batchMean) },
+        .binary("klDiv(a, b, reduction: .none, logTarget: true)") { klDiv($0, $1, reduction: .none, logTarget: true) },
+        .binary("KLDivLoss(reduction: .sum)(a, b)") { KLDivLoss(reduction: .sum)($0, $1) },
+        .ternary("cosineEmbeddingLoss(a, b, target: y)") { cosineEmbeddingLoss($0, $1, target: $2) },
+        .ternary("cosineEmbeddingLoss(a, b, target: y, margin: 0.2, reduction: .none)") {
+            cosineEmbeddingLoss($0, $1, target: $2, margin: 0.2, reduction: .none)
+        },
+        .ternary("CosineEmbeddingLoss(margin: -0.3, reduction: .sum)(a, b, y)") { CosineEmbeddingLoss(margin: -0.3, reduction: .sum)($0, $1, $2) },
+        .ternary("marginRankingLoss(a, b, target: y)") { marginRankingLoss($0, $1, target: $2) },
+        .ternary("marginRankingLoss(a, b, target: y, margin: 0.5, reduction: .none)") {
+            marginRankingLoss($0, $1, target: $2, margin: 0.5, reduction: .none)
+        },
+        .ternary("MarginRankingLoss(margin: 0.25, reduction: .sum)(a, b, y)") { MarginRankingLoss(margin: 0.25, reduction: .sum)($0, $1, $2) },
+        .ternary("tripletMarginLoss(anchor: a, positive: b, negative: c)") { tripletMarginLoss(anchor: $0, positive: $1, negative: $2) },
+        .ternary("tripletMarginLoss(anchor: a, positive: b, negative: c, margin: 2, p: 1, swap: true, reduction: .none)") {
+            tripletMarginLoss(anchor: $0, positive: $1, negative: $2, margin: 2, p: 1, swap: true, reduction: .none)
+        },
+        .ternary("TripletMarginLoss(margin: 3, reduction: .sum)(a, b, c)") { TripletMarginLoss(margin: 3, reduction: .sum)($0, $1, $2) },
+        .binary("poissonNLLLoss(a, b)") { poissonNLLLoss($0, $1) },
+        .binary("poissonNLLLoss(a, b, logInput: false, full: true, reduction: .none)") {
+            poissonNLLLoss($0, $1, logInput: false, full: true, reduction: .none)
+        },
+        .binary("PoissonNLLLoss(full: true, reduction: .sum)(a, b)") { PoissonNLLLoss(full: true, reduction: .sum)($0, $1) },
+        .ternary("gaussianNLLLoss(a, b, variance: v)") { gaussianNLLLoss($0, $1, variance: $2) },
+        .ternary("gaussianNLLLoss(a, b, variance: v, full: true, reduction: .none)") {
+            gaussianNLLLoss($0, $1, variance: $2, full: true, reduction: .none)
+        },
+        .ternary("GaussianNLLLoss(reduction: .sum)(a, b, v)") { GaussianNLLLoss(reduction: .sum)($0, $1, $2) },
+        .binary("ctcLoss(x.logSoftmax(dim: 2), targets: i, inputLengths: [5, 4], targetLengths: [3, 2])") {
+            ctcLoss($0.logSoftmax(dim: 2), targets: $1, inputLengths: [5, 4], targetLengths: [3, 2])
+        },
+        .binary("ctcLoss(x.logSoftmax(dim: 2), targets: i, inputLengths: [5, 3], targetLengths: [3, 1], blank: 3, reduction: .none)") {
+            ctcLoss($0.logSoftmax(dim: 2), targets: $1, inputLengths: [5, 3], targetLengths: [3, 1], blank: 3, reduction: .none)
+        },
+        .outputs("CTCLoss(reduction: .sum)(x.logSoftmax(dim: 2), i, inputLengths: l, targetLengths: m)") {
+            [CTCLoss(reduction: .sum)($0[0].logSoftmax(dim: 2), $0[1], inputLengths: $0[2], targetLengths: $0[3])]
+        },
+        .unary("adaptiveMaxPool1d(x, outputSize: 3)") { adaptiveMaxPool1d($0, outputSize: 3) },
+        .outputs("adaptiveMaxPool1dWithIndices(x, outputSize: 4)") { let r = adaptiveMaxPool1dWithIndices($0[0], outputSize: 4); return [r.output, r.indices] },
     ]
 }

@@ -32,6 +32,7 @@ struct PoolingLayerTests {
         "AdaptiveAvgPool2d(outputSize: 1)": AdaptiveAvgPool2d(outputSize: 1),
         "AdaptiveAvgPool2d(outputSize: [nil, 2])": AdaptiveAvgPool2d(outputSize: [nil, 2]),
         "AdaptiveMaxPool2d(outputSize: 3)": AdaptiveMaxPool2d(outputSize: 3),
+        "AdaptiveMaxPool1d(outputSize: 3)": AdaptiveMaxPool1d(outputSize: 3),
         "MaxUnpool2d(kernelSize: 2)": MaxUnpool2d(kernelSize: 2),
         "MaxUnpool2d(kernelSize: [2, 3], stride: 1, padding: 1)": MaxUnpool2d(kernelSize: [2, 3], stride: 1, padding: 1),
         "GroupNorm(2, 4)": GroupNorm(2, 4),
@@ -83,6 +84,11 @@ struct PoolingLayerTests {
               output: G.adaptiveMaxPool2dOutput, grad: G.adaptiveMaxPool2dGrad, gradFn: G.adaptiveMaxPool2dGradFn)
         check(LocalResponseNorm(3), input: [2, 5, 3, 2], shapeOut: G.localResponseNormShape,
               output: G.localResponseNormOutput, grad: G.localResponseNormGrad, gradFn: G.localResponseNormGradFn)
+        check(AdaptiveMaxPool1d(outputSize: 3), input: [2, 3, 7], shapeOut: G.adaptiveMaxPool1dShape,
+              output: G.adaptiveMaxPool1dOutput, grad: G.adaptiveMaxPool1dGrad, gradFn: G.adaptiveMaxPool1dGradFn)
+        let indices = AdaptiveMaxPool1d(outputSize: 3).forwardWithIndices(rampInput([2, 3, 7])).indices
+        #expect(indices.dtype == .int64 && indices.shape == G.adaptiveMaxPool1dShape)
+        #expect(indices.scalars(as: Int64.self).map(Int.init) == G.adaptiveMaxPool1dIndices)
     }
 
     @Test func unpoolingInvertsPooling() {
@@ -179,8 +185,10 @@ struct PoolingLayerTests {
                             expected: G.avgPoolDoubleGrad, gradFn: G.avgPoolDoubleGradFn)
         checkDoubleBackward({ adaptiveAvgPool2d($0, outputSize: [2, 3]).square() }, input: [1, 2, 5, 5],
                             expected: G.adaptiveAvgPoolDoubleGrad, gradFn: G.adaptiveAvgPoolDoubleGradFn)
-        // Max pooling's backward is a scatter-add here (PyTorch: its own MaxPool2DWithIndicesBackwardBackward0).
-        checkDoubleBackward({ maxPool2d($0, kernelSize: 2).square() }, input: [1, 2, 4, 4], expected: G.maxPoolDoubleGrad)
+        checkDoubleBackward({ maxPool2d($0, kernelSize: 2).square() }, input: [1, 2, 4, 4], expected: G.maxPoolDoubleGrad,
+                            gradFn: G.maxPoolDoubleGradFn)
+        checkDoubleBackward({ adaptiveMaxPool2d($0, outputSize: [2, 3]).square() }, input: [1, 2, 5, 5],
+                            expected: G.adaptiveMaxPoolDoubleGrad, gradFn: G.adaptiveMaxPoolDoubleGradFn)
     }
 
     /// PyTorch's max-pooling rule written out plainly: the first maximum of each
@@ -388,6 +396,18 @@ struct PoolingErrorTests {
             _ = AdaptiveMaxPool2d(outputSize: 2)(Tensor.zeros([5, 5]))
         }
         expectStandardError(maxRank, contains: G.adaptiveMaxRankError)
+        let max1dRank = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = AdaptiveMaxPool1d(outputSize: 2)(Tensor.zeros([2, 3, 4, 5]))
+        }
+        expectStandardError(max1dRank, contains: G.adaptiveMax1dRankError)
+        let max1dEmpty = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = adaptiveMaxPool1d(Tensor.zeros([2, 0, 4]), outputSize: 2)
+        }
+        expectStandardError(max1dEmpty, contains: G.adaptiveMax1dEmptyError)
+        let max1dNegative = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = adaptiveMaxPool1d(Tensor.zeros([2, 5]), outputSize: -1)
+        }
+        expectStandardError(max1dNegative, contains: G.adaptiveMax1dNegativeError)
     }
 
     @Test func unpoolErrors() async {

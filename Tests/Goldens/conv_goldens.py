@@ -157,6 +157,10 @@ for key, f in [
     ("layerGroups", lambda: nn.Conv2d(3, 6, 3, groups=2)),
     ("layerOutGroups", lambda: nn.Conv2d(4, 6, 3, groups=4)),
     ("transposedMode", lambda: nn.ConvTranspose2d(3, 6, 3, padding_mode="reflect")),
+    # forward(input, output_size): sizes out of range, and the wrong count of sizes
+    ("outputSizeRange", lambda: nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)(torch.randn(1, 2, 4, 4), output_size=[9, 9])),
+    ("outputSizeRange1d", lambda: nn.ConvTranspose1d(2, 3, 3, stride=3, padding=1)(torch.randn(2, 5), output_size=[16])),
+    ("outputSizeCount", lambda: nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)(torch.randn(1, 2, 4, 4), output_size=[8])),
 ]:
     emit(f"        {swift_string(key)}: {swift_string(message(f))},")
 emit("    ]")

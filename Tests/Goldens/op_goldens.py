@@ -1304,6 +1304,98 @@ conv_case("convTranspose2d(x, weight: w, stride: [2, 1], padding: [1, 0], output
           [(2, 4, 3, 3), (4, 1, 3, 2)])
 
 
+
+# MARK: Losses on embeddings and likelihoods, CTC (issue 11) -----------------------
+
+def signs(n, dtype=F64):
+    """A target of 1 and -1 (constant)."""
+    return vec([-1.0 if k % 3 == 1 else 1.0 for k in range(n)], dtype, grad=False)
+
+
+for key, fn, log_target in [
+    ("klDiv(a, b)", lambda a, b: F.kl_div(a, b, reduction="mean"), False),
+    ("klDiv(a, b, reduction: .batchMean)", lambda a, b: F.kl_div(a, b, reduction="batchmean"), False),
+    ("klDiv(a, b, reduction: .none, logTarget: true)", lambda a, b: F.kl_div(a, b, reduction="none", log_target=True), True),
+    ("KLDivLoss(reduction: .sum)(a, b)", lambda a, b: torch.nn.KLDivLoss(reduction="sum")(a, b), False),
+]:
+    kind = "default" if log_target else "positive"
+    case(key, fn, [f64(3, 4), f64(3, 4, kind=kind)])
+    case(key, fn, [f32(3, 4), f32(3, 4, kind=kind)], "float32")
+case("klDiv(a, b)", lambda a, b: F.kl_div(a, b, reduction="mean"),
+     [f64(2, 3), mat([[0.0, 0.5, 0.5], [1.0, 0.0, 0.0]], grad=False)], "zero targets")
+
+for key, fn in [
+    ("cosineEmbeddingLoss(a, b, target: y)", lambda a, b, y: F.cosine_embedding_loss(a, b, y)),
+    ("cosineEmbeddingLoss(a, b, target: y, margin: 0.2, reduction: .none)",
+     lambda a, b, y: F.cosine_embedding_loss(a, b, y, margin=0.2, reduction="none")),
+    ("CosineEmbeddingLoss(margin: -0.3, reduction: .sum)(a, b, y)",
+     lambda a, b, y: torch.nn.CosineEmbeddingLoss(margin=-0.3, reduction="sum")(a, b, y)),
+]:
+    case(key, fn, [f64(3, 4), f64(3, 4), signs(3)])
+    case(key, fn, [f32(3, 4), f32(3, 4), signs(3, F32)], "float32")
+case("cosineEmbeddingLoss(a, b, target: y)", lambda a, b, y: F.cosine_embedding_loss(a, b, y),
+     [f64(4), f64(4), Inp([], F64, values=[-1.0], grad=False)], "unbatched")
+
+for key, fn in [
+    ("marginRankingLoss(a, b, target: y)", lambda a, b, y: F.margin_ranking_loss(a, b, y)),
+    ("marginRankingLoss(a, b, target: y, margin: 0.5, reduction: .none)",
+     lambda a, b, y: F.margin_ranking_loss(a, b, y, margin=0.5, reduction="none")),
+    ("MarginRankingLoss(margin: 0.25, reduction: .sum)(a, b, y)",
+     lambda a, b, y: torch.nn.MarginRankingLoss(margin=0.25, reduction="sum")(a, b, y)),
+]:
+    case(key, fn, [f64(6), f64(6), signs(6)])
+    case(key, fn, [f32(6), f32(6), signs(6, F32)], "float32")
+
+for key, fn in [
+    ("tripletMarginLoss(anchor: a, positive: b, negative: c)", lambda a, b, c: F.triplet_margin_loss(a, b, c)),
+    ("tripletMarginLoss(anchor: a, positive: b, negative: c, margin: 2, p: 1, swap: true, reduction: .none)",
+     lambda a, b, c: F.triplet_margin_loss(a, b, c, margin=2.0, p=1, swap=True, reduction="none")),
+    ("TripletMarginLoss(margin: 3, reduction: .sum)(a, b, c)",
+     lambda a, b, c: torch.nn.TripletMarginLoss(margin=3.0, reduction="sum")(a, b, c)),
+]:
+    case(key, fn, [f64(3, 4), f64(3, 4), f64(3, 4)])
+    case(key, fn, [f32(3, 4), f32(3, 4), f32(3, 4)], "float32")
+
+for key, fn, positive_input in [
+    ("poissonNLLLoss(a, b)", lambda a, b: F.poisson_nll_loss(a, b), False),
+    ("poissonNLLLoss(a, b, logInput: false, full: true, reduction: .none)",
+     lambda a, b: F.poisson_nll_loss(a, b, log_input=False, full=True, reduction="none"), True),
+    ("PoissonNLLLoss(full: true, reduction: .sum)(a, b)",
+     lambda a, b: torch.nn.PoissonNLLLoss(full=True, reduction="sum")(a, b), False),
+]:
+    kind = "positive" if positive_input else "default"
+    case(key, fn, [f64(3, 4, kind=kind), f64(3, 4, kind="posint")])
+    case(key, fn, [f32(3, 4, kind=kind), f32(3, 4, kind="posint")], "float32")
+
+for key, fn in [
+    ("gaussianNLLLoss(a, b, variance: v)", lambda a, b, v: F.gaussian_nll_loss(a, b, v)),
+    ("gaussianNLLLoss(a, b, variance: v, full: true, reduction: .none)",
+     lambda a, b, v: F.gaussian_nll_loss(a, b, v, full=True, reduction="none")),
+    ("GaussianNLLLoss(reduction: .sum)(a, b, v)", lambda a, b, v: torch.nn.GaussianNLLLoss(reduction="sum")(a, b, v)),
+]:
+    case(key, fn, [f64(3, 4), f64(3, 4), f64(3, 4, kind="positive")])
+    case(key, fn, [f32(3, 4), f32(3, 4), f32(3, 4, kind="positive")], "float32")
+
+# CTC on log-probabilities (PyTorch's CPU rule is the gradient through log_softmax).
+ctc_targets = lambda: i64(2, 3, values=[1.0, 2.0, 2.0, 3.0, 1.0, 0.0])
+for key, fn, targets in [
+    ("ctcLoss(x.logSoftmax(dim: 2), targets: i, inputLengths: [5, 4], targetLengths: [3, 2])",
+     lambda x, i: F.ctc_loss(x.log_softmax(2), i, [5, 4], [3, 2]), ctc_targets),
+    ("ctcLoss(x.logSoftmax(dim: 2), targets: i, inputLengths: [5, 3], targetLengths: [3, 1], blank: 3, reduction: .none)",
+     lambda x, i: F.ctc_loss(x.log_softmax(2), i, [5, 3], [3, 1], blank=3, reduction="none"),
+     lambda: i64(2, 3, values=[1.0, 2.0, 2.0, 0.0, 1.0, 1.0])),
+]:
+    case(key, fn, [f64(5, 2, 4), targets()])
+    case(key, fn, [f32(5, 2, 4), targets()], "float32")
+case("CTCLoss(reduction: .sum)(x.logSoftmax(dim: 2), i, inputLengths: l, targetLengths: m)",
+     lambda x, i, l, m: torch.nn.CTCLoss(reduction="sum")(x.log_softmax(2), i, l, m),
+     [f64(5, 2, 4), ctc_targets(), i64(2, values=[5.0, 4.0]), i64(2, values=[3.0, 2.0])])
+
+case("adaptiveMaxPool1d(x, outputSize: 3)", lambda x: F.adaptive_max_pool1d(x, 3), [f64(2, 2, 7)])
+case("adaptiveMaxPool1d(x, outputSize: 3)", lambda x: F.adaptive_max_pool1d(x, 3), [f32(3, 8)], "float32")
+case("adaptiveMaxPool1dWithIndices(x, outputSize: 4)", lambda x: ri(F.adaptive_max_pool1d(x, 4, return_indices=True)), [f64(2, 9)])
+
+
 def swift_string(text):
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 

@@ -46,6 +46,7 @@ reprs = [
     ("AdaptiveAvgPool2d(outputSize: 1)", nn.AdaptiveAvgPool2d(1)),
     ("AdaptiveAvgPool2d(outputSize: [nil, 2])", nn.AdaptiveAvgPool2d((None, 2))),
     ("AdaptiveMaxPool2d(outputSize: 3)", nn.AdaptiveMaxPool2d(3)),
+    ("AdaptiveMaxPool1d(outputSize: 3)", nn.AdaptiveMaxPool1d(3)),
     ("MaxUnpool2d(kernelSize: 2)", nn.MaxUnpool2d(2)),
     ("MaxUnpool2d(kernelSize: [2, 3], stride: 1, padding: 1)", nn.MaxUnpool2d((2, 3), 1, 1)),
     ("GroupNorm(2, 4)", nn.GroupNorm(2, 4)),
@@ -82,6 +83,8 @@ layer_case("globalAvgPool", nn.AdaptiveAvgPool2d(1), (2, 3, 4, 4))
 layer_case("adaptiveAvgPool1d", nn.AdaptiveAvgPool1d(4), (2, 3, 9))
 layer_case("adaptiveMaxPool2d", nn.AdaptiveMaxPool2d((3, 2)), (1, 2, 7, 5))
 layer_case("localResponseNorm", nn.LocalResponseNorm(3), (2, 5, 3, 2))
+layer_case("adaptiveMaxPool1d", nn.AdaptiveMaxPool1d(3), (2, 3, 7))
+emit(f"    static let adaptiveMaxPool1dIndices = {arr(F.adaptive_max_pool1d(ramp((2, 3, 7)), 3, return_indices=True)[1])}")
 
 # Unpooling after pooling (SegNet-style), through the layers.
 pool, unpool = nn.MaxPool2d(2, return_indices=True), nn.MaxUnpool2d(2)
@@ -137,6 +140,7 @@ double_backward("groupNorm", lambda x: F.group_norm(x, 2), (2, 4, 3))
 double_backward("avgPool", lambda x: F.avg_pool2d(x, 3, 2, 1) ** 2, (1, 2, 5, 5))
 double_backward("adaptiveAvgPool", lambda x: F.adaptive_avg_pool2d(x, (2, 3)) ** 2, (1, 2, 5, 5))
 double_backward("maxPool", lambda x: F.max_pool2d(x, 2) ** 2, (1, 2, 4, 4))
+double_backward("adaptiveMaxPool", lambda x: F.adaptive_max_pool2d(x, (2, 3)) ** 2, (1, 2, 5, 5))
 
 # PyTorch's errors, for the exit tests.
 x4 = torch.randn(2, 3, 5, 5)
@@ -158,6 +162,9 @@ errors = [
     ("adaptiveAvgRank", lambda: F.adaptive_avg_pool2d(torch.randn(5, 5), 2)),
     ("adaptiveAvgEmpty", lambda: F.adaptive_avg_pool2d(torch.randn(1, 2, 0, 5), 2)),
     ("adaptiveMaxRank", lambda: F.adaptive_max_pool2d(torch.randn(5, 5), 2)),
+    ("adaptiveMax1dRank", lambda: F.adaptive_max_pool1d(torch.randn(2, 3, 4, 5), 2)),
+    ("adaptiveMax1dEmpty", lambda: F.adaptive_max_pool1d(torch.randn(2, 0, 4), 2)),
+    ("adaptiveMax1dNegative", lambda: F.adaptive_max_pool1d(torch.randn(2, 5), -1)),
     ("unpoolIndex", lambda: F.max_unpool2d(*F.max_pool2d(ramp((1, 1, 9, 9)), 2, return_indices=True), 2)),
     ("unpoolSize", lambda: F.max_unpool2d(*F.max_pool2d(torch.randn(1, 1, 8, 8), 2, return_indices=True), 2, output_size=(3, 3))),
     ("groupNormDivisible", lambda: F.group_norm(torch.randn(2, 6, 3), 4)),

@@ -158,6 +158,10 @@ public enum Primitives {
         // MARK: pooling and normalisation
         "maxPool2d", "maxPool1d", "maxPool1dWithIndices", "avgPool1d", "adaptiveAvgPool1d", "adaptiveMaxPool2d",
         "localResponseNorm", "instanceNorm",
+        // MARK: losses on embeddings and likelihoods (issue 11)
+        "klDiv", "KLDivLoss", "cosineEmbeddingLoss", "CosineEmbeddingLoss", "marginRankingLoss", "MarginRankingLoss",
+        "tripletMarginLoss", "TripletMarginLoss", "poissonNLLLoss", "PoissonNLLLoss", "gaussianNLLLoss",
+        "GaussianNLLLoss", "CTCLoss", "adaptiveMaxPool1d", "adaptiveMaxPool1dWithIndices",
     ]
 
     /// The operators of the op table's keys, by the primitive that implements them.
@@ -253,6 +257,8 @@ public enum Primitives {
         ]),
         ("loss", [
             ("mseLoss", ["MseLossBackward0"]),
+            // MARK: losses on embeddings and likelihoods (issue 11): ATen's clamp_min and add(Tensor, Scalar)
+            ("ctcLoss", ["CtcLossBackward0"]), ("clampedMin", ["ClampMinBackward0"]), ("adding", ["AddBackward1"]),
         ]),
         // MARK: convolution
         ("convolution", [
@@ -261,9 +267,10 @@ public enum Primitives {
         ]),
         // MARK: pooling and normalisation
         ("pooling", [
-            ("maxPool2dWithIndices", ["MaxPool2DWithIndicesBackward0"]), ("avgPool2d", ["AvgPool2DBackward0"]),
+            ("maxPool2dWithIndices", ["MaxPool2DWithIndicesBackward0", "MaxPool2DWithIndicesBackwardBackward0"]),
+            ("avgPool2d", ["AvgPool2DBackward0"]),
             ("adaptiveAvgPool2d", ["AdaptiveAvgPool2DBackward0"]),
-            ("adaptiveMaxPool2dWithIndices", ["AdaptiveMaxPool2DBackward0"]), ("maxUnpool2d", ["MaxUnpool2DBackward0"]),
+            ("adaptiveMaxPool2dWithIndices", ["AdaptiveMaxPool2DBackward0", "AdaptiveMaxPool2DBackwardBackward0"]), ("maxUnpool2d", ["MaxUnpool2DBackward0"]),
         ]),
         ("normalization", [
             ("batchNorm", ["NativeBatchNormBackward0"]), ("groupNorm", ["NativeGroupNormBackward0"]),

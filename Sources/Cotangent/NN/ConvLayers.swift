@@ -50,7 +50,7 @@ public class ConvNd: Module {
     public var isTraining = true
 
     /// The explicit padding sizes (PyTorch's tuple, or zeros for `.valid`); nil for `.same`.
-    private var paddingSizes: [Int]? {
+    var paddingSizes: [Int]? {
         switch padding {
         case .explicit(let s): s.expanded(kernelSize.count, op: typeName, name: "padding")
         case .valid: Array(repeating: 0, count: kernelSize.count)
@@ -58,9 +58,9 @@ public class ConvNd: Module {
         }
     }
 
-    init(spatialRank k: Int, inChannels: Int?, outChannels: Int, kernelSize: ConvSize, stride: ConvSize,
-         padding: ConvPadding, dilation: ConvSize, transposed: Bool, outputPadding: ConvSize, groups: Int, bias: Bool,
-         paddingMode: ConvPaddingMode, dtype: DType, generator: Generator, name: String) {
+    init(spatialRank k: Int, inChannels: Int?, outChannels: Int, transposed: Bool, _ o: ConvOptions, name: String) {
+        let (kernelSize, stride, padding, dilation, outputPadding) = (o.kernelSize, o.stride, o.padding, o.dilation, o.outputPadding)
+        let (groups, bias, paddingMode, dtype, generator) = (o.groups, o.bias, o.paddingMode, o.dtype, o.generator)
         check(groups > 0, name, "groups must be a positive integer")
         if let inChannels { check(inChannels % groups == 0, name, "in_channels must be divisible by groups") }
         check(outChannels % groups == 0, name, "out_channels must be divisible by groups")
@@ -163,36 +163,57 @@ public class ConvNd: Module {
     }
 }
 
+/// The hyperparameters of a convolution layer other than its channels, as its
+/// initialisers take them.
+struct ConvOptions {
+    var kernelSize: ConvSize, stride: ConvSize, padding: ConvPadding, dilation: ConvSize, outputPadding: ConvSize = 0
+    var groups: Int, bias: Bool, paddingMode: ConvPaddingMode, dtype: DType, generator: Generator
+}
+
+extension ConvNd {
+    /// A transposed convolution's forward with the output padding that gives
+    /// `outputSize` (PyTorch's `_ConvTransposeNd._output_padding`): the spatial
+    /// sizes, or the full shape.
+    func transposedForward(_ input: Tensor, outputSize: [Int]) -> Tensor {
+        let k = kernelSize.count, name = "ConvTranspose\(k)D"
+        let nonSpatial = input.rank == k + 2 ? 2 : 1
+        let sizes = outputSize.count == nonSpatial + k ? Array(outputSize.dropFirst(nonSpatial)) : outputSize
+        check(sizes.count == k, name,
+              "\(name): for \(input.rank)D input, output_size must have \(k) or \(nonSpatial + k) elements (got \(sizes.count))")
+        check(input.rank >= nonSpatial + k, name,
+              "Expected \(k + 1)D (unbatched) or \(k + 2)D (batched) input to conv_transpose\(k)d, but got input of size: \(shapeText(input.shape))")
+        let padding = paddingSizes ?? Array(repeating: 0, count: k)
+        let minimum = (0..<k).map { d in
+            (input.shape[nonSpatial + d] - 1) * stride[d] - 2 * padding[d] + dilation[d] * (kernelSize[d] - 1) + 1
+        }
+        let maximum = (0..<k).map { minimum[$0] + stride[$0] - 1 }
+        for d in 0..<k where sizes[d] < minimum[d] || sizes[d] > maximum[d] {
+            // PyTorch prints `input.size()[2:]`, which for an unbatched input drops a spatial size too.
+            fail(name, "requested an output size of \(sizes), but valid sizes range from \(minimum) to \(maximum) (for an input of torch.Size(\(Array(input.shape.dropFirst(2)))))")
+        }
+        return convolution(input, weight: weight, bias: bias, stride: ConvSize(stride), padding: .explicit(ConvSize(padding)),
+                           dilation: ConvSize(dilation), groups: groups, transposed: true,
+                           outputPadding: ConvSize((0..<k).map { sizes[$0] - minimum[$0] }), spatialRank: k,
+                           op: "conv_transpose\(k)d")
+    }
+}
+
 /// A 1-d convolution layer (PyTorch's `nn.Conv1d`): input `[N, inChannels, L]`
 /// (or `[inChannels, L]`), weight `[outChannels, inChannels / groups, kernelSize]`.
 public class Conv1d: ConvNd {
-    /// Creates the layer with PyTorch's defaults and initialisation.
-    ///
-    /// - Parameters:
-    ///   - inChannels: Channels of the input.
-    ///   - outChannels: Channels of the output.
-    ///   - kernelSize: The kernel's width.
-    ///   - stride: The kernel's step (default 1).
-    ///   - padding: Sizes, `.same` or `.valid` (default 0).
-    ///   - dilation: The spacing of kernel taps (default 1).
-    ///   - groups: Blocked connections; `groups == inChannels` is depthwise (default 1).
-    ///   - bias: Whether to add a learnable bias (default `true`).
-    ///   - paddingMode: `.zeros` (default), `.reflect`, `.replicate` or `.circular`.
-    ///   - dtype: The parameters' dtype (default `float32`).
-    ///   - generator: The generator the initial values are drawn from.
+    /// Creates the layer with PyTorch's defaults and initialisation; the
+    /// arguments are those of ``Conv2d``'s initialiser, with one kernel width
+    /// (and one stride, padding and dilation).
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: ConvSize, stride: ConvSize = 1,
                 padding: ConvPadding = 0, dilation: ConvSize = 1, groups: Int = 1, bias: Bool = true,
                 paddingMode: ConvPaddingMode = .zeros, dtype: DType = .defaultFloat, generator: Generator = .default) {
-        super.init(spatialRank: 1, inChannels: inChannels, outChannels: outChannels, kernelSize: kernelSize,
-                   stride: stride, padding: padding, dilation: dilation, transposed: false, outputPadding: 0,
-                   groups: groups, bias: bias, paddingMode: paddingMode, dtype: dtype, generator: generator, name: "Conv1d")
+        let o = ConvOptions(kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, groups: groups,
+                            bias: bias, paddingMode: paddingMode, dtype: dtype, generator: generator)
+        super.init(spatialRank: 1, inChannels: inChannels, outChannels: outChannels, transposed: false, o, name: "Conv1d")
     }
 
-    init(lazyOutChannels outChannels: Int, kernelSize: ConvSize, stride: ConvSize, padding: ConvPadding,
-         dilation: ConvSize, groups: Int, bias: Bool, paddingMode: ConvPaddingMode, dtype: DType, generator: Generator) {
-        super.init(spatialRank: 1, inChannels: nil, outChannels: outChannels, kernelSize: kernelSize, stride: stride,
-                   padding: padding, dilation: dilation, transposed: false, outputPadding: 0, groups: groups, bias: bias,
-                   paddingMode: paddingMode, dtype: dtype, generator: generator, name: "LazyConv1d")
+    init(lazyOutChannels outChannels: Int, _ o: ConvOptions) {
+        super.init(spatialRank: 1, inChannels: nil, outChannels: outChannels, transposed: false, o, name: "LazyConv1d")
     }
 
     public override var typeName: String { "Conv1d" }
@@ -224,34 +245,50 @@ public class Conv2d: ConvNd {
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: ConvSize, stride: ConvSize = 1,
                 padding: ConvPadding = 0, dilation: ConvSize = 1, groups: Int = 1, bias: Bool = true,
                 paddingMode: ConvPaddingMode = .zeros, dtype: DType = .defaultFloat, generator: Generator = .default) {
-        super.init(spatialRank: 2, inChannels: inChannels, outChannels: outChannels, kernelSize: kernelSize,
-                   stride: stride, padding: padding, dilation: dilation, transposed: false, outputPadding: 0,
-                   groups: groups, bias: bias, paddingMode: paddingMode, dtype: dtype, generator: generator, name: "Conv2d")
+        let o = ConvOptions(kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, groups: groups,
+                            bias: bias, paddingMode: paddingMode, dtype: dtype, generator: generator)
+        super.init(spatialRank: 2, inChannels: inChannels, outChannels: outChannels, transposed: false, o, name: "Conv2d")
     }
 
-    init(lazyOutChannels outChannels: Int, kernelSize: ConvSize, stride: ConvSize, padding: ConvPadding,
-         dilation: ConvSize, groups: Int, bias: Bool, paddingMode: ConvPaddingMode, dtype: DType, generator: Generator) {
-        super.init(spatialRank: 2, inChannels: nil, outChannels: outChannels, kernelSize: kernelSize, stride: stride,
-                   padding: padding, dilation: dilation, transposed: false, outputPadding: 0, groups: groups, bias: bias,
-                   paddingMode: paddingMode, dtype: dtype, generator: generator, name: "LazyConv2d")
+    init(lazyOutChannels outChannels: Int, _ o: ConvOptions) {
+        super.init(spatialRank: 2, inChannels: nil, outChannels: outChannels, transposed: false, o, name: "LazyConv2d")
     }
 
     public override var typeName: String { "Conv2d" }
 }
 
+/// The transposed convolution layers (PyTorch's `_ConvTransposeNd`), shared by
+/// ``ConvTranspose1d`` and ``ConvTranspose2d``.
+public class ConvTransposeNd: ConvNd {
+    /// The convolution with the output padding that makes the output
+    /// `outputSize` (PyTorch's `forward(input, output_size)`): the spatial sizes
+    /// (`[L]`, `[H, W]`) or the full shape, each within a stride of the size
+    /// without output padding (the layer's own `outputPadding` is then ignored).
+    ///
+    /// ```swift
+    /// let up = ConvTranspose2d(16, 8, kernelSize: 3, stride: 2, padding: 1)
+    /// let y = up(x, outputSize: [28, 28])   // x: [N, 16, 14, 14]; 27 without it
+    /// ```
+    public func forward(_ input: Tensor, outputSize: [Int]) -> Tensor { transposedForward(input, outputSize: outputSize) }
+
+    /// ``forward(_:outputSize:)`` as a call.
+    public func callAsFunction(_ input: Tensor, outputSize: [Int]) -> Tensor { forward(input, outputSize: outputSize) }
+}
+
 /// A 1-d transposed convolution layer (PyTorch's `nn.ConvTranspose1d`):
 /// weight `[inChannels, outChannels / groups, kernelSize]`.
-public final class ConvTranspose1d: ConvNd {
+public final class ConvTranspose1d: ConvTransposeNd {
     /// Creates the layer with PyTorch's defaults and initialisation; see
     /// ``convTranspose1d(_:weight:bias:stride:padding:outputPadding:groups:dilation:)``.
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: ConvSize, stride: ConvSize = 1,
                 padding: ConvSize = 0, outputPadding: ConvSize = 0, groups: Int = 1, bias: Bool = true,
                 dilation: ConvSize = 1, paddingMode: ConvPaddingMode = .zeros, dtype: DType = .defaultFloat,
                 generator: Generator = .default) {
-        super.init(spatialRank: 1, inChannels: inChannels, outChannels: outChannels, kernelSize: kernelSize,
-                   stride: stride, padding: .explicit(padding), dilation: dilation, transposed: true,
-                   outputPadding: outputPadding, groups: groups, bias: bias, paddingMode: paddingMode, dtype: dtype,
-                   generator: generator, name: "ConvTranspose1d")
+        let o = ConvOptions(kernelSize: kernelSize, stride: stride, padding: .explicit(padding), dilation: dilation,
+                            outputPadding: outputPadding, groups: groups, bias: bias, paddingMode: paddingMode,
+                            dtype: dtype, generator: generator)
+        super.init(spatialRank: 1, inChannels: inChannels, outChannels: outChannels, transposed: true, o,
+                   name: "ConvTranspose1d")
     }
 
     public override var typeName: String { "ConvTranspose1d" }
@@ -259,17 +296,18 @@ public final class ConvTranspose1d: ConvNd {
 
 /// A 2-d transposed convolution layer (PyTorch's `nn.ConvTranspose2d`):
 /// weight `[inChannels, outChannels / groups, kH, kW]`.
-public final class ConvTranspose2d: ConvNd {
+public final class ConvTranspose2d: ConvTransposeNd {
     /// Creates the layer with PyTorch's defaults and initialisation; see
     /// ``convTranspose2d(_:weight:bias:stride:padding:outputPadding:groups:dilation:)``.
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: ConvSize, stride: ConvSize = 1,
                 padding: ConvSize = 0, outputPadding: ConvSize = 0, groups: Int = 1, bias: Bool = true,
                 dilation: ConvSize = 1, paddingMode: ConvPaddingMode = .zeros, dtype: DType = .defaultFloat,
                 generator: Generator = .default) {
-        super.init(spatialRank: 2, inChannels: inChannels, outChannels: outChannels, kernelSize: kernelSize,
-                   stride: stride, padding: .explicit(padding), dilation: dilation, transposed: true,
-                   outputPadding: outputPadding, groups: groups, bias: bias, paddingMode: paddingMode, dtype: dtype,
-                   generator: generator, name: "ConvTranspose2d")
+        let o = ConvOptions(kernelSize: kernelSize, stride: stride, padding: .explicit(padding), dilation: dilation,
+                            outputPadding: outputPadding, groups: groups, bias: bias, paddingMode: paddingMode,
+                            dtype: dtype, generator: generator)
+        super.init(spatialRank: 2, inChannels: inChannels, outChannels: outChannels, transposed: true, o,
+                   name: "ConvTranspose2d")
     }
 
     public override var typeName: String { "ConvTranspose2d" }
@@ -302,9 +340,9 @@ public final class LazyConv1d: Conv1d {
                 dilation: ConvSize = 1, groups: Int = 1, bias: Bool = true, paddingMode: ConvPaddingMode = .zeros,
                 dtype: DType = .defaultFloat, generator: Generator = .default) {
         self.generator = generator
-        super.init(lazyOutChannels: outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
+        super.init(lazyOutChannels: outChannels, ConvOptions(kernelSize: kernelSize, stride: stride, padding: padding,
                    dilation: dilation, groups: groups, bias: bias, paddingMode: paddingMode, dtype: dtype,
-                   generator: generator)
+                   generator: generator))
     }
 
     /// Whether the parameters still wait for the first call (or a state dict).
@@ -343,9 +381,9 @@ public final class LazyConv2d: Conv2d {
                 dilation: ConvSize = 1, groups: Int = 1, bias: Bool = true, paddingMode: ConvPaddingMode = .zeros,
                 dtype: DType = .defaultFloat, generator: Generator = .default) {
         self.generator = generator
-        super.init(lazyOutChannels: outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
+        super.init(lazyOutChannels: outChannels, ConvOptions(kernelSize: kernelSize, stride: stride, padding: padding,
                    dilation: dilation, groups: groups, bias: bias, paddingMode: paddingMode, dtype: dtype,
-                   generator: generator)
+                   generator: generator))
     }
 
     /// Whether the parameters still wait for the first call (or a state dict).

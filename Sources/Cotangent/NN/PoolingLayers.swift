@@ -167,6 +167,24 @@ public final class AdaptiveAvgPool2d: Module {
     public var extraDescription: String { "output_size=\(outputSizeText(outputSize))" }
 }
 
+/// Adaptive max pooling over the last dim (PyTorch's `nn.AdaptiveMaxPool1d`).
+public final class AdaptiveMaxPool1d: Module {
+    public let outputSize: Int
+    public var isTraining = true
+
+    /// Creates the layer pooling to `outputSize` positions.
+    public init(outputSize: Int) { self.outputSize = outputSize }
+
+    public func forward(_ input: Tensor) -> Tensor { adaptiveMaxPool1d(input, outputSize: outputSize) }
+
+    /// The pooled tensor and the index of each maximum (PyTorch's `return_indices=True`).
+    public func forwardWithIndices(_ input: Tensor) -> (output: Tensor, indices: Tensor) {
+        adaptiveMaxPool1dWithIndices(input, outputSize: outputSize)
+    }
+
+    public var extraDescription: String { "output_size=\(outputSize)" }
+}
+
 /// Adaptive max pooling over the last two dims (PyTorch's `nn.AdaptiveMaxPool2d`).
 public final class AdaptiveMaxPool2d: Module {
     /// One size for both dims, or `[oh, ow]` (nil keeps the input's size).

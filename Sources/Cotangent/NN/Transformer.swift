@@ -428,8 +428,7 @@ public final class TransformerEncoderLayer: Module {
     public let dropout2: Dropout
     /// The feed-forward activation.
     public let activation: TransformerActivation
-    private let configuration: (dModel: Int, nhead: Int, dimFeedforward: Int, dropout: Double, layerNormEps: Double,
-                                batchFirst: Bool, bias: Bool, dtype: DType)
+    private let configuration: TransformerLayerConfiguration
     public var isTraining = true
 
     /// Creates the layer with PyTorch's defaults.
@@ -449,30 +448,24 @@ public final class TransformerEncoderLayer: Module {
     public init(dModel: Int, nhead: Int, dimFeedforward: Int = 2048, dropout: Double = 0.1,
                 activation: TransformerActivation = .relu, layerNormEps: Double = 1e-5, batchFirst: Bool = false,
                 normFirst: Bool = false, bias: Bool = true, dtype: DType = .defaultFloat, generator: Generator = .default) {
-        selfAttn = MultiheadAttention(embedDim: dModel, numHeads: nhead, dropout: dropout, bias: bias,
-                                      batchFirst: batchFirst, dtype: dtype, generator: generator)
-        linear1 = Linear(dModel, dimFeedforward, bias: bias, dtype: dtype, generator: generator)
-        self.dropout = Dropout(p: dropout)
-        linear2 = Linear(dimFeedforward, dModel, bias: bias, dtype: dtype, generator: generator)
+        let c = TransformerLayerConfiguration(dModel: dModel, nhead: nhead, dimFeedforward: dimFeedforward, dropout: dropout,
+                                              layerNormEps: layerNormEps, batchFirst: batchFirst, bias: bias, dtype: dtype)
+        selfAttn = c.attention(generator)
+        (linear1, self.dropout, linear2) = c.feedForward(generator)
         self.normFirst = normFirst
-        norm1 = LayerNorm(dModel, eps: layerNormEps, bias: bias, dtype: dtype)
-        norm2 = LayerNorm(dModel, eps: layerNormEps, bias: bias, dtype: dtype)
-        dropout1 = Dropout(p: dropout)
-        dropout2 = Dropout(p: dropout)
+        (norm1, norm2) = (c.norm(), c.norm())
+        (dropout1, dropout2) = (Dropout(p: dropout), Dropout(p: dropout))
         self.activation = activation
-        configuration = (dModel, nhead, dimFeedforward, dropout, layerNormEps, batchFirst, bias, dtype)
+        configuration = c
     }
 
     /// An independent copy with the same weights and mode (PyTorch's `copy.deepcopy`,
     /// which ``TransformerEncoder`` uses to stack layers); draws nothing from the default generator.
     public func copied() -> TransformerEncoderLayer {
         let c = configuration
-        let copy = TransformerEncoderLayer(dModel: c.dModel, nhead: c.nhead, dimFeedforward: c.dimFeedforward,
-                                           dropout: c.dropout, activation: activation, layerNormEps: c.layerNormEps,
-                                           batchFirst: c.batchFirst, normFirst: normFirst, bias: c.bias, dtype: c.dtype,
-                                           generator: Generator())
-        copyParameters(from: self, to: copy)
-        return copy
+        return copiedLayer(self, TransformerEncoderLayer(dModel: c.dModel, nhead: c.nhead, dimFeedforward: c.dimFeedforward,
+            dropout: c.dropout, activation: activation, layerNormEps: c.layerNormEps, batchFirst: c.batchFirst,
+            normFirst: normFirst, bias: c.bias, dtype: c.dtype, generator: Generator()))
     }
 
     public func namedChildren() -> [(name: String, module: any Module)] {
@@ -543,8 +536,7 @@ public final class TransformerDecoderLayer: Module {
     public let dropout1: Dropout, dropout2: Dropout, dropout3: Dropout
     /// The feed-forward activation.
     public let activation: TransformerActivation
-    private let configuration: (dModel: Int, nhead: Int, dimFeedforward: Int, dropout: Double, layerNormEps: Double,
-                                batchFirst: Bool, bias: Bool, dtype: DType)
+    private let configuration: TransformerLayerConfiguration
     public var isTraining = true
 
     /// Creates the layer with PyTorch's defaults; the parameters are those of
@@ -552,33 +544,24 @@ public final class TransformerDecoderLayer: Module {
     public init(dModel: Int, nhead: Int, dimFeedforward: Int = 2048, dropout: Double = 0.1,
                 activation: TransformerActivation = .relu, layerNormEps: Double = 1e-5, batchFirst: Bool = false,
                 normFirst: Bool = false, bias: Bool = true, dtype: DType = .defaultFloat, generator: Generator = .default) {
-        selfAttn = MultiheadAttention(embedDim: dModel, numHeads: nhead, dropout: dropout, bias: bias,
-                                      batchFirst: batchFirst, dtype: dtype, generator: generator)
-        multiheadAttn = MultiheadAttention(embedDim: dModel, numHeads: nhead, dropout: dropout, bias: bias,
-                                           batchFirst: batchFirst, dtype: dtype, generator: generator)
-        linear1 = Linear(dModel, dimFeedforward, bias: bias, dtype: dtype, generator: generator)
-        self.dropout = Dropout(p: dropout)
-        linear2 = Linear(dimFeedforward, dModel, bias: bias, dtype: dtype, generator: generator)
+        let c = TransformerLayerConfiguration(dModel: dModel, nhead: nhead, dimFeedforward: dimFeedforward, dropout: dropout,
+                                              layerNormEps: layerNormEps, batchFirst: batchFirst, bias: bias, dtype: dtype)
+        selfAttn = c.attention(generator)
+        multiheadAttn = c.attention(generator)
+        (linear1, self.dropout, linear2) = c.feedForward(generator)
         self.normFirst = normFirst
-        norm1 = LayerNorm(dModel, eps: layerNormEps, bias: bias, dtype: dtype)
-        norm2 = LayerNorm(dModel, eps: layerNormEps, bias: bias, dtype: dtype)
-        norm3 = LayerNorm(dModel, eps: layerNormEps, bias: bias, dtype: dtype)
-        dropout1 = Dropout(p: dropout)
-        dropout2 = Dropout(p: dropout)
-        dropout3 = Dropout(p: dropout)
+        (norm1, norm2, norm3) = (c.norm(), c.norm(), c.norm())
+        (dropout1, dropout2, dropout3) = (Dropout(p: dropout), Dropout(p: dropout), Dropout(p: dropout))
         self.activation = activation
-        configuration = (dModel, nhead, dimFeedforward, dropout, layerNormEps, batchFirst, bias, dtype)
+        configuration = c
     }
 
     /// An independent copy with the same weights and mode (PyTorch's `copy.deepcopy`).
     public func copied() -> TransformerDecoderLayer {
         let c = configuration
-        let copy = TransformerDecoderLayer(dModel: c.dModel, nhead: c.nhead, dimFeedforward: c.dimFeedforward,
-                                           dropout: c.dropout, activation: activation, layerNormEps: c.layerNormEps,
-                                           batchFirst: c.batchFirst, normFirst: normFirst, bias: c.bias, dtype: c.dtype,
-                                           generator: Generator())
-        copyParameters(from: self, to: copy)
-        return copy
+        return copiedLayer(self, TransformerDecoderLayer(dModel: c.dModel, nhead: c.nhead, dimFeedforward: c.dimFeedforward,
+            dropout: c.dropout, activation: activation, layerNormEps: c.layerNormEps, batchFirst: c.batchFirst,
+            normFirst: normFirst, bias: c.bias, dtype: c.dtype, generator: Generator()))
     }
 
     public func namedChildren() -> [(name: String, module: any Module)] {
@@ -630,13 +613,35 @@ public final class TransformerDecoderLayer: Module {
     }
 }
 
-/// A stack of `numLayers` copies of one encoder layer and an optional final
-/// norm (PyTorch's `nn.TransformerEncoder`).
-///
-/// As in PyTorch the layer given is deep-copied `numLayers` times (it is not
-/// itself part of the stack), so every layer starts with the same weights.
-/// Its sub-modules are `layers` (a ``ModuleList``: `layers.0.self_attn.in_proj_weight`, …) and `norm`.
-public final class TransformerEncoder: Module {
+/// The sizes and options of an encoder or decoder layer, kept to copy it, and
+/// its sub-modules built from them (drawing from `generator` in PyTorch's order).
+struct TransformerLayerConfiguration {
+    let dModel: Int, nhead: Int, dimFeedforward: Int, dropout: Double, layerNormEps: Double
+    let batchFirst: Bool, bias: Bool, dtype: DType
+
+    func attention(_ generator: Generator) -> MultiheadAttention {
+        MultiheadAttention(embedDim: dModel, numHeads: nhead, dropout: dropout, bias: bias, batchFirst: batchFirst,
+                           dtype: dtype, generator: generator)
+    }
+
+    /// `linear1`, the dropout between, `linear2`.
+    func feedForward(_ generator: Generator) -> (Linear, Dropout, Linear) {
+        let linear1 = Linear(dModel, dimFeedforward, bias: bias, dtype: dtype, generator: generator)
+        return (linear1, Dropout(p: dropout), Linear(dimFeedforward, dModel, bias: bias, dtype: dtype, generator: generator))
+    }
+
+    func norm() -> LayerNorm { LayerNorm(dModel, eps: layerNormEps, bias: bias, dtype: dtype) }
+}
+
+/// `fresh` (built with a throwaway generator) given `layer`'s weights and mode.
+private func copiedLayer<Layer: Module>(_ layer: Layer, _ fresh: Layer) -> Layer {
+    copyParameters(from: layer, to: fresh)
+    return fresh
+}
+
+/// Copies of one layer and an optional final norm: what ``TransformerEncoder``
+/// and ``TransformerDecoder`` hold, and their sub-modules (`layers`, `norm`).
+public class TransformerStack<Layer: Module> {
     /// The layers, as PyTorch's `ModuleList`.
     public let layerList: ModuleList
     /// The final norm, or nil.
@@ -644,8 +649,25 @@ public final class TransformerEncoder: Module {
     public var isTraining = true
 
     /// The layers, typed.
-    public var layers: [TransformerEncoderLayer] { layerList.elements.map { $0 as! TransformerEncoderLayer } }
+    public var layers: [Layer] { layerList.elements.map { $0 as! Layer } }
 
+    init(copies: [Layer], norm: LayerNorm?) {
+        layerList = ModuleList(copies)
+        self.norm = norm
+    }
+
+    public func namedChildren() -> [(name: String, module: any Module)] {
+        [("layers", layerList as any Module)] + (norm.map { [("norm", $0 as any Module)] } ?? [])
+    }
+}
+
+/// A stack of `numLayers` copies of one encoder layer and an optional final
+/// norm (PyTorch's `nn.TransformerEncoder`).
+///
+/// As in PyTorch the layer given is deep-copied `numLayers` times (it is not
+/// itself part of the stack), so every layer starts with the same weights.
+/// Its sub-modules are `layers` (a ``ModuleList``: `layers.0.self_attn.in_proj_weight`, …) and `norm`.
+public final class TransformerEncoder: TransformerStack<TransformerEncoderLayer>, Module {
     /// Creates the stack.
     ///
     /// - Parameters:
@@ -653,12 +675,7 @@ public final class TransformerEncoder: Module {
     ///   - numLayers: The number of copies.
     ///   - norm: A final norm, or nil (default).
     public init(_ encoderLayer: TransformerEncoderLayer, numLayers: Int, norm: LayerNorm? = nil) {
-        layerList = ModuleList((0..<numLayers).map { _ in encoderLayer.copied() })
-        self.norm = norm
-    }
-
-    public func namedChildren() -> [(name: String, module: any Module)] {
-        [("layers", layerList as any Module)] + (norm.map { [("norm", $0 as any Module)] } ?? [])
+        super.init(copies: (0..<numLayers).map { _ in encoderLayer.copied() }, norm: norm)
     }
 
     /// The stack without masks.
@@ -691,24 +708,10 @@ public final class TransformerEncoder: Module {
 /// A stack of `numLayers` copies of one decoder layer and an optional final
 /// norm (PyTorch's `nn.TransformerDecoder`); the layer is deep-copied as in
 /// ``TransformerEncoder``.
-public final class TransformerDecoder: Module {
-    /// The layers, as PyTorch's `ModuleList`.
-    public let layerList: ModuleList
-    /// The final norm, or nil.
-    public let norm: LayerNorm?
-    public var isTraining = true
-
-    /// The layers, typed.
-    public var layers: [TransformerDecoderLayer] { layerList.elements.map { $0 as! TransformerDecoderLayer } }
-
+public final class TransformerDecoder: TransformerStack<TransformerDecoderLayer>, Module {
     /// Creates the stack; see ``TransformerEncoder/init(_:numLayers:norm:)``.
     public init(_ decoderLayer: TransformerDecoderLayer, numLayers: Int, norm: LayerNorm? = nil) {
-        layerList = ModuleList((0..<numLayers).map { _ in decoderLayer.copied() })
-        self.norm = norm
-    }
-
-    public func namedChildren() -> [(name: String, module: any Module)] {
-        [("layers", layerList as any Module)] + (norm.map { [("norm", $0 as any Module)] } ?? [])
+        super.init(copies: (0..<numLayers).map { _ in decoderLayer.copied() }, norm: norm)
     }
 
     /// Stops: a decoder needs the memory too (PyTorch raises a `TypeError`).

@@ -100,21 +100,21 @@ struct Pool2dPlan {
 }
 
 /// The gradient of a max pooling: `grad` added at `indices` into zeros of the
-/// input's shape. Recorded (as a scatter-add, so it is differentiable) when
-/// the backward pass itself is recorded; a fused kernel otherwise.
-private func maxPoolGradient(_ grad: Tensor, indices: Tensor, plan: Pool2dPlan, op: String) -> Tensor {
+/// input's shape (a fused kernel), recorded as `node` (PyTorch's
+/// `MaxPool2DWithIndicesBackwardBackward0`, `AdaptiveMaxPool2DBackwardBackward0`)
+/// when the backward pass itself is recorded.
+private func maxPoolGradient(_ grad: Tensor, indices: Tensor, plan: Pool2dPlan, op: String, node: String) -> Tensor {
     let inSize = plan.inputShape.suffix(2).reduce(1, *), outSize = plan.outputShape.suffix(2).reduce(1, *)
-    if GradMode.isEnabled {
-        let rows = Tensor.zeros([plan.planes, inSize], dtype: grad.dtype)
-        return rows.scatterAdd(dim: 1, index: indices.reshaped([plan.planes, outSize]),
-                               src: grad.reshaped([plan.planes, outSize])).reshaped(plan.inputShape)
-    }
-    let g = grad.contiguous(), ix = indices.contiguous()
+    let g = withNoGrad { grad.contiguous() }, ix = indices.contiguous()
     let out = Tensor(uninitializedShape: plan.inputShape, dtype: grad.dtype)
     let ok = ct_pool_scatter_add(grad.dtype.kernelCode, Int64(plan.planes), Int64(inSize), Int64(outSize), g.baseAddress,
                                  ix.baseAddress.assumingMemoryBound(to: Int64.self), out.baseAddress)
     check(ok, op, "index out of range in the saved indices of \(op)")
-    return out
+    // PyTorch's max_pool_double_backward: the incoming gradient gathered at the indices.
+    return Tensor.record(node, inputs: [grad], result: out, saving: [indices]) { gg, saved in
+        [gg.reshaped([plan.planes, inSize]).gather(dim: 1, index: saved[0].reshaped([plan.planes, outSize]))
+            .reshaped(plan.outputShape)]
+    }
 }
 
 /// Runs a max-pooling kernel into a new output and indices.
@@ -140,7 +140,7 @@ func maxPool2dWithIndicesCore(_ input: Tensor, kernel: [Int], stride: [Int], pad
                           ceilMode: ceilMode, op: op)
     let (out, indices) = runMaxPool(input, plan: plan, op: op) { ct_max_pool2d($0, $1, $2, $3, $4) }
     let result = Tensor.record("MaxPool2DWithIndicesBackward0", inputs: [input], result: out, saving: [indices]) { grad, saved in
-        [maxPoolGradient(grad, indices: saved[0], plan: plan, op: op)]
+        [maxPoolGradient(grad, indices: saved[0], plan: plan, op: op, node: "MaxPool2DWithIndicesBackwardBackward0")]
     }
     return (result, indices)
 }
@@ -395,7 +395,7 @@ public func adaptiveMaxPool2dWithIndices(_ input: Tensor, outputSize: [Int?]) ->
     let plan = Pool2dPlan(adaptive: input, outputSize: size)
     let (out, indices) = runMaxPool(input, plan: plan, op: op) { ct_adaptive_max_pool2d($0, $1, $2, $3, $4) }
     let result = Tensor.record("AdaptiveMaxPool2DBackward0", inputs: [input], result: out, saving: [indices]) { grad, saved in
-        [maxPoolGradient(grad, indices: saved[0], plan: plan, op: op)]
+        [maxPoolGradient(grad, indices: saved[0], plan: plan, op: op, node: "AdaptiveMaxPool2DBackwardBackward0")]
     }
     return (result, indices)
 }
@@ -408,6 +408,31 @@ public func adaptiveMaxPool2d(_ input: Tensor, outputSize: [Int?]) -> Tensor {
 /// ``adaptiveMaxPool2d(_:outputSize:)`` with the same size for both dims.
 public func adaptiveMaxPool2d(_ input: Tensor, outputSize: Int) -> Tensor {
     adaptiveMaxPool2dWithIndices(input, outputSize: [outputSize, outputSize]).output
+}
+
+/// Adaptive max pooling over the last dim of `[C, L]` or `[N, C, L]`
+/// (`torch.nn.functional.adaptive_max_pool1d` with `return_indices=True`),
+/// PyTorch's composition through the 2-d op (`SqueezeBackward1`).
+///
+/// - Returns: The pooled tensor and the `int64` index along the last dim of each maximum.
+public func adaptiveMaxPool1dWithIndices(_ input: Tensor, outputSize: Int) -> (output: Tensor, indices: Tensor) {
+    let op = "adaptive_max_pool1d"
+    check(input.rank == 2 || input.rank == 3, op,
+          "Expected 2 to 3 dimensions, but got \(input.rank)-dimensional tensor for argument #1 'self' (while checking arguments for adaptive_max_pool1d)")
+    for d in 1..<input.rank {
+        check(input.shape[d] > 0, op,
+              "\(op)(): Expected input to have non-zero size for non-batch dimensions, but input has sizes \(shapeText(input.shape)) with dimension \(d) being empty")
+    }
+    check(outputSize >= 0, op,
+          "Trying to create tensor with negative dimension \(outputSize): \(shapeText(Array(input.shape.dropLast()) + [1, outputSize]))")
+    let r = adaptiveMaxPool2dWithIndices(input.unsqueezed(-2), outputSize: [1, outputSize])
+    return (r.output.squeezed(-2), r.indices.squeezed(-2))
+}
+
+/// Adaptive max pooling over the last dim (`torch.nn.functional.adaptive_max_pool1d`);
+/// see ``adaptiveMaxPool1dWithIndices(_:outputSize:)``.
+public func adaptiveMaxPool1d(_ input: Tensor, outputSize: Int) -> Tensor {
+    adaptiveMaxPool1dWithIndices(input, outputSize: outputSize).output
 }
 
 // MARK: Unpooling

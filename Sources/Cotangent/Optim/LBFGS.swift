@@ -18,6 +18,40 @@ public struct LBFGSOptions: OptimizerOptions, Sendable, Hashable {
     public var maximize: Bool
 }
 
+/// What ``LBFGS`` keeps between steps: PyTorch's `optimizer.state[params[0]]`,
+/// one field per key (the key in parentheses). PyTorch also stores its scratch
+/// list `al`, which each iteration overwrites before reading; it is not kept here.
+public struct LBFGSState {
+    /// The closure's evaluations over all steps (`func_evals`).
+    public var funcEvals: Int
+    /// The iterations over all steps (`n_iter`).
+    public var nIter: Int
+    /// The last search direction (`d`).
+    public var d: Tensor?
+    /// The last step length (`t`).
+    public var t: Double
+    /// The gradient differences of the curvature pairs, oldest first (`old_dirs`).
+    public var oldDirs: [Tensor]
+    /// The steps of the curvature pairs (`old_stps`).
+    public var oldStps: [Tensor]
+    /// `1 / (y · s)` of each pair (`ro`; 0-d tensors in PyTorch).
+    public var ro: [Double]
+    /// The initial Hessian scale (`H_diag`).
+    public var hDiag: Double
+    /// The flat gradient of the last iteration (`prev_flat_grad`).
+    public var prevFlatGrad: Tensor?
+    /// The loss of the last iteration (`prev_loss`).
+    public var prevLoss: Double?
+}
+
+/// An ``LBFGS`` state dict (PyTorch's `state_dict()`): the state (nil before the
+/// first step, PyTorch's empty `state`) and the one group's options and parameter positions.
+public struct LBFGSStateDict {
+    public var state: LBFGSState?
+    public var options: LBFGSOptions
+    public var parameters: [Int]
+}
+
 /// Limited-memory BFGS (PyTorch's `torch.optim.LBFGS`), step for step.
 ///
 /// Each ``step(closure:)`` runs up to `maxIter` iterations, each evaluating
@@ -87,6 +121,44 @@ public final class LBFGS: Optimizer {
                                    toleranceGrad: toleranceGrad, toleranceChange: toleranceChange,
                                    historySize: historySize, lineSearchFn: lineSearchFn, maximize: maximize)
         parameterGroups = [ParameterGroup(parameters, options: options)]
+    }
+
+    /// The optimizer's state (PyTorch's `state_dict()`); the tensors are copies.
+    public func stateDict() -> LBFGSStateDict {
+        let state = funcEvals == 0 ? nil : LBFGSState(
+            funcEvals: funcEvals, nIter: nIter, d: direction?.cloned(), t: stepLength, oldDirs: oldDirs.map { $0.cloned() },
+            oldStps: oldSteps.map { $0.cloned() }, ro: ro, hDiag: hDiag, prevFlatGrad: previousFlatGrad?.cloned(),
+            prevLoss: previousLoss)
+        return LBFGSStateDict(state: state, options: options, parameters: Array(params.indices))
+    }
+
+    /// Restores a state from ``stateDict()`` (PyTorch's `load_state_dict`), the
+    /// tensors cast to the parameters' dtype; the next step continues as the saved optimizer's would.
+    ///
+    /// - Throws: ``OptimizerStateError`` when the group's size differs, or a
+    ///   saved vector's length is not the parameters' total size.
+    public func loadStateDict(_ stateDict: LBFGSStateDict) throws {
+        guard stateDict.parameters.count == params.count else {
+            throw OptimizerStateError(description: "loaded state dict contains a parameter group that doesn't match the size of optimizer's group")
+        }
+        let n = params.reduce(0) { $0 + $1.count }, dtype = params[0].dtype
+        let s = stateDict.state
+        let vectors = [s?.d, s?.prevFlatGrad].compactMap { $0 } + (s?.oldDirs ?? []) + (s?.oldStps ?? [])
+        guard vectors.allSatisfy({ $0.shape == [n] }), s.map({ $0.oldDirs.count == $0.oldStps.count && $0.ro.count == $0.oldDirs.count }) ?? true else {
+            throw OptimizerStateError(description: "loaded LBFGS state does not match the parameters (\(n) elements)")
+        }
+        func restored(_ t: Tensor) -> Tensor { t.to(dtype).cloned() }
+        parameterGroups[0].options = stateDict.options
+        funcEvals = s?.funcEvals ?? 0
+        nIter = s?.nIter ?? 0
+        direction = s?.d.map(restored)
+        stepLength = s?.t ?? 0
+        oldDirs = (s?.oldDirs ?? []).map(restored)
+        oldSteps = (s?.oldStps ?? []).map(restored)
+        ro = s?.ro ?? []
+        hDiag = s?.hDiag ?? 1
+        previousFlatGrad = s?.prevFlatGrad.map(restored)
+        previousLoss = s?.prevLoss
     }
 
     /// LBFGS needs the loss to be re-evaluated: use ``step(closure:)``.
