@@ -58,7 +58,7 @@ int32_t ct_chunk_count(int64_t n, int64_t grain) {
 // MARK: Pool
 
 // A job is published by bumping `generation`; chunks are claimed by CAS on
-// `claim` = (generation << 32) | next chunk, so a worker that wakes late can
+// `claim` = (generation << 32) | (chunk count << 16) | next chunk, so a worker that wakes late can
 // never take a chunk of a later job, and the caller never waits for a worker
 // that has not started: it claims the remaining chunks itself and only waits
 // for chunks already being run.
@@ -73,7 +73,6 @@ static struct {
     ct_chunk_fn fn;
     void *ctx;
     int64_t n;
-    int32_t nchunks;
     const ct_kernel_table *table;  // the caller's forced kernel table, or NULL
 } pool = {
     .job_lock = PTHREAD_MUTEX_INITIALIZER,
@@ -91,17 +90,22 @@ static inline void ct_cpu_relax(void) {
 #endif
 }
 
-// Claims and runs chunks of job `gen` until none are left.
-static void ct_run_chunks(uint64_t gen) {
+// Claims and runs chunks of job `gen` until none are left. The chunk count is
+// read from the claim word, not from the job's fields: a thread that loaded the
+// claim of a finished job may read pool.* after the next job began to be set
+// up, and must not take (and count as done) a chunk past the finished job's end.
+// Only a successful claim keeps the job open, so pool.* are then this job's.
+static void ct_run_chunks(uint64_t gen, int worker) {
     for (;;) {
         uint64_t w = atomic_load_explicit(&pool.claim, memory_order_acquire);
         if ((w >> 32) != (gen & 0xffffffffu)) return;
-        int32_t c = (int32_t)(w & 0xffffffffu);
-        if (c >= pool.nchunks) return;
+        const int32_t k = (int32_t)((w >> 16) & 0xffffu), c = (int32_t)(w & 0xffffu);
+        if (c >= k) return;
         if (!atomic_compare_exchange_weak_explicit(&pool.claim, &w, w + 1, memory_order_acq_rel,
                                                    memory_order_relaxed))
             continue;
-        int64_t b = pool.n * c / pool.nchunks, e = pool.n * (c + 1) / pool.nchunks;
+        if (worker) ct_kernels_set_local(pool.table);
+        int64_t b = pool.n * c / k, e = pool.n * (c + 1) / k;
         pool.fn(pool.ctx, b, e, c);
         atomic_fetch_add_explicit(&pool.done, 1, memory_order_release);
     }
@@ -124,8 +128,7 @@ static void *ct_worker(void *arg) {
             break;
         }
         seen = g;
-        ct_kernels_set_local(pool.table);
-        ct_run_chunks(g);
+        ct_run_chunks(g, 1);
         ct_kernels_set_local(NULL);
     }
     return NULL;
@@ -180,11 +183,10 @@ void ct_parallel_chunks(int64_t n, int32_t k, ct_chunk_fn fn, void *ctx) {
     pool.fn = fn;
     pool.ctx = ctx;
     pool.n = n;
-    pool.nchunks = k;
     pool.table = ct_kernels_local();
     atomic_store_explicit(&pool.done, 0, memory_order_relaxed);
     const uint64_t gen = atomic_load(&pool.generation) + 1;
-    atomic_store_explicit(&pool.claim, (gen & 0xffffffffu) << 32, memory_order_release);
+    atomic_store_explicit(&pool.claim, (gen & 0xffffffffu) << 32 | (uint64_t)k << 16, memory_order_release);
     // Publish under sleep_lock so a worker about to sleep cannot miss the wake-up.
     pthread_mutex_lock(&pool.sleep_lock);
     atomic_store_explicit(&pool.generation, gen, memory_order_release);
@@ -192,7 +194,7 @@ void ct_parallel_chunks(int64_t n, int32_t k, ct_chunk_fn fn, void *ctx) {
     pthread_mutex_unlock(&pool.sleep_lock);
 
     ct_inside_chunk = 1;
-    ct_run_chunks(gen);
+    ct_run_chunks(gen, 0);
     ct_inside_chunk = 0;
     // Chunks taken by workers may still be running.
     while (atomic_load_explicit(&pool.done, memory_order_acquire) < k) ct_cpu_relax();
