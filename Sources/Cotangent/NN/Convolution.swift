@@ -80,6 +80,16 @@ struct ConvGeometry {
     var weightShape: [Int] {
         [Int(geometry.out_channels), Int(geometry.in_channels / max(geometry.groups, 1))] + spatial(geometry.kernel)
     }
+    var batch: Int { Int(geometry.batch) }
+    var inChannels: Int { Int(geometry.in_channels) }
+    var outChannels: Int { Int(geometry.out_channels) }
+    var groups: Int { Int(geometry.groups) }
+    var inSize: [Int] { spatial(geometry.in_size) }
+    var outSize: [Int] { spatial(geometry.out_size) }
+    var kernel: [Int] { spatial(geometry.kernel) }
+    var stride: [Int] { spatial(geometry.stride) }
+    var padding: [Int] { spatial(geometry.padding) }
+    var dilation: [Int] { spatial(geometry.dilation) }
     /// The dims a bias gradient sums over: batch and spatial.
     var biasReductionDims: [Int] { [0] + (2..<(2 + spatialRank)) }
 }
@@ -98,6 +108,107 @@ enum ConvProduct {
 extension Tensor {
     /// Runs one convolution product and records it as `node`, with a rule made
     /// of the other products (so it is differentiable again).
+    /// The value of one of the three products, without recording: `conv.c` for
+    /// float32 and float64; float16 and bfloat16 computed in float32 and rounded
+    /// once, as PyTorch's CPU kernels do; integers composed from integer products.
+    private static func convolutionValue(_ kind: ConvProduct, _ a: Tensor, _ b: Tensor, bias: Tensor?,
+                                         _ g: ConvGeometry, resultShape: [Int]) -> Tensor {
+        let dtype = a.dtype
+        if dtype.isReducedFloat {
+            return convolutionValue(kind, a.to(.float32), b.to(.float32), bias: bias?.to(.float32), g,
+                                    resultShape: resultShape).to(dtype)
+        }
+        if !dtype.isFloatingPoint { return integerConvolution(kind, a, b, bias: bias, g) }
+        let out = Tensor(uninitializedShape: resultShape, dtype: dtype)
+        let ac = a.contiguous(), bc = b.contiguous(), biasc = bias?.contiguous()
+        var geometry = g.geometry
+        let ok: Bool
+        let code = dtype.kernelCode
+        switch kind {
+        case .forward:
+            ok = ct_conv_forward(code, &geometry, ac.baseAddress, bc.baseAddress, biasc?.baseAddress, out.baseAddress)
+        case .inputGradient:
+            ok = ct_conv_backward_input(code, &geometry, ac.baseAddress, bc.baseAddress, biasc?.baseAddress,
+                                        out.baseAddress)
+        case .weightGradient:
+            ok = ct_conv_backward_weight(code, &geometry, ac.baseAddress, bc.baseAddress, out.baseAddress)
+        }
+        check(ok, "convolution", "out of memory for the column buffer of a convolution with output \(shapeText(resultShape))")
+        return out
+    }
+
+    /// An integer convolution (PyTorch computes these on the CPU, wrapping
+    /// around as integer arithmetic does) as one integer product per kernel tap
+    /// and group: `y[n, o, p] += w[o, c, t] · x[n, c, p·stride + t·dilation − padding]`.
+    /// Integer tensors never require grad, so only the forward and the
+    /// transposed (input-gradient) products are needed.
+    private static func integerConvolution(_ kind: ConvProduct, _ a: Tensor, _ b: Tensor, bias: Tensor?,
+                                           _ g: ConvGeometry) -> Tensor {
+        let k = g.spatialRank, n = g.batch, groups = g.groups
+        let inPerGroup = g.inChannels / groups, outPerGroup = g.outChannels / groups
+        let taps = g.kernel.reduce(1, *)
+        func tap(_ t: Int) -> [Int] {  // the multi-index of a flat kernel tap, last dim fastest
+            var rest = t, index = [Int](repeating: 0, count: k)
+            for d in stride(from: k - 1, through: 0, by: -1) { index[d] = rest % g.kernel[d]; rest /= g.kernel[d] }
+            return index
+        }
+        /// The positions `start, start + step, ...` (`count` of them) of each spatial dim, as a view.
+        func window(_ t: Tensor, starts: [Int], steps: [Int], counts: [Int]) -> Tensor {
+            var view = t
+            for d in 0..<k {
+                let end: Int = starts[d] + (counts[d] - 1) * steps[d] + 1
+                view = view.slice(dim: 2 + d, start: starts[d], end: end, step: steps[d])
+            }
+            return view
+        }
+        var result: Tensor
+        switch kind {
+        case .forward:  // a = x [N, C, *in], b = w [O, C/groups, *K]
+            let (outSize, stride, dilation, kernel, padding, inSize) = (g.outSize, g.stride, g.dilation, g.kernel, g.padding, g.inSize)
+            var after: [Int] = []
+            for d in 0..<k {
+                let reach: Int = (outSize[d] - 1) * stride[d] + dilation[d] * (kernel[d] - 1) + 1
+                after.append(Swift.max(0, reach - padding[d] - inSize[d]))
+            }
+            let padded = a.padded((0..<k).reversed().flatMap { [g.padding[$0], after[$0]] })
+            let outPixels = g.outSize.reduce(1, *)
+            result = Tensor.cat((0..<groups).map { gi in
+                let x = padded.narrowed(dim: 1, start: gi * inPerGroup, length: inPerGroup)
+                let w = b.narrowed(dim: 0, start: gi * outPerGroup, length: outPerGroup).reshaped([outPerGroup, inPerGroup, taps])
+                var y = Tensor.zeros([n, outPerGroup, outPixels], dtype: a.dtype)
+                for t in 0..<taps {
+                    let starts = zip(tap(t), g.dilation).map { $0 * $1 }
+                    let columns = window(x, starts: starts, steps: g.stride, counts: g.outSize).reshaped([n, inPerGroup, outPixels])
+                    y = y + w.select(dim: 2, index: t).matmul(columns)
+                }
+                return y
+            }, dim: 1).reshaped([n, g.outChannels] + g.outSize)
+        case .inputGradient:  // a = x [N, O, *out], b = w [O, C/groups, *K]; the result has the conv's input shape
+            let (outSize, stride, dilation, kernel, padding, inSize) = (g.outSize, g.stride, g.dilation, g.kernel, g.padding, g.inSize)
+            var full: [Int] = []
+            for d in 0..<k {
+                let reach: Int = (outSize[d] - 1) * stride[d] + dilation[d] * (kernel[d] - 1) + 1
+                full.append(Swift.max(reach, padding[d] + inSize[d]))
+            }
+            let outPixels = g.outSize.reduce(1, *)
+            result = Tensor.cat((0..<groups).map { gi in
+                let x = a.narrowed(dim: 1, start: gi * outPerGroup, length: outPerGroup).reshaped([n, outPerGroup, outPixels])
+                let w = b.narrowed(dim: 0, start: gi * outPerGroup, length: outPerGroup).reshaped([outPerGroup, inPerGroup, taps])
+                let y = Tensor.zeros([n, inPerGroup] + full, dtype: a.dtype)
+                for t in 0..<taps {
+                    let starts = zip(tap(t), g.dilation).map { $0 * $1 }
+                    let target = window(y, starts: starts, steps: g.stride, counts: g.outSize)
+                    target += w.select(dim: 2, index: t).t().matmul(x).reshaped([n, inPerGroup] + g.outSize)
+                }
+                return (0..<k).reduce(y) { v, d in v.narrowed(dim: 2 + d, start: g.padding[d], length: g.inSize[d]) }
+            }, dim: 1)
+        case .weightGradient:
+            fatalError("convolution: integer tensors have no gradient")
+        }
+        guard let bias else { return result.contiguous() }
+        return result + bias.reshaped([1, bias.count] + [Int](repeating: 1, count: k))
+    }
+
     static func convolutionProduct(_ kind: ConvProduct, _ a: Tensor, _ b: Tensor, bias: Tensor?, _ g: ConvGeometry,
                                    node: String) -> Tensor {
         let resultShape: [Int]
@@ -106,24 +217,7 @@ extension Tensor {
         case .inputGradient: resultShape = g.inputShape
         case .weightGradient: resultShape = g.weightShape
         }
-        let dtype = a.dtype
-        let out = Tensor(uninitializedShape: resultShape, dtype: dtype)
-        withNoGrad {
-            let ac = a.contiguous(), bc = b.contiguous(), biasc = bias?.contiguous()
-            var geometry = g.geometry
-            let ok: Bool
-            let code = dtype.kernelCode
-            switch kind {
-            case .forward:
-                ok = ct_conv_forward(code, &geometry, ac.baseAddress, bc.baseAddress, biasc?.baseAddress, out.baseAddress)
-            case .inputGradient:
-                ok = ct_conv_backward_input(code, &geometry, ac.baseAddress, bc.baseAddress, biasc?.baseAddress,
-                                            out.baseAddress)
-            case .weightGradient:
-                ok = ct_conv_backward_weight(code, &geometry, ac.baseAddress, bc.baseAddress, out.baseAddress)
-            }
-            check(ok, "convolution", "out of memory for the column buffer of a convolution with output \(shapeText(resultShape))")
-        }
+        let out = withNoGrad { convolutionValue(kind, a, b, bias: bias, g, resultShape: resultShape) }
         let inputs = bias.map { [a, b, $0] } ?? [a, b]
         let again = "ConvolutionBackwardBackward0"
         let hasBias = bias != nil
@@ -165,7 +259,14 @@ func convolution(_ input: Tensor, weight: Tensor, bias: Tensor?, stride: ConvSiz
     let dilation = dilation.expanded(k, op: op, name: "dilation")
     let outputPadding = outputPadding.expanded(k, op: op, name: "output_padding")
     check(input.dtype == weight.dtype, op, "expected scalar type \(input.dtype.scalarTypeName) but found \(weight.dtype.scalarTypeName)")
-    check(input.dtype.isFloatingPoint, op, "\"slow_conv2d_cpu\" not implemented for '\(input.dtype.scalarTypeName)' (Cotangent convolves float32 and float64)")
+    // PyTorch's CPU convolution takes every integer dtype but bool; its dilated and
+    // transposed kernels take int64 only (and the floats).
+    if !input.dtype.isFloatingPoint {
+        let kernelName = transposed ? "slow_conv_transpose2d_out_cpu"
+            : dilation.contains(where: { $0 != 1 }) ? "slow_conv_dilated<>" : "slow_conv2d_cpu"
+        check(input.dtype != .bool && (input.dtype == .int64 || kernelName == "slow_conv2d_cpu"), op,
+              "\"\(kernelName)\" not implemented for '\(input.dtype.scalarTypeName)'")
+    }
     check(stride.allSatisfy { $0 > 0 }, op, "non-positive stride is not supported")
     check(dilation.allSatisfy { $0 > 0 }, op, "non-positive dilation is not supported")
     check(groups > 0, op, "non-positive groups is not supported")
