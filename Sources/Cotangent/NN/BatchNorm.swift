@@ -38,8 +38,11 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?
     let dims = [0] + Array(2..<input.rank)
     let perChannel = [1, channels] + Array(repeating: 1, count: input.rank - 2)
     let useBatchStatistics = training || runningMean == nil || runningVar == nil
-    let x = withNoGrad { input.contiguous() }
-    let kernelType = input.dtype.kernelCode
+    // norm.c has float32 and float64 kernels; the 16-bit floats are computed in
+    // float32 and rounded once, as PyTorch's CPU kernels do.
+    let computeType: DType = input.dtype.isReducedFloat ? .float32 : input.dtype
+    let x = withNoGrad { input.to(computeType).contiguous() }
+    let kernelType = computeType.kernelCode
     var mean = [Double](repeating: 0, count: channels), invstd = [Double](repeating: 0, count: channels)
     if useBatchStatistics {
         let n = batch * spatial
@@ -65,8 +68,9 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?
     let w = weight.map { $0.scalars(as: Double.self) }, b = bias.map { $0.scalars(as: Double.self) }
     let alpha = (0..<channels).map { invstd[$0] * (w?[$0] ?? 1) }
     let beta = (0..<channels).map { (b?[$0] ?? 0) - mean[$0] * alpha[$0] }
-    let out = Tensor(uninitializedShape: input.shape, dtype: input.dtype)
-    ct_batch_norm_apply(kernelType, Int64(batch), Int64(channels), Int64(spatial), x.baseAddress, alpha, beta, out.baseAddress)
+    let computed = Tensor(uninitializedShape: input.shape, dtype: computeType)
+    ct_batch_norm_apply(kernelType, Int64(batch), Int64(channels), Int64(spatial), x.baseAddress, alpha, beta, computed.baseAddress)
+    let out = withNoGrad { computed.to(input.dtype) }
 
     let inputs = [input] + [weight, bias].compactMap { $0 }
     let saving = [input] + (weight.map { [$0] } ?? [])
@@ -97,13 +101,13 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?
             if hasBias { grads.append(saved.needsGrad(hasWeight ? 2 : 1) ? grad.sum(dim: dims) : nil) }
             return grads
         }
-        let g = grad.contiguous(), xs = saved[0].contiguous()
+        let g = grad.to(computeType).contiguous(), xs = saved[0].to(computeType).contiguous()
         let wv = hasWeight ? saved[1].scalars(as: Double.self) : nil
         var sumDy = [Double](repeating: 0, count: channels), sumDyXmu = [Double](repeating: 0, count: channels)
         let dx = saved.needsGrad(0) ? Tensor(uninitializedShape: xs.shape, dtype: xs.dtype) : nil
         ct_batch_norm_backward(xs.dtype.kernelCode, Int64(batch), Int64(channels), Int64(spatial), g.baseAddress,
                                xs.baseAddress, mean, invstd, wv, useBatchStatistics, dx?.baseAddress, &sumDy, &sumDyXmu)
-        grads = [dx]
+        grads = [dx?.to(saved[0].dtype)]
         if hasWeight {
             let gw = (0..<channels).map { sumDyXmu[$0] * invstd[$0] }
             grads.append(saved.needsGrad(1) ? Tensor(shape: [channels], scalars: gw).to(weightDType!) : nil)

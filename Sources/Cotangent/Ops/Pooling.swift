@@ -99,16 +99,42 @@ struct Pool2dPlan {
     }
 }
 
+/// The dtype `pool.c` computes `dtype` in: float32 for the 16-bit floats
+/// (PyTorch's opmath type, one rounding at the end), int32 for the narrow
+/// integers (max pooling is exact in it); the other dtypes have kernels.
+private func poolKernelDType(_ dtype: DType) -> DType {
+    switch dtype {
+    case .float16, .bfloat16: .float32
+    case .uint8, .int8, .int16: .int32
+    default: dtype
+    }
+}
+
+/// Runs a pooling kernel: `body` gets `input` contiguous in the kernel's dtype
+/// and an uninitialised output of `shape` in that dtype (not called when it is
+/// empty); the output comes back in `input`'s dtype.
+private func runPoolKernel(_ input: Tensor, shape: [Int], _ body: (_ code: ct_dtype, _ x: Tensor, _ out: Tensor) -> Void) -> Tensor {
+    let dtype = poolKernelDType(input.dtype)
+    return withNoGrad {
+        let x = input.to(dtype).contiguous()
+        let out = Tensor(uninitializedShape: shape, dtype: dtype)
+        if out.count > 0 { body(dtype.kernelCode, x, out) }
+        return out.to(input.dtype)
+    }
+}
+
 /// The gradient of a max pooling: `grad` added at `indices` into zeros of the
 /// input's shape (a fused kernel), recorded as `node` (PyTorch's
 /// `MaxPool2DWithIndicesBackwardBackward0`, `AdaptiveMaxPool2DBackwardBackward0`)
 /// when the backward pass itself is recorded.
 private func maxPoolGradient(_ grad: Tensor, indices: Tensor, plan: Pool2dPlan, op: String, node: String) -> Tensor {
     let inSize = plan.inputShape.suffix(2).reduce(1, *), outSize = plan.outputShape.suffix(2).reduce(1, *)
-    let g = withNoGrad { grad.contiguous() }, ix = indices.contiguous()
-    let out = Tensor(uninitializedShape: plan.inputShape, dtype: grad.dtype)
-    let ok = ct_pool_scatter_add(grad.dtype.kernelCode, Int64(plan.planes), Int64(inSize), Int64(outSize), g.baseAddress,
+    let ix = indices.contiguous()
+    var ok = true
+    let out = runPoolKernel(grad, shape: plan.inputShape) { code, g, out in
+        ok = ct_pool_scatter_add(code, Int64(plan.planes), Int64(inSize), Int64(outSize), g.baseAddress,
                                  ix.baseAddress.assumingMemoryBound(to: Int64.self), out.baseAddress)
+    }
     check(ok, op, "index out of range in the saved indices of \(op)")
     // PyTorch's max_pool_double_backward: the incoming gradient gathered at the indices.
     return Tensor.record(node, inputs: [grad], result: out, saving: [indices]) { gg, saved in
@@ -122,12 +148,10 @@ private func runMaxPool(_ input: Tensor, plan: Pool2dPlan, op: String,
                         kernel: (ct_dtype, UnsafePointer<ct_pool2d_geometry>, UnsafeRawPointer, UnsafeMutableRawPointer,
                                  UnsafeMutablePointer<Int64>) -> Void) -> (Tensor, Tensor) {
     check(input.dtype != .bool, op, "\"\(op)\" not implemented for 'Bool'")
-    let x = withNoGrad { input.contiguous() }
-    let out = Tensor(uninitializedShape: plan.outputShape, dtype: input.dtype)
     let indices = Tensor(uninitializedShape: plan.outputShape, dtype: .int64)
     var g = plan.geometry
-    if out.count > 0 {
-        kernel(input.dtype.kernelCode, &g, x.baseAddress, out.baseAddress, indices.baseAddress.assumingMemoryBound(to: Int64.self))
+    let out = runPoolKernel(input, shape: plan.outputShape) { code, x, out in
+        kernel(code, &g, x.baseAddress, out.baseAddress, indices.baseAddress.assumingMemoryBound(to: Int64.self))
     }
     return (out, indices)
 }
@@ -237,21 +261,19 @@ private struct AvgPoolParameters {
 
 /// Average pooling of a checked plan, recorded as `AvgPool2DBackward0`.
 private func avgPool2dCore(_ input: Tensor, _ p: AvgPoolParameters) -> Tensor {
-    let x = withNoGrad { input.contiguous() }
-    let out = Tensor(uninitializedShape: p.plan.outputShape, dtype: input.dtype)
     var g = p.plan.geometry
-    if out.count > 0 { ct_avg_pool2d(input.dtype.kernelCode, &g, p.countIncludePad, Int64(p.divisor), x.baseAddress, out.baseAddress) }
+    let out = runPoolKernel(input, shape: p.plan.outputShape) { code, x, out in
+        ct_avg_pool2d(code, &g, p.countIncludePad, Int64(p.divisor), x.baseAddress, out.baseAddress)
+    }
     return Tensor.record("AvgPool2DBackward0", inputs: [input], result: out) { grad, _ in [avgPool2dBackward(grad, p)] }
 }
 
 /// The gradient of average pooling (PyTorch's `avg_pool2d_backward`), whose
 /// own gradient is average pooling of the incoming gradient.
 private func avgPool2dBackward(_ grad: Tensor, _ p: AvgPoolParameters) -> Tensor {
-    let g = withNoGrad { grad.contiguous() }
-    let out = Tensor(uninitializedShape: p.plan.inputShape, dtype: grad.dtype)
     var geometry = p.plan.geometry
-    if out.count > 0 {
-        ct_avg_pool2d_backward(grad.dtype.kernelCode, &geometry, p.countIncludePad, Int64(p.divisor), g.baseAddress, out.baseAddress)
+    let out = runPoolKernel(grad, shape: p.plan.inputShape) { code, g, out in
+        ct_avg_pool2d_backward(code, &geometry, p.countIncludePad, Int64(p.divisor), g.baseAddress, out.baseAddress)
     }
     return Tensor.record("AvgPool2DBackwardBackward0", inputs: [grad], result: out) { gg, _ in [avgPool2dCore(gg, p)] }
 }
@@ -320,10 +342,10 @@ private func checkAdaptiveInput(_ input: Tensor, outputSize: [Int], op: String, 
 
 /// Adaptive average pooling of a checked input, recorded as `AdaptiveAvgPool2DBackward0`.
 private func adaptiveAvgPool2dCore(_ input: Tensor, _ plan: Pool2dPlan) -> Tensor {
-    let x = withNoGrad { input.contiguous() }
-    let out = Tensor(uninitializedShape: plan.outputShape, dtype: input.dtype)
     var g = plan.geometry
-    if out.count > 0 { ct_adaptive_avg_pool2d(input.dtype.kernelCode, &g, x.baseAddress, out.baseAddress) }
+    let out = runPoolKernel(input, shape: plan.outputShape) { code, x, out in
+        ct_adaptive_avg_pool2d(code, &g, x.baseAddress, out.baseAddress)
+    }
     return Tensor.record("AdaptiveAvgPool2DBackward0", inputs: [input], result: out) { grad, _ in
         [adaptiveAvgPool2dBackward(grad, plan)]
     }
@@ -331,10 +353,10 @@ private func adaptiveAvgPool2dCore(_ input: Tensor, _ plan: Pool2dPlan) -> Tenso
 
 /// The gradient of adaptive average pooling; its own gradient is the pooling again.
 private func adaptiveAvgPool2dBackward(_ grad: Tensor, _ plan: Pool2dPlan) -> Tensor {
-    let g = withNoGrad { grad.contiguous() }
-    let out = Tensor(uninitializedShape: plan.inputShape, dtype: grad.dtype)
     var geometry = plan.geometry
-    if out.count > 0 { ct_adaptive_avg_pool2d_backward(grad.dtype.kernelCode, &geometry, g.baseAddress, out.baseAddress) }
+    let out = runPoolKernel(grad, shape: plan.inputShape) { code, g, out in
+        ct_adaptive_avg_pool2d_backward(code, &geometry, g.baseAddress, out.baseAddress)
+    }
     return Tensor.record("AdaptiveAvgPool2DBackwardBackward0", inputs: [grad], result: out) { gg, _ in
         [adaptiveAvgPool2dCore(gg, plan)]
     }
