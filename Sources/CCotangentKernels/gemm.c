@@ -216,35 +216,61 @@ static ct_blocking ct_blocking_for(int64_t K, size_t size, int32_t mr, int32_t n
         ct_macro_##SFX(g, g->apack_shared, 0, g->M, b, e);                           \
     }                                                                                \
                                                                                      \
-    /* Small products: A and B are read in place (only a partial row tile of A   \
-       and a partial column panel of B are copied, zero-padded), C tile by tile. */ \
-    static bool ct_gemm_direct_##SFX(int64_t M, int64_t N, int64_t K, T alpha,       \
-                                     const T *A, int64_t rsa, int64_t csa,           \
-                                     const T *B, int64_t rsb, T beta,                \
-                                     T *C, int64_t rsc, int64_t csc) {               \
-        const ct_gemm_kernels kt = ct_gemm_kernels_now();                           \
-        const int32_t mr = kt.mr_##SFX, nr = kt.nr_##SFX;                          \
-        T *apart = (T *)ct_scratch(0, (size_t)((mr + nr) * K) * sizeof(T));          \
-        if (!apart) return false;                                                    \
-        T *bpart = apart + mr * K;                                                   \
-        const int64_t nfull = N / nr * nr;                                           \
-        if (nfull < N) kt.pack_b_##SFX(K, N - nfull, B + nfull, rsb, 1, bpart);     \
-        for (int64_t i0 = 0; i0 < M; i0 += mr) {                                     \
+    /* Products with K up to CT_GEMM_DIRECT_KMAX and row-major B: A and B are    \
+       read in place (only a partial row tile of A and the partial column panel  \
+       of B are copied, zero-padded), C tile by tile. No packing pass and no     \
+       barrier: threads take row tiles, in one parallel step. */                 \
+    typedef struct {                                                                 \
+        int64_t M, N, K;                                                             \
+        T alpha, beta;                                                               \
+        const T *A; int64_t rsa, csa;                                                \
+        const T *B; int64_t rsb;                                                     \
+        T *C; int64_t rsc, csc;                                                      \
+        ct_gemm_kernels kt;                                                          \
+        const T *bpart;  /* the partial column panel of B, packed */                 \
+        bool failed;                                                                 \
+    } ct_direct_##SFX;                                                               \
+                                                                                     \
+    static void ct_direct_chunk_##SFX(void *ctx, int64_t b, int64_t e, int32_t chunk) { \
+        (void)chunk;                                                                 \
+        ct_direct_##SFX *d = (ct_direct_##SFX *)ctx;                                 \
+        const int32_t mr = d->kt.mr_##SFX, nr = d->kt.nr_##SFX;                      \
+        const int64_t M = d->M, N = d->N, K = d->K, nfull = N / nr * nr;             \
+        T *apart = NULL;                                                             \
+        for (int64_t i0 = b * mr; i0 < M && i0 < e * mr; i0 += mr) {                 \
             const int32_t m = (int32_t)(M - i0 < mr ? M - i0 : mr);                  \
-            const T *ap = A + i0 * rsa;                                              \
-            int64_t ars = rsa, acs = csa;                                            \
+            const T *ap = d->A + i0 * d->rsa;                                        \
+            int64_t ars = d->rsa, acs = d->csa;                                      \
             if (m < mr) {                                                            \
-                kt.pack_a_##SFX(m, K, ap, rsa, csa, apart);                         \
+                if (!apart) apart = (T *)ct_scratch(0, (size_t)(mr * K) * sizeof(T)); \
+                if (!apart) { d->failed = true; return; }                            \
+                d->kt.pack_a_##SFX(m, K, ap, d->rsa, d->csa, apart);                 \
                 ap = apart; ars = 1; acs = mr;                                       \
             }                                                                        \
             for (int64_t j0 = 0; j0 < N; j0 += nr) {                                 \
                 const bool full = j0 < nfull;                                        \
-                kt.ukr_strided_##SFX(K, ap, ars, acs, full ? B + j0 : bpart, full ? rsb : nr, \
-                                      C + i0 * rsc + j0 * csc, rsc, csc, alpha, beta, m, \
-                                      (int32_t)(full ? nr : N - j0));                \
+                d->kt.ukr_strided_##SFX(K, ap, ars, acs, full ? d->B + j0 : d->bpart, \
+                                        full ? d->rsb : nr, d->C + i0 * d->rsc + j0 * d->csc, \
+                                        d->rsc, d->csc, d->alpha, d->beta, m,       \
+                                        (int32_t)(full ? nr : N - j0));              \
             }                                                                        \
         }                                                                            \
-        return true;                                                                 \
+    }                                                                                \
+                                                                                     \
+    static bool ct_gemm_direct_##SFX(int64_t M, int64_t N, int64_t K, T alpha,       \
+                                     const T *A, int64_t rsa, int64_t csa,           \
+                                     const T *B, int64_t rsb, T beta,                \
+                                     T *C, int64_t rsc, int64_t csc, int32_t chunks) { \
+        const ct_gemm_kernels kt = ct_gemm_kernels_now();                           \
+        const int32_t mr = kt.mr_##SFX, nr = kt.nr_##SFX;                          \
+        const int64_t nfull = N / nr * nr;                                           \
+        /* Slot 1: slot 0 of the calling thread holds its own A tiles. */            \
+        T *bpart = nfull < N ? (T *)ct_scratch(1, (size_t)(nr * K) * sizeof(T)) : NULL; \
+        if (nfull < N && !bpart) return false;                                       \
+        if (bpart) kt.pack_b_##SFX(K, N - nfull, B + nfull, rsb, 1, bpart);         \
+        ct_direct_##SFX d = {M, N, K, alpha, beta, A, rsa, csa, B, rsb, C, rsc, csc, kt, bpart, false}; \
+        ct_parallel_chunks((M + mr - 1) / mr, chunks, ct_direct_chunk_##SFX, &d);    \
+        return !d.failed;                                                            \
     }                                                                                \
                                                                                      \
     static void ct_gemm_blocked_##SFX(int64_t M, int64_t N, int64_t K, T alpha,      \
@@ -256,9 +282,11 @@ static ct_blocking ct_blocking_for(int64_t K, size_t size, int32_t mr, int32_t n
                            kt.mr_##SFX, kt.nr_##SFX, ct_blocking_for(K, sizeof(T), kt.mr_##SFX, kt.nr_##SFX), \
                            0, 0, 0, 0, beta, NULL, NULL};                            \
         const int32_t threads = M * N * K >= CT_GEMM_PARALLEL_MIN ? ct_get_num_threads() : 1; \
-        if ((threads == 1 || M * N * K < CT_GEMM_PARALLEL_MIN) && csb == 1 &&        \
-            K <= CT_GEMM_DIRECT_KMAX &&                                              \
-            ct_gemm_direct_##SFX(M, N, K, alpha, A, rsa, csa, B, rsb, beta, C, rsc, csc)) \
+        /* In place on several threads too, when there are row tiles enough to share. */ \
+        const int64_t row_tiles = (M + g.mr - 1) / g.mr;                             \
+        if (csb == 1 && K <= CT_GEMM_DIRECT_KMAX && (threads == 1 || row_tiles >= 4 * threads) && \
+            ct_gemm_direct_##SFX(M, N, K, alpha, A, rsa, csa, B, rsb, beta, C, rsc, csc, \
+                                 threads == 1 ? 1 : threads * CT_GEMM_CHUNKS_PER_THREAD)) \
             return;                                                                  \
         /* One thread: one chunk, so the pool is not woken for a small product. */  \
         const int32_t chunks = threads == 1 ? 1 : threads * CT_GEMM_CHUNKS_PER_THREAD; \

@@ -293,6 +293,15 @@ CT_PACK_ANY(double, f64)
         }                                                                                           \
     }                                                                                               \
     static void pack_b_##SFX(int64_t k, int64_t n, const T *b, int64_t rs, int64_t cs, T *dst) {    \
+        if (cs == 1) {                                                                              \
+            /* Row by row across all panels: B is read in order rather than  \
+               one panel's strip of every row at a time (a page per row). */ \
+            for (int64_t p = 0; p < k; p++)                                                         \
+                for (int64_t j0 = 0; j0 < n; j0 += NR)                                              \
+                    ct_pack_n_##SFX(n - j0 < NR ? n - j0 : NR, 1, b + p * rs + j0, rs,              \
+                                    dst + j0 * k + p * NR, NR);                                     \
+            return;                                                                                 \
+        }                                                                                           \
         for (int64_t j0 = 0; j0 < n; j0 += NR, dst += NR * k) {                                     \
             const int64_t nr = n - j0 < NR ? n - j0 : NR;                                           \
             const T *bp = b + j0 * cs;                                                              \
