@@ -28,30 +28,18 @@ import Testing
         var csc: Int { transC ? m + pad : 1 }
         var label: String { "\(m)x\(n)x\(k) tA=\(transA) tB=\(transB) tC=\(transC) pad=\(pad) beta=\(beta)" }
 
-        /// The worst |got - want| / tolerance over C (> 1 fails), and whether the
-        /// padding between C's rows was left alone.
-        func check<T: BinaryFloatingPoint>(_: T.Type, dtype: ct_dtype, rng: inout Rng) -> (Double, Bool) {
+        /// The operands with the double-precision reference, computed once.
+        func prepare<T: BinaryFloatingPoint>(_: T.Type, rng: inout Rng) -> Prepared<T> {
             let sizeA = transA ? (m + pad) * k : (k + pad) * m
             let sizeB = transB ? (k + pad) * n : (n + pad) * k
             let sizeC = transC ? (m + pad) * n : (n + pad) * m
             let a = (0..<sizeA).map { _ in T(rng.uniform()) }
             let b = (0..<sizeB).map { _ in T(rng.uniform()) }
-            let sentinel = T(12345)
-            // beta == 0: C must not be read, so it starts as NaN.
-            var c = [T](repeating: sentinel, count: sizeC)
-            for i in 0..<m { for j in 0..<n { c[i * rsc + j * csc] = beta == 0 ? T.nan : T(rng.uniform()) } }
-            let c0 = c
-            a.withUnsafeBytes { a in
-                b.withUnsafeBytes { b in
-                    c.withUnsafeMutableBytes { c in
-                        ct_gemm(dtype, Int64(m), Int64(n), Int64(k), 1.5, a.baseAddress, Int64(rsa), Int64(csa),
-                                b.baseAddress, Int64(rsb), Int64(csb), beta, c.baseAddress, Int64(rsc), Int64(csc))
-                    }
-                }
-            }
+            // beta == 0: C must not be read, so it starts as NaN; padding holds a sentinel.
+            var c0 = [T](repeating: Prepared<T>.sentinel, count: sizeC)
+            for i in 0..<m { for j in 0..<n { c0[i * rsc + j * csc] = beta == 0 ? T.nan : T(rng.uniform()) } }
             let eps = T.self == Float.self ? 1.2e-7 : 2.3e-16
-            var worst = 0.0
-            var written = Set<Int>()
+            var want = [Double](repeating: .nan, count: sizeC), tol = want
             for i in 0..<m {
                 for j in 0..<n {
                     var acc = 0.0, mag = 0.0
@@ -61,14 +49,43 @@ import Testing
                         mag += abs(t)
                     }
                     let ci = i * rsc + j * csc
-                    written.insert(ci)
-                    let want = 1.5 * acc + (beta == 0 ? 0 : beta * Double(c0[ci]))
-                    let tol = 4 * eps * (Double(k) * 1.5 * mag + 1)
-                    let err = abs(Double(c[ci]) - want) / tol
+                    want[ci] = 1.5 * acc + (beta == 0 ? 0 : beta * Double(c0[ci]))
+                    tol[ci] = 4 * eps * (Double(k) * 1.5 * mag + 1)
+                }
+            }
+            return Prepared(problem: self, a: a, b: b, c0: c0, want: want, tol: tol)
+        }
+    }
+
+    private struct Prepared<T: BinaryFloatingPoint> {
+        static var sentinel: T { T(12345) }
+        let problem: Case
+        let a: [T], b: [T], c0: [T]
+        let want: [Double], tol: [Double]  // NaN outside C's elements
+
+        /// The worst |got - want| / tolerance over C (> 1 fails), and whether the
+        /// padding between C's rows or columns was left alone.
+        func run(_ dtype: ct_dtype) -> (Double, Bool) {
+            let q = problem
+            var c = c0
+            a.withUnsafeBytes { a in
+                b.withUnsafeBytes { b in
+                    c.withUnsafeMutableBytes { c in
+                        ct_gemm(dtype, Int64(q.m), Int64(q.n), Int64(q.k), 1.5, a.baseAddress, Int64(q.rsa),
+                                Int64(q.csa), b.baseAddress, Int64(q.rsb), Int64(q.csb), q.beta, c.baseAddress,
+                                Int64(q.rsc), Int64(q.csc))
+                    }
+                }
+            }
+            var worst = 0.0, untouched = true
+            for i in 0..<c.count {
+                if want[i].isNaN {
+                    untouched = untouched && c[i] == Self.sentinel
+                } else {
+                    let err = abs(Double(c[i]) - want[i]) / tol[i]
                     worst = max(worst, err.isNaN ? .infinity : err)
                 }
             }
-            let untouched = (0..<sizeC).allSatisfy { written.contains($0) || c[$0] == sentinel }
             return (worst, untouched)
         }
     }
@@ -92,13 +109,14 @@ import Testing
 
     private func run(_ cases: [Case]) {
         var rng = Rng(state: 42)
+        let p32 = cases.map { $0.prepare(Float.self, rng: &rng) }
+        let p64 = cases.map { $0.prepare(Double.self, rng: &rng) }
         forEachBackend { backend in
             var failures = [String]()
-            for c in cases {
-                let (e32, u32) = c.check(Float.self, dtype: CT_F32, rng: &rng)
-                let (e64, u64) = c.check(Double.self, dtype: CT_F64, rng: &rng)
-                if !(e32 <= 1 && u32) { failures.append("f32 \(c.label): error \(e32) / tol, padding kept \(u32)") }
-                if !(e64 <= 1 && u64) { failures.append("f64 \(c.label): error \(e64) / tol, padding kept \(u64)") }
+            for (x, y) in zip(p32, p64) {
+                let (e32, u32) = x.run(CT_F32), (e64, u64) = y.run(CT_F64)
+                if !(e32 <= 1 && u32) { failures.append("f32 \(x.problem.label): error \(e32) / tol, padding kept \(u32)") }
+                if !(e64 <= 1 && u64) { failures.append("f64 \(y.problem.label): error \(e64) / tol, padding kept \(u64)") }
             }
             #expect(failures.isEmpty, "\(backend): \(failures.count) failures, first \(failures.prefix(4))")
         }
