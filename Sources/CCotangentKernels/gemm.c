@@ -322,6 +322,20 @@ static ct_blocking ct_blocking_for(int64_t K, size_t size, int32_t mr, int32_t n
 CT_DEFINE_GEMM(float, f32)
 CT_DEFINE_GEMM(double, f64)
 
+// Whether C^T = B^T A^T wastes less of the register tile than C = A B: for
+// narrow outputs such as a 10-way logits layer (N = 10 fills 10 of a tile's
+// 32 float columns; as the transpose, 10 of its 14 rows). Only for N below
+// one panel, where the gain is large enough to pay for C's transposed stores.
+static bool ct_gemm_transpose_pays(ct_dtype dtype, int64_t M, int64_t N) {
+    const ct_gemm_kernels kt = ct_gemm_kernels_now();
+    const int64_t mr = dtype == CT_F32 ? kt.mr_f32 : kt.mr_f64, nr = dtype == CT_F32 ? kt.nr_f32 : kt.nr_f64;
+    if (N >= nr || M <= N) return false;
+    // Tile cells computed for each orientation (fewer is better).
+    const int64_t now = (M + mr - 1) / mr * mr * ((N + nr - 1) / nr * nr);
+    const int64_t swapped = (N + mr - 1) / mr * mr * ((M + nr - 1) / nr * nr);
+    return swapped * 5 < now * 4;
+}
+
 // MARK: Portable loop (integers, and K == 0)
 
 #define CT_GEMM_LOOP(T, ACC)                                                         \
@@ -350,6 +364,16 @@ void ct_gemm(ct_dtype dtype, int64_t M, int64_t N, int64_t K, double alpha,
             return;
         }
         ct_gemm_last_backend = ct_gemm_own_name();
+        if (ct_gemm_transpose_pays(dtype, M, N)) {
+            // C^T = B^T A^T: the same sums in the same order, so the same bits.
+            int64_t t;
+            const void *p = A;
+            A = B; B = p;
+            t = M; M = N; N = t;
+            t = rsa; rsa = csb; csb = t;
+            t = csa; csa = rsb; rsb = t;
+            t = rsc; rsc = csc; csc = t;
+        }
         if (dtype == CT_F32)
             ct_gemm_blocked_f32(M, N, K, (float)alpha, (const float *)A, rsa, csa,
                                 (const float *)B, rsb, csb, (float)beta, (float *)C, rsc, csc);
