@@ -72,6 +72,9 @@ def torch_workloads(torch):
         torch.randn(8, 8, 128, 64), torch.randn(8, 8, 128, 64))
     for k in (64, 256, 1024, 2048):
         w[f"gemm_{k}"] = (lambda k: lambda: (lambda a, b: lambda: a @ b)(torch.randn(k, k), torch.randn(k, k)))(k)
+    for k in (64, 256, 1024):
+        w[f"dgemm_{k}"] = (lambda k: lambda: (lambda a, b: lambda: a @ b)(
+            torch.randn(k, k, dtype=torch.float64), torch.randn(k, k, dtype=torch.float64)))(k)
 
     def mlp(inputs, hidden, batch):
         def make():
@@ -283,6 +286,9 @@ def numpy_workloads(np):
     w["softmax_4096x1024"] = softmax
     for k in (64, 256, 1024, 2048):
         w[f"gemm_{k}"] = (lambda k: lambda: (lambda a, b: lambda: a @ b)(f(k, k), f(k, k)))(k)
+    for k in (64, 256, 1024):
+        w[f"dgemm_{k}"] = (lambda k: lambda: (lambda a, b: lambda: a @ b)(
+            rng.standard_normal((k, k)), rng.standard_normal((k, k))))(k)
     return w
 
 

@@ -287,7 +287,13 @@ let workloads: [Workload] = [
             bn.bias!.grad = nil
         }
     },
-]
+] + [64, 256, 1024].map { n in
+    // Float64 GEMM (PyTorch: MKL's dgemm).
+    Workload(name: "dgemm_\(n)", flops: 2 * pow(Double(n), 3)) {
+        let (a, b) = (Tensor.randn(n, n, dtype: .float64), Tensor.randn(n, n, dtype: .float64))
+        return { _ = a.mm(b) }
+    }
+}
 
 /// Writes a line unbuffered, so a long run shows progress.
 func emit(_ line: String) {
