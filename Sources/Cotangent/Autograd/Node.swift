@@ -121,6 +121,8 @@ final class SavedValues {
     /// Bit i is set when input i of the node needs a gradient, so a rule can
     /// skip work for the others (PyTorch's `needs_input_grad`).
     var needsGradMask: UInt64 = .max
+    /// The op's kernel parameters, for rules shared by every call of a primitive.
+    var parameters = KernelParameters.none
     /// The saved output, kept without its `gradFn` to avoid a reference cycle.
     private var resultData: Tensor?
     private let resultVersion: Int

@@ -178,10 +178,13 @@ extension Tensor {
     ///   - inputs: The primitive's differentiable inputs, in the order `rule` returns gradients.
     ///   - saving: Tensors the rule reads as `saved[i]`, checked for in-place changes.
     ///   - savingResult: Whether the rule reads `saved.result`.
+    ///   - parameters: Kernel parameters the rule reads as `saved.parameters`
+    ///     (kept only when something is saved).
     ///   - rule: The backward rule, written in tensor ops.
     @discardableResult
     static func record(_ name: String, inputs: [Tensor], result: Tensor, saving: [Tensor] = [],
-                       savingResult: Bool = false, rule: @escaping BackwardRule) -> Tensor {
+                       savingResult: Bool = false, parameters: KernelParameters = .none,
+                       rule: @escaping BackwardRule) -> Tensor {
         guard result.dtype.isFloatingPoint, GradMode.isEnabled else { return result }
         // An op may compute its result as a view under withNoGrad and record it here:
         // to the user that view was made with grad mode on.
@@ -197,6 +200,7 @@ extension Tensor {
         guard mask != 0 else { return result }
         let saved = saving.isEmpty && !savingResult ? nil : SavedValues(saving, result: savingResult ? result : nil)
         saved?.needsGradMask = mask
+        saved?.parameters = parameters
         let node = Node(name: name, inputs: slots, saved: saved, rule: rule)
         saved?.node = node
         // Anomaly mode: remember the forward call (one relaxed atomic load when off).
