@@ -96,7 +96,7 @@ extension Tensor {
         }
         let out = Tensor(uninitializedShape: shape, dtype: outType)
         Kernels.unary(p.kernel, ensuring(computeType), into: out, params: params)
-        guard let node = p.node else { return out }
+        guard let node = p.node, Tensor.isRecording(out, self) else { return out }
         switch p.vjp {
         case .none:
             return out

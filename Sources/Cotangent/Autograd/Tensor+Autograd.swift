@@ -181,6 +181,16 @@ extension Tensor {
     ///   - parameters: Kernel parameters the rule reads as `saved.parameters`
     ///     (kept only when something is saved).
     ///   - rule: The backward rule, written in tensor ops.
+    /// Whether ``record(_:inputs:result:saving:savingResult:parameters:rule:)``
+    /// would record an op of these inputs, so the hottest ops can skip building
+    /// their arrays of inputs and saved values when it would not (a backward
+    /// pass runs its rules with recording off).
+    @inline(__always)
+    static func isRecording(_ result: Tensor, _ a: Tensor, _ b: Tensor? = nil) -> Bool {
+        // Grad mode first: reading `requiresGrad` may bring a view's history up to date.
+        result.dtype.isFloatingPoint && GradMode.isEnabled && (a.requiresGrad || b?.requiresGrad == true)
+    }
+
     @discardableResult
     static func record(_ name: String, inputs: [Tensor], result: Tensor, saving: [Tensor] = [],
                        savingResult: Bool = false, parameters: KernelParameters = .none,
@@ -189,15 +199,13 @@ extension Tensor {
         // An op may compute its result as a view under withNoGrad and record it here:
         // to the user that view was made with grad mode on.
         if result.viewMadeWithoutGrad { result.viewMadeWithoutGrad = false }
+        // The edges first: when no input needs a gradient, no array of inputs is made.
+        var mask: UInt64 = 0
+        for (i, input) in inputs.enumerated() where input.requiresGrad { mask |= 1 << UInt64(Swift.min(i, 63)) }
+        guard mask != 0 else { return result }
         var slots: [Input] = []
         slots.reserveCapacity(inputs.count)
-        var mask: UInt64 = 0
-        for (i, input) in inputs.enumerated() {
-            let edge = input.gradientEdge
-            if edge != nil { mask |= 1 << UInt64(Swift.min(i, 63)) }
-            slots.append(Input(edge: edge, shape: input.shape, dtype: input.dtype))
-        }
-        guard mask != 0 else { return result }
+        for input in inputs { slots.append(Input(edge: input.gradientEdge, shape: input.shape, dtype: input.dtype)) }
         let saved = saving.isEmpty && !savingResult ? nil : SavedValues(saving, result: savingResult ? result : nil)
         saved?.needsGradMask = mask
         saved?.parameters = parameters
