@@ -203,9 +203,7 @@ extension Tensor {
         var mask: UInt64 = 0
         for (i, input) in inputs.enumerated() where input.requiresGrad { mask |= 1 << UInt64(Swift.min(i, 63)) }
         guard mask != 0 else { return result }
-        var slots: [Input] = []
-        slots.reserveCapacity(inputs.count)
-        for input in inputs { slots.append(Input(edge: input.gradientEdge, shape: input.shape, dtype: input.dtype)) }
+        let slots = inputs.map { Input(edge: $0.gradientEdge, shape: $0.shape, dtype: $0.dtype) }
         let saved = saving.isEmpty && !savingResult ? nil : SavedValues(saving, result: savingResult ? result : nil)
         saved?.needsGradMask = mask
         saved?.parameters = parameters
