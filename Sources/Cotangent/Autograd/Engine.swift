@@ -113,7 +113,12 @@ private final class BackwardPass {
             guard node.visitMark != mark else { continue }
             node.visitMark = mark
             nodes.append(node)
-            for input in node.inputs { if case .node(let next)? = input.edge, next.visitMark != mark { stack.append(next) } }
+            // By index, reading only `edge`: a `for input in` loop would copy
+            // (retain and release) each input's shape as well.
+            let inputs = node.inputs
+            for i in inputs.indices {
+                if case .node(let next)? = inputs[i].edge, next.visitMark != mark { stack.append(next) }
+            }
         }
         // A node is always created after the nodes of its inputs: decreasing
         // creation order is a topological order (and the order in which
@@ -142,8 +147,9 @@ private final class BackwardPass {
             node.needed = leadsOn || isTarget
             node.executes = leadsOn || (isTarget && accumulate)
             guard node.executes else { continue }
-            for input in node.inputs {
-                if case .leaf(let leaf)? = input.edge, leaf.leafHooks != nil,
+            let inputs = node.inputs
+            for i in inputs.indices {
+                if case .leaf(let leaf)? = inputs[i].edge, leaf.leafHooks != nil,
                    !filtered || index[ObjectIdentifier(leaf)] != nil {
                     let id = ObjectIdentifier(leaf)
                     if waiting[id] == nil { waitingOrder.append(id) }
@@ -239,8 +245,9 @@ private final class BackwardPass {
     /// Counts down the leaves with hooks that `node` feeds.
     private func inputsDone(_ node: Node) {
         guard !waitingLeaves.isEmpty else { return }
-        for input in node.inputs {
-            if case .leaf(let leaf)? = input.edge { leafContributorDone(leaf) }
+        let inputs = node.inputs
+        for i in inputs.indices {
+            if case .leaf(let leaf)? = inputs[i].edge { leafContributorDone(leaf) }
         }
     }
 
