@@ -193,12 +193,13 @@ private final class BackwardPass {
                 runChecked(node, rule: rule, grad: grad)
             } else {
                 var inputGrads = rule(grad, node.saved ?? SavedValues.none)
-                for (i, input) in node.inputs.enumerated() {
-                    guard let edge = input.edge, i < inputGrads.count, let g = inputGrads[i] else { continue }
+                let inputs = node.inputs
+                for i in inputs.indices {
+                    guard let edge = inputs[i].edge, i < inputGrads.count, let g = inputGrads[i] else { continue }
                     // Drop the array's reference, so a gradient held nowhere else can be
                     // taken by a leaf's .grad without a copy.
                     inputGrads[i] = nil
-                    let reduced = g.reduced(toShape: input.shape, dtype: input.dtype)
+                    let reduced = g.reduced(toShape: inputs[i].shape, dtype: inputs[i].dtype)
                     _ = consume g
                     deliver(reduced, to: edge)
                 }

@@ -188,7 +188,16 @@ extension Tensor {
     @inline(__always)
     static func isRecording(_ result: Tensor, _ a: Tensor, _ b: Tensor? = nil) -> Bool {
         // Grad mode first: reading `requiresGrad` may bring a view's history up to date.
-        result.dtype.isFloatingPoint && GradMode.isEnabled && (a.requiresGrad || b?.requiresGrad == true)
+        result.dtype.isFloatingPoint && GradMode.isEnabled
+            && (a.requiresGradWhenRecording || b?.requiresGradWhenRecording == true)
+    }
+
+    /// ``requiresGrad`` for the recording path: a tensor that is no view is
+    /// answered from its stored fields, without taking a reference to its node.
+    @inline(__always)
+    var requiresGradWhenRecording: Bool {
+        if leafRequiresGrad { return true }
+        return viewBase == nil ? storedGradNode != nil : gradNode != nil
     }
 
     @discardableResult
@@ -201,7 +210,7 @@ extension Tensor {
         if result.viewMadeWithoutGrad { result.viewMadeWithoutGrad = false }
         // The edges first: when no input needs a gradient, no array of inputs is made.
         var mask: UInt64 = 0
-        for (i, input) in inputs.enumerated() where input.requiresGrad { mask |= 1 << UInt64(Swift.min(i, 63)) }
+        for (i, input) in inputs.enumerated() where input.requiresGradWhenRecording { mask |= 1 << UInt64(Swift.min(i, 63)) }
         guard mask != 0 else { return result }
         let slots = inputs.map { Input(edge: $0.gradientEdge, shape: $0.shape, dtype: $0.dtype) }
         let saved = saving.isEmpty && !savingResult ? nil : SavedValues(saving, result: savingResult ? result : nil)
