@@ -106,18 +106,26 @@ private final class BackwardPass {
         self.createGraph = createGraph
         self.accumulate = accumulate
         anomaly = AnomalyMode.isEnabled
+        // The array of nodes is its own worklist: a node is marked when it is
+        // appended, and the nodes after `next` have not had their inputs read yet.
         var nodes: [Node] = []
-        var stack: [Node] = []
-        for root in roots { if let node = root.gradNode { stack.append(node) } }
-        while let node = stack.popLast() {
-            guard node.visitMark != mark else { continue }
-            node.visitMark = mark
-            nodes.append(node)
+        for root in roots {
+            if let node = root.gradNode, node.visitMark != mark {
+                node.visitMark = mark
+                nodes.append(node)
+            }
+        }
+        var next = 0
+        while next < nodes.count {
             // By index, reading only `edge`: a `for input in` loop would copy
             // (retain and release) each input's shape as well.
-            let inputs = node.inputs
+            let inputs = nodes[next].inputs
+            next += 1
             for i in inputs.indices {
-                if case .node(let next)? = inputs[i].edge, next.visitMark != mark { stack.append(next) }
+                if case .node(let input)? = inputs[i].edge, input.visitMark != mark {
+                    input.visitMark = mark
+                    nodes.append(input)
+                }
             }
         }
         // A node is always created after the nodes of its inputs: decreasing
