@@ -215,13 +215,18 @@ final class SavedValues {
         return data
     }
 
-    private func checkVersion(_ t: Tensor, expected: Int, outputOf name: String?) {
+    /// Stops when `t` changed since it was saved; `name` is only read then
+    /// (the check runs for every saved value a rule reads).
+    @inline(__always)
+    private func checkVersion(_ t: Tensor, expected: Int, outputOf name: @autoclosure () -> String?) {
         let version = t.storage.version
-        if version != expected {
-            // PyTorch names the operation without its node suffix: "output 0 of Exp".
-            let which = name.map { ", which is output 0 of \(operationName(ofNode: $0))," } ?? ""
-            fail("backward", "one of the variables needed for gradient computation has been modified by an inplace operation: [\(t.dtype.legacyTypeName) \(shapeText(t.shape))]\(which) is at version \(version); expected version \(expected) instead. \(inPlaceErrorHint())")
-        }
+        if version != expected { modifiedSinceSaved(t, version: version, expected: expected, outputOf: name()) }
+    }
+
+    private func modifiedSinceSaved(_ t: Tensor, version: Int, expected: Int, outputOf name: String?) -> Never {
+        // PyTorch names the operation without its node suffix: "output 0 of Exp".
+        let which = name.map { ", which is output 0 of \(operationName(ofNode: $0))," } ?? ""
+        fail("backward", "one of the variables needed for gradient computation has been modified by an inplace operation: [\(t.dtype.legacyTypeName) \(shapeText(t.shape))]\(which) is at version \(version); expected version \(expected) instead. \(inPlaceErrorHint())")
     }
 }
 
