@@ -215,6 +215,17 @@ int32_t ct_get_num_threads(void);
 /// other threads compute.
 void ct_set_local_num_threads(int32_t n);
 
+// MARK: Small buffers (buffers.c)
+
+/// The size (bytes) below which tensor buffers come from the per-thread cache.
+int64_t ct_small_buffer_limit(void);
+/// A 64-byte-aligned buffer of at least `bytes` bytes (`bytes` < the limit),
+/// reused from the calling thread's cache when one of its size class is there.
+void *ct_small_buffer_alloc(int64_t bytes);
+/// Returns a buffer from `ct_small_buffer_alloc` (with the same `bytes`) to
+/// the calling thread's cache, or to the system when the cache is full.
+void ct_small_buffer_free(void *p, int64_t bytes);
+
 // MARK: Backends
 
 /// The vector instruction set in use: 0 portable, 1 AVX2+FMA, 2 AVX-512.

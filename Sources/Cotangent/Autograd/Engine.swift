@@ -106,14 +106,27 @@ private final class BackwardPass {
         self.createGraph = createGraph
         self.accumulate = accumulate
         anomaly = AnomalyMode.isEnabled
+        // The array of nodes is its own worklist: a node is marked when it is
+        // appended, and the nodes after `next` have not had their inputs read yet.
         var nodes: [Node] = []
-        var stack: [Node] = []
-        for root in roots { if let node = root.gradNode { stack.append(node) } }
-        while let node = stack.popLast() {
-            guard node.visitMark != mark else { continue }
-            node.visitMark = mark
-            nodes.append(node)
-            for input in node.inputs { if case .node(let next)? = input.edge, next.visitMark != mark { stack.append(next) } }
+        for root in roots {
+            if let node = root.gradNode, node.visitMark != mark {
+                node.visitMark = mark
+                nodes.append(node)
+            }
+        }
+        var next = 0
+        while next < nodes.count {
+            // By index, reading only `edge`: a `for input in` loop would copy
+            // (retain and release) each input's shape as well.
+            let inputs = nodes[next].inputs
+            next += 1
+            for i in inputs.indices {
+                if case .node(let input)? = inputs[i].edge, input.visitMark != mark {
+                    input.visitMark = mark
+                    nodes.append(input)
+                }
+            }
         }
         // A node is always created after the nodes of its inputs: decreasing
         // creation order is a topological order (and the order in which
@@ -142,8 +155,9 @@ private final class BackwardPass {
             node.needed = leadsOn || isTarget
             node.executes = leadsOn || (isTarget && accumulate)
             guard node.executes else { continue }
-            for input in node.inputs {
-                if case .leaf(let leaf)? = input.edge, leaf.leafHooks != nil,
+            let inputs = node.inputs
+            for i in inputs.indices {
+                if case .leaf(let leaf)? = inputs[i].edge, leaf.leafHooks != nil,
                    !filtered || index[ObjectIdentifier(leaf)] != nil {
                     let id = ObjectIdentifier(leaf)
                     if waiting[id] == nil { waitingOrder.append(id) }
@@ -187,12 +201,13 @@ private final class BackwardPass {
                 runChecked(node, rule: rule, grad: grad)
             } else {
                 var inputGrads = rule(grad, node.saved ?? SavedValues.none)
-                for (i, input) in node.inputs.enumerated() {
-                    guard let edge = input.edge, i < inputGrads.count, let g = inputGrads[i] else { continue }
+                let inputs = node.inputs
+                for i in inputs.indices {
+                    guard let edge = inputs[i].edge, i < inputGrads.count, let g = inputGrads[i] else { continue }
                     // Drop the array's reference, so a gradient held nowhere else can be
                     // taken by a leaf's .grad without a copy.
                     inputGrads[i] = nil
-                    let reduced = g.reduced(toShape: input.shape, dtype: input.dtype)
+                    let reduced = g.reduced(toShape: inputs[i].shape, dtype: inputs[i].dtype)
                     _ = consume g
                     deliver(reduced, to: edge)
                 }
@@ -239,8 +254,9 @@ private final class BackwardPass {
     /// Counts down the leaves with hooks that `node` feeds.
     private func inputsDone(_ node: Node) {
         guard !waitingLeaves.isEmpty else { return }
-        for input in node.inputs {
-            if case .leaf(let leaf)? = input.edge { leafContributorDone(leaf) }
+        let inputs = node.inputs
+        for i in inputs.indices {
+            if case .leaf(let leaf)? = inputs[i].edge { leafContributorDone(leaf) }
         }
     }
 

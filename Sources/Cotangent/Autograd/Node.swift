@@ -19,10 +19,8 @@ public final class Node: CustomStringConvertible {
     let rule: BackwardRule?
     /// Values saved for backward; nil once released.
     var saved: SavedValues?
-    /// Whether the tensor this node produced called `retainGrad()`; its
-    /// gradient is then kept here (the node cannot point back at its tensor
-    /// without a cycle, and a weak reference would slow every retain/release).
-    var retainsGrad = false
+    /// The gradient of the tensor this node produced, kept when it called
+    /// `retainGrad()` (see `retainsGrad`).
     var retainedGrad: Tensor?
     /// Creation order; a node always comes after the nodes of its inputs.
     let sequenceNumber: Int
@@ -35,6 +33,12 @@ public final class Node: CustomStringConvertible {
     // Scratch state of the engine during one backward pass.
     var pendingGrad: Tensor?
     var visitMark = 0
+    /// Whether the tensor this node produced called `retainGrad()`; its
+    /// gradient is then kept here (the node cannot point back at its tensor
+    /// without a cycle, and a weak reference would slow every retain/release).
+    /// (The one-byte fields come last, so the object stays within 120 bytes,
+    /// small enough for malloc's fast bins.)
+    var retainsGrad = false
     /// Whether a gradient arriving here is wanted (the node is a target, or leads to one).
     var needed = false
     /// Whether the node's rule runs (it leads on to a target; false for a
@@ -121,10 +125,11 @@ final class SavedValues {
     /// Bit i is set when input i of the node needs a gradient, so a rule can
     /// skip work for the others (PyTorch's `needs_input_grad`).
     var needsGradMask: UInt64 = .max
+    /// The op's kernel parameters, for rules shared by every call of a primitive.
+    var parameters = KernelParameters.none
     /// The saved output, kept without its `gradFn` to avoid a reference cycle.
     private var resultData: Tensor?
     private let resultVersion: Int
-    private var isReleased = false
     /// Under `withSavedTensorHooks`: the packed values, which replace
     /// `values` and `resultData`.
     private var packed: PackedValues?
@@ -132,6 +137,8 @@ final class SavedValues {
     /// node owns this object, so it always outlives it; a weak reference would
     /// give every node a side table and slow its reference counting.
     unowned(unsafe) var node: Node?
+    /// Last, so the object stays within 120 bytes (malloc's fast bins).
+    private var isReleased = false
 
     /// The values of a node that saved nothing (shared: it is never written).
     nonisolated(unsafe) static let none = SavedValues([], result: nil)
@@ -208,13 +215,18 @@ final class SavedValues {
         return data
     }
 
-    private func checkVersion(_ t: Tensor, expected: Int, outputOf name: String?) {
+    /// Stops when `t` changed since it was saved; `name` is only read then
+    /// (the check runs for every saved value a rule reads).
+    @inline(__always)
+    private func checkVersion(_ t: Tensor, expected: Int, outputOf name: @autoclosure () -> String?) {
         let version = t.storage.version
-        if version != expected {
-            // PyTorch names the operation without its node suffix: "output 0 of Exp".
-            let which = name.map { ", which is output 0 of \(operationName(ofNode: $0))," } ?? ""
-            fail("backward", "one of the variables needed for gradient computation has been modified by an inplace operation: [\(t.dtype.legacyTypeName) \(shapeText(t.shape))]\(which) is at version \(version); expected version \(expected) instead. \(inPlaceErrorHint())")
-        }
+        if version != expected { modifiedSinceSaved(t, version: version, expected: expected, outputOf: name()) }
+    }
+
+    private func modifiedSinceSaved(_ t: Tensor, version: Int, expected: Int, outputOf name: String?) -> Never {
+        // PyTorch names the operation without its node suffix: "output 0 of Exp".
+        let which = name.map { ", which is output 0 of \(operationName(ofNode: $0))," } ?? ""
+        fail("backward", "one of the variables needed for gradient computation has been modified by an inplace operation: [\(t.dtype.legacyTypeName) \(shapeText(t.shape))]\(which) is at version \(version); expected version \(expected) instead. \(inPlaceErrorHint())")
     }
 }
 

@@ -57,6 +57,10 @@ struct UnaryPrimitive: Sendable {
     let domain: UnaryDomain
     let vjp: UnaryRule
     let jvp: UnaryJVP?
+    /// The node's rule for the rules that read a saved value, made once here
+    /// (the kernel parameters travel in the saved values), so recording an op
+    /// allocates no closure context.
+    let savedValueRule: (@Sendable (_ grad: Tensor, _ saved: SavedValues) -> [Tensor?])?
 
     init(_ node: String?, _ kernel: ct_unary_op, _ domain: UnaryDomain = .promotesIntegers,
          vjp: UnaryRule, jvp: UnaryJVP? = nil) {
@@ -65,6 +69,11 @@ struct UnaryPrimitive: Sendable {
         self.domain = domain
         self.vjp = vjp
         self.jvp = jvp
+        switch vjp {
+        case .ofInput(let rule): savedValueRule = { grad, saved in [rule(grad, saved[0], saved.parameters)] }
+        case .ofResult(let rule): savedValueRule = { grad, saved in [rule(grad, saved.result, saved.parameters)] }
+        case .ofGradient, .zero, .none: savedValueRule = nil
+        }
     }
 }
 
@@ -87,7 +96,7 @@ extension Tensor {
         }
         let out = Tensor(uninitializedShape: shape, dtype: outType)
         Kernels.unary(p.kernel, ensuring(computeType), into: out, params: params)
-        guard let node = p.node else { return out }
+        guard let node = p.node, Tensor.isRecording(out, self) else { return out }
         switch p.vjp {
         case .none:
             return out
@@ -95,14 +104,13 @@ extension Tensor {
             return Tensor.record(node, inputs: [self], result: out) { grad, _ in [Tensor.zeros(like: grad)] }
         case .ofGradient(let rule):
             return Tensor.record(node, inputs: [self], result: out) { grad, _ in [rule(grad, params)] }
-        case .ofInput(let rule):
-            return Tensor.record(node, inputs: [self], result: out, saving: [self]) { grad, saved in
-                [rule(grad, saved[0], params)]
-            }
-        case .ofResult(let rule):
-            return Tensor.record(node, inputs: [self], result: out, savingResult: true) { grad, saved in
-                [rule(grad, saved.result, params)]
-            }
+        case .ofInput:
+            let operand = [self]  // one array for inputs and saved values
+            return Tensor.record(node, inputs: operand, result: out, saving: operand, parameters: params,
+                                 rule: p.savedValueRule!)
+        case .ofResult:
+            return Tensor.record(node, inputs: [self], result: out, savingResult: true, parameters: params,
+                                 rule: p.savedValueRule!)
         }
     }
 }

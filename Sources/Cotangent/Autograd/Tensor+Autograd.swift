@@ -178,25 +178,44 @@ extension Tensor {
     ///   - inputs: The primitive's differentiable inputs, in the order `rule` returns gradients.
     ///   - saving: Tensors the rule reads as `saved[i]`, checked for in-place changes.
     ///   - savingResult: Whether the rule reads `saved.result`.
+    ///   - parameters: Kernel parameters the rule reads as `saved.parameters`
+    ///     (kept only when something is saved).
     ///   - rule: The backward rule, written in tensor ops.
+    /// Whether ``record(_:inputs:result:saving:savingResult:parameters:rule:)``
+    /// would record an op of these inputs, so the hottest ops can skip building
+    /// their arrays of inputs and saved values when it would not (a backward
+    /// pass runs its rules with recording off).
+    @inline(__always)
+    static func isRecording(_ result: Tensor, _ a: Tensor, _ b: Tensor? = nil) -> Bool {
+        // Grad mode first: reading `requiresGrad` may bring a view's history up to date.
+        result.dtype.isFloatingPoint && GradMode.isEnabled
+            && (a.requiresGradWhenRecording || b?.requiresGradWhenRecording == true)
+    }
+
+    /// ``requiresGrad`` for the recording path: a tensor that is no view is
+    /// answered from its stored fields, without taking a reference to its node.
+    @inline(__always)
+    var requiresGradWhenRecording: Bool {
+        if leafRequiresGrad { return true }
+        return viewBase == nil ? storedGradNode != nil : gradNode != nil
+    }
+
     @discardableResult
     static func record(_ name: String, inputs: [Tensor], result: Tensor, saving: [Tensor] = [],
-                       savingResult: Bool = false, rule: @escaping BackwardRule) -> Tensor {
+                       savingResult: Bool = false, parameters: KernelParameters = .none,
+                       rule: @escaping BackwardRule) -> Tensor {
         guard result.dtype.isFloatingPoint, GradMode.isEnabled else { return result }
         // An op may compute its result as a view under withNoGrad and record it here:
         // to the user that view was made with grad mode on.
         if result.viewMadeWithoutGrad { result.viewMadeWithoutGrad = false }
-        var slots: [Input] = []
-        slots.reserveCapacity(inputs.count)
+        // The edges first: when no input needs a gradient, no array of inputs is made.
         var mask: UInt64 = 0
-        for (i, input) in inputs.enumerated() {
-            let edge = input.gradientEdge
-            if edge != nil { mask |= 1 << UInt64(Swift.min(i, 63)) }
-            slots.append(Input(edge: edge, shape: input.shape, dtype: input.dtype))
-        }
+        for (i, input) in inputs.enumerated() where input.requiresGradWhenRecording { mask |= 1 << UInt64(Swift.min(i, 63)) }
         guard mask != 0 else { return result }
+        let slots = inputs.map { Input(edge: $0.gradientEdge, shape: $0.shape, dtype: $0.dtype) }
         let saved = saving.isEmpty && !savingResult ? nil : SavedValues(saving, result: savingResult ? result : nil)
         saved?.needsGradMask = mask
+        saved?.parameters = parameters
         let node = Node(name: name, inputs: slots, saved: saved, rule: rule)
         saved?.node = node
         // Anomaly mode: remember the forward call (one relaxed atomic load when off).

@@ -46,7 +46,9 @@ enum Shape {
 
     /// The broadcast shape of two shapes (NumPy rules), or a PyTorch-worded failure.
     static func broadcast(_ a: [Int], _ b: [Int], op: String) -> [Int] {
-        if a == b { return a }
+        // A 0-d operand (a wrapped Swift number) takes the other's shape: no new array.
+        if b.isEmpty { return a }
+        if a.isEmpty || a == b { return b }
         let n = max(a.count, b.count)
         var out = [Int](repeating: 1, count: n)
         for i in 0..<n {

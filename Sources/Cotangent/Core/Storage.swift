@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Synchronization
+import CCotangentKernels
 
 /// A contiguous buffer of elements shared by a tensor and its views.
 ///
@@ -23,13 +24,15 @@ final class Storage: @unchecked Sendable {
     deinit { BufferCache.release(data, byteCount: byteCount) }
 }
 
-/// Keeps a few recently freed large buffers for reuse.
+/// Keeps recently freed buffers for reuse.
 ///
 /// Large buffers come from fresh pages of the operating system, and touching a
 /// fresh page costs more than the arithmetic on it: an elementwise op over 64 MB
 /// spends most of its time in page faults. Reusing a buffer of the same size
-/// avoids that. The cache holds at most `capacity` bytes; smaller buffers go
-/// straight to malloc, which recycles them well.
+/// avoids that. The cache holds at most `capacity` bytes of them. Smaller
+/// buffers come from a per-thread cache of power-of-two size classes in C
+/// (`buffers.c`), so a training loop that frees and re-makes tensors of the
+/// same shapes every step does not call malloc in its steady state.
 enum BufferCache {
     static let minimumSize = 1 << 16
     static let capacity = 256 << 20
@@ -57,8 +60,8 @@ enum BufferCache {
             }
             return pointer
         }
-        // Small buffers: malloc's 16-byte alignment is enough.
-        guard let pointer = malloc(Swift.max(byteCount, 16)) else {
+        // Small buffers: the calling thread's size-class cache (buffers.c).
+        guard let pointer = ct_small_buffer_alloc(Int64(byteCount)) else {
             fatalError("Cotangent: out of memory allocating \(byteCount) bytes")
         }
         return pointer
@@ -73,7 +76,9 @@ enum BufferCache {
                 return true
             }
             if kept { return }
+            free(pointer)
+            return
         }
-        free(pointer)
+        ct_small_buffer_free(pointer, Int64(byteCount))
     }
 }

@@ -10,8 +10,6 @@ import CCotangentKernels
 /// A tensor is not thread-safe: like a PyTorch tensor, use it from one task at
 /// a time, and hand results across tasks only once no one mutates them.
 public final class Tensor {
-    /// The element type.
-    public let dtype: DType
     /// The size of each dimension.
     public let shape: [Int]
     /// The distance, in elements, between neighbours along each dimension.
@@ -21,14 +19,9 @@ public final class Tensor {
     let storage: Storage
     /// The number of elements (PyTorch's `numel()`).
     public let count: Int
-    /// Whether elements are laid out row-major with no gaps, so the tensor can
-    /// be viewed with any shape of the same count (always true when empty, as in PyTorch).
-    public let isContiguous: Bool
 
     // MARK: Autograd state (see Autograd/)
 
-    /// Set by the user on leaves only; non-leaves require grad through `gradFn`.
-    var leafRequiresGrad: Bool = false
     /// The node last set as this tensor's history; read it through `gradNode`,
     /// which brings a view's history up to date first (see Autograd/ViewHistory.swift).
     var storedGradNode: Node?
@@ -36,17 +29,10 @@ public final class Tensor {
     /// (PyTorch's `attr_version`). A write to the storage since then, through
     /// the base or any view, makes the view's history stale.
     var viewHistoryVersion: Int = 0
-    /// Whether this view was made with grad mode off: PyTorch refuses to bring
-    /// such a view's history up to date after a write (see Autograd/ViewHistory.swift).
-    var viewMadeWithoutGrad: Bool
     /// The accumulated gradient (leaves, or non-leaves after `retainGrad()`).
     var gradStorage: Tensor?
-    var retainsGradFlag = false
     /// The tensor this one is a view of, if it was made by a view op.
     let viewBase: Tensor?
-    /// Whether this 0-d tensor stands for a Swift number in an expression like
-    /// `2 * x`; such operands never widen a tensor's dtype within its category.
-    var isWrappedNumber = false
     /// Cached AccumulateGrad node, for `gradFn.nextFunctions` (weak: the node holds the leaf).
     weak var accumulatorNode: Node?
     /// Hooks registered on this leaf (`registerHook`, `registerPostAccumulateGradHook`); nil for almost all tensors.
@@ -55,6 +41,25 @@ public final class Tensor {
     /// `chunked`) and on views of them: PyTorch refuses to change those in
     /// place while recording (see `updateInPlace`).
     var multiOutputView: MultiOutputView?
+
+    // MARK: One-byte fields, last, so the object stays within 120 bytes: small
+    // enough for malloc's fast bins, which matters when a backward pass frees
+    // a whole graph of tensors at once.
+
+    /// The element type.
+    public let dtype: DType
+    /// Whether elements are laid out row-major with no gaps, so the tensor can
+    /// be viewed with any shape of the same count (always true when empty, as in PyTorch).
+    public let isContiguous: Bool
+    /// Set by the user on leaves only; non-leaves require grad through `gradFn`.
+    var leafRequiresGrad: Bool = false
+    /// Whether this view was made with grad mode off: PyTorch refuses to bring
+    /// such a view's history up to date after a write (see Autograd/ViewHistory.swift).
+    var viewMadeWithoutGrad: Bool
+    var retainsGradFlag = false
+    /// Whether this 0-d tensor stands for a Swift number in an expression like
+    /// `2 * x`; such operands never widen a tensor's dtype within its category.
+    var isWrappedNumber = false
 
     init(storage: Storage, shape: [Int], strides: [Int], offset: Int, dtype: DType, viewOf base: Tensor? = nil) {
         self.storage = storage

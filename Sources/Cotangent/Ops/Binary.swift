@@ -29,7 +29,9 @@ extension Tensor {
 
     /// Adds elementwise, broadcasting the operands.
     public static func + (a: Tensor, b: Tensor) -> Tensor {
-        record("AddBackward0", inputs: [a, b], result: arithmetic(CT_ADD, a, b, op: "add")) { grad, _ in
+        let result = arithmetic(CT_ADD, a, b, op: "add")
+        guard isRecording(result, a, b) else { return result }
+        return record("AddBackward0", inputs: [a, b], result: result) { grad, _ in
             [grad, grad]
         }
     }
@@ -37,7 +39,9 @@ extension Tensor {
     /// Subtracts elementwise, broadcasting the operands.
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         checkNotBoolSubtraction(a, b)
-        return record("SubBackward0", inputs: [a, b], result: arithmetic(CT_SUB, a, b, op: "sub")) { grad, _ in
+        let result = arithmetic(CT_SUB, a, b, op: "sub")
+        guard isRecording(result, a, b) else { return result }
+        return record("SubBackward0", inputs: [a, b], result: result) { grad, _ in
             [grad, -grad]
         }
     }
@@ -54,23 +58,29 @@ extension Tensor {
     /// `number - tensor`, recorded as PyTorch's reverse subtraction.
     static func reverseSubtract(_ a: Tensor, from number: Tensor) -> Tensor {
         checkNotBoolSubtraction(number, a)
-        return record("RsubBackward1", inputs: [a], result: arithmetic(CT_SUB, number, a, op: "rsub")) { grad, _ in
+        let result = arithmetic(CT_SUB, number, a, op: "rsub")
+        guard isRecording(result, a) else { return result }
+        return record("RsubBackward1", inputs: [a], result: result) { grad, _ in
             [-grad]
         }
     }
 
     /// Multiplies elementwise, broadcasting the operands.
     public static func * (a: Tensor, b: Tensor) -> Tensor {
+        let result = arithmetic(CT_MUL, a, b, op: "mul")
+        guard isRecording(result, a, b) else { return result }
         let operands = [a, b]  // one array for inputs and saved values
-        return record("MulBackward0", inputs: operands, result: arithmetic(CT_MUL, a, b, op: "mul"), saving: operands) { grad, saved in
+        return record("MulBackward0", inputs: operands, result: result, saving: operands) { grad, saved in
             [saved.needsGrad(0) ? grad * saved[1] : nil, saved.needsGrad(1) ? grad * saved[0] : nil]
         }
     }
 
     /// Divides elementwise (true division: integers give the default float dtype).
     public static func / (a: Tensor, b: Tensor) -> Tensor {
+        let result = floatArithmetic(CT_DIV, a, b, op: "div")
+        guard isRecording(result, a, b) else { return result }
         let operands = [a, b]  // one array for inputs and saved values
-        return record("DivBackward0", inputs: operands, result: floatArithmetic(CT_DIV, a, b, op: "div"), saving: operands) { grad, saved in
+        return record("DivBackward0", inputs: operands, result: result, saving: operands) { grad, saved in
             let b = saved[1]
             // PyTorch's `-grad * ((a / b) / b)`: forming b * b would overflow or underflow
             // where the quotient itself is representable.

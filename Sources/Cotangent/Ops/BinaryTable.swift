@@ -82,7 +82,7 @@ extension Tensor {
             type = promoted
         }
         let result = binaryKernel(p.kernel, a, b, op: "\(op)", computeDType: type)
-        guard let node = p.node else { return result }
+        guard let node = p.node, isRecording(result, a, b) else { return result }
         let operands = [a, b]  // one array for inputs and saved values
         let rule = p.vjp
         return record(node, inputs: operands, result: result, saving: operands, savingResult: p.savesResult) { grad, saved in
