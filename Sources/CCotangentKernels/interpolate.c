@@ -67,13 +67,28 @@ CT_DEFINE_WROW(f16, ct_f16, float)
 CT_DEFINE_WROW(bf16, ct_bf16, float)
 
 #if defined(__x86_64__)
-// The same row for float32/float64 with gathers (16 or 8 lanes per instruction).
+// The same row for float32/float64 with gathers (16 or 8 lanes per instruction;
+// float32 on AVX-512 permutes loaded vectors where it can).
 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma")))
 static void wrow_f32_avx512(const float *x, const int32_t *idx, const float *w, bool unit, bool first,
                             float *acc, int32_t m) {
     int32_t o = 0;
     for (; o + 16 <= m; o += 16) {
-        __m512 v = _mm512_i32gather_ps(_mm512_loadu_si512(idx + o), x, 4);
+        const __m512i iv = _mm512_loadu_si512(idx + o);
+        const int32_t lo = _mm512_reduce_min_epi32(iv), span = _mm512_reduce_max_epi32(iv) - lo + 1;
+        __m512 v;
+        if (span <= 32) {
+            // The 16 positions lie within 32 consecutive inputs (upsampling, or
+            // shrinking up to 2x): two loads and a permute instead of a gather,
+            // which is several times slower. The loads stop at the last
+            // position needed, so they never read past the row's data.
+            const __mmask16 m0 = span >= 16 ? 0xFFFF : (__mmask16)((1u << span) - 1);
+            const __mmask16 m1 = span > 16 ? (__mmask16)((1u << (span - 16)) - 1) : 0;
+            const __m512 v0 = _mm512_maskz_loadu_ps(m0, x + lo), v1 = _mm512_maskz_loadu_ps(m1, x + lo + 16);
+            v = _mm512_permutex2var_ps(v0, _mm512_sub_epi32(iv, _mm512_set1_epi32(lo)), v1);
+        } else {
+            v = _mm512_i32gather_ps(iv, x, 4);
+        }
         if (!unit) v = _mm512_mul_ps(v, _mm512_loadu_ps(w + o));
         if (!first) v = _mm512_add_ps(_mm512_loadu_ps(acc + o), v);
         _mm512_storeu_ps(acc + o, v);
