@@ -90,6 +90,14 @@
 #define CT_V_round(x) __builtin_elementwise_roundeven(x)
 #define CT_HAS_V_frac 1
 #define CT_V_frac(x) ((x) - __builtin_elementwise_trunc(x))
+// CotangentOps.h's CT_MAX_/CT_MIN_ (a NaN first operand propagates), for the hard activations.
+#define CT_VMAX_(a, b) CT_VSEL((a) < (b), (b), (a))
+#define CT_VMIN_(a, b) CT_VSEL((b) < (a), (b), (a))
+#define CT_V_hardclip(x) CT_VMIN_(CT_VMAX_((x) + CT_VSPLAT(3), CT_VSPLAT(0)), CT_VSPLAT(6))
+#define CT_HAS_V_hardsigmoid 1
+#define CT_V_hardsigmoid(x) (CT_V_hardclip(x) / CT_VSPLAT(6))
+#define CT_HAS_V_hardswish 1
+#define CT_V_hardswish(x) ((x) * CT_V_hardclip(x) / CT_VSPLAT(6))
 #define CT_CAT_(a, b) a##b
 #define CT_CAT(a, b) CT_CAT_(a, b)
 #if CT_MATH
@@ -105,7 +113,19 @@
 #define CT_V_tanh(x) CT_CAT(tanh_, CT_VSFX)(x)
 #define CT_HAS_V_sigmoid 1
 #define CT_V_sigmoid(x) CT_CAT(sigmoid_, CT_VSFX)(x)
+// The activations spelled as their scalar expressions in CotangentOps.h, over
+// the vector exp/log1p (within a few ulp of libm's; GELU's tanh form and
+// Mish stay scalar: 1 + tanh(t) cancels for negative t and magnifies the
+// vector tanh's error past that).
+#define CT_HAS_V_silu 1
+#define CT_V_silu(x) ((x) / (CT_VSPLAT(1) + CT_V_exp(-(x))))
+#define CT_HAS_V_logsigmoid 1
+#define CT_V_logsigmoid(x) (CT_VMIN_((x), CT_VSPLAT(0)) - CT_V_log1p(CT_V_exp(-CT_VABS(x))))
 #else
+#define CT_HAS_V_silu 0
+#define CT_V_silu(x) (x)
+#define CT_HAS_V_logsigmoid 0
+#define CT_V_logsigmoid(x) (x)
 #define CT_HAS_V_exp 0
 #define CT_V_exp(x) (x)
 #define CT_HAS_V_expm1 0
