@@ -130,7 +130,7 @@ static bool ct_gather_run(ct_gather_ctx *c, int64_t *bad_index) {
     const int64_t lines = total / n;
     int64_t grain = (1 << 14) / n;
     if (grain < 1) grain = 1;
-    ct_parallel_for(lines, grain, ct_gather_lines, c);
+    ct_parallel_disjoint(lines, grain, ct_gather_lines, c);
     if (c->has_bad && bad_index) *bad_index = c->bad;
     return !c->has_bad;
 }

@@ -392,11 +392,11 @@ static bool ct_interp_run(bool backward, ct_dtype dtype, int64_t planes, int64_t
         const int64_t oh = taps_h ? out_h : 1, plane_size = oh * out_w;
         if (backward) {
             int64_t grain = (1 << 15) / (plane_size > 0 ? plane_size : 1);
-            ct_parallel_for(planes, grain < 1 ? 1 : grain, ct_interp_bwd_chunk, &c);
+            ct_parallel_disjoint(planes, grain < 1 ? 1 : grain, ct_interp_bwd_chunk, &c);
         } else {
             // Items are output rows, ~32K elements per chunk at least.
             int64_t grain = (1 << 15) / out_w;
-            ct_parallel_for(planes * oh, grain < 1 ? 1 : grain, ct_interp_fwd_chunk, &c);
+            ct_parallel_disjoint(planes * oh, grain < 1 ? 1 : grain, ct_interp_fwd_chunk, &c);
         }
     }
     free(c.h.idx); free(c.h.w); free(c.h.unit); free(c.w.idx); free(c.w.w); free(c.w.unit);
