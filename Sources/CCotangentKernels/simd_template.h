@@ -309,28 +309,9 @@ static double prod_f64(int64_t n, const double *x) {
 // The middle passes of softmax fused: out = exp(x - mx) and its sum, which is
 // accumulated exactly as sum_f32/sum_f64 do (same lanes, same order), so the
 // result is bit-identical to subtract, exp and sum as separate kernels.
-static double expsub_sum_f32(int64_t n, const float *x, float mx, float *out) {
-    vd a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+// The elements from i on, fewer than two vectors, through a padded vector.
+static double expsub_tail_f32(int64_t i, int64_t n, const float *x, float mx, float *out, double s) {
     const vf m = splatf(mx);
-    int64_t i = 0;
-    if (n >= CT_SUM_SPLIT) {  // the halves side by side, as sum_f32
-        const int64_t h = n / (2 * WF) * WF;
-        for (; i < h; i += WF) {
-            vf u = exp_f(ldf(x + i) - m), v = exp_f(ldf(x + h + i) - m);
-            stf(out + i, u);
-            stf(out + h + i, v);
-            a0 += lo_to_d(u); a1 += hi_to_d(u); a2 += lo_to_d(v); a3 += hi_to_d(v);
-        }
-        i = 2 * h;
-    } else {
-        for (; i + 2 * WF <= n; i += 2 * WF) {
-            vf u = exp_f(ldf(x + i) - m), v = exp_f(ldf(x + i + WF) - m);
-            stf(out + i, u);
-            stf(out + i + WF, v);
-            a0 += lo_to_d(u); a1 += hi_to_d(u); a2 += lo_to_d(v); a3 += hi_to_d(v);
-        }
-    }
-    double s = hsumd((a0 + a1) + (a2 + a3));
     for (; i < n; i += WF) {
         float t[WF];
         const int64_t r = n - i < WF ? n - i : WF;
@@ -339,6 +320,33 @@ static double expsub_sum_f32(int64_t n, const float *x, float mx, float *out) {
         for (int64_t j = 0; j < r; j++) { out[i + j] = t[j]; s += t[j]; }
     }
     return s;
+}
+// The halves side by side, as sum_f32 reads a long range (kept apart from the
+// short-row loop below, whose code it would otherwise slow down).
+__attribute__((noinline)) static double expsub_sum_split_f32(int64_t n, const float *x, float mx, float *out) {
+    vd a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+    const vf m = splatf(mx);
+    const int64_t h = n / (2 * WF) * WF;
+    for (int64_t i = 0; i < h; i += WF) {
+        vf u = exp_f(ldf(x + i) - m), v = exp_f(ldf(x + h + i) - m);
+        stf(out + i, u);
+        stf(out + h + i, v);
+        a0 += lo_to_d(u); a1 += hi_to_d(u); a2 += lo_to_d(v); a3 += hi_to_d(v);
+    }
+    return expsub_tail_f32(2 * h, n, x, mx, out, hsumd((a0 + a1) + (a2 + a3)));
+}
+static double expsub_sum_f32(int64_t n, const float *x, float mx, float *out) {
+    if (n >= CT_SUM_SPLIT) return expsub_sum_split_f32(n, x, mx, out);
+    vd a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+    const vf m = splatf(mx);
+    int64_t i = 0;
+    for (; i + 2 * WF <= n; i += 2 * WF) {
+        vf u = exp_f(ldf(x + i) - m), v = exp_f(ldf(x + i + WF) - m);
+        stf(out + i, u);
+        stf(out + i + WF, v);
+        a0 += lo_to_d(u); a1 += hi_to_d(u); a2 += lo_to_d(v); a3 += hi_to_d(v);
+    }
+    return expsub_tail_f32(i, n, x, mx, out, hsumd((a0 + a1) + (a2 + a3)));
 }
 static double expsub_sum_f64(int64_t n, const double *x, double mx, double *out) {
     vd a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
