@@ -9,8 +9,10 @@
 #include "special.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <tgmath.h>
+#include <unistd.h>
 
 typedef uint8_t ct_bool;
 
@@ -18,6 +20,49 @@ typedef uint8_t ct_bool;
 // are memory-bound, so only large arrays gain from a second core.
 #define CT_GRAIN_CHEAP (1 << 15)
 #define CT_GRAIN_MATH (1 << 13)
+
+// MARK: Cache size
+
+// The highest cache level's size from Linux's sysfs (what lscpu reports; in
+// some VMs sysconf's figure is the host's total instead), then sysconf's.
+static int64_t ct_sysfs_llc_bytes(void) {
+    int64_t best = -1;
+    int best_level = 0;
+    for (int i = 0; i < 10; i++) {
+        char path[96], buf[32];
+        int level = 0;
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/level", i);
+        FILE *f = fopen(path, "r");
+        if (!f) break;
+        if (fscanf(f, "%d", &level) != 1) level = 0;
+        fclose(f);
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
+        f = fopen(path, "r");
+        if (!f) continue;
+        long long v = 0;
+        char unit = 0;
+        if (fgets(buf, sizeof buf, f) && sscanf(buf, "%lld%c", &v, &unit) >= 1 && level > best_level) {
+            best_level = level;
+            best = unit == 'K' ? v << 10 : unit == 'M' ? v << 20 : unit == 'G' ? v << 30 : v;
+        }
+        fclose(f);
+    }
+    return best;
+}
+
+int64_t ct_llc_bytes(void) {
+    static _Atomic int64_t cached = 0;
+    int64_t v = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (v > 0) return v;
+    v = ct_sysfs_llc_bytes();
+#if defined(_SC_LEVEL3_CACHE_SIZE) && defined(_SC_LEVEL2_CACHE_SIZE)
+    if (v <= 0) v = sysconf(_SC_LEVEL3_CACHE_SIZE);
+    if (v <= 0) v = sysconf(_SC_LEVEL2_CACHE_SIZE);
+#endif
+    if (v <= 0) v = 8 << 20;
+    atomic_store_explicit(&cached, v, memory_order_relaxed);
+    return v;
+}
 
 // MARK: N-d driver
 
@@ -162,7 +207,8 @@ static inline int64_t ct_irem(int64_t a, int64_t b) {
     return r;
 }
 
-typedef struct { ct_unary_op op; ct_dtype dtype; double params[3]; } ct_unary_ctx;
+// `stream`: write with non-temporal stores (ct_should_stream).
+typedef struct { ct_unary_op op; ct_dtype dtype; double params[3]; bool stream; } ct_unary_ctx;
 
 #define CT_UCASE_FLOAT(NAME, FLOAT, INT, OUT, VEC, COST) \
     case CT_##NAME: CT_UNARY_SEG_AS(S, T, CT_OUT_##OUT, FLOAT); break;
@@ -196,13 +242,17 @@ static void ct_unary_span(const void *vctx, int64_t n, char *const *p, const int
     switch (ctx->dtype) {
     case CT_F32: {
         const ct_kernel_table *K = ct_kernels();
-        if (contiguous && K->unary_f32 && K->unary_f32(ctx->op, n, (const float *)p[0], (float *)p[1])) return;
+        bool (*f)(ct_unary_op, int64_t, const float *, float *) =
+            ctx->stream && K->unary_nt_f32 ? K->unary_nt_f32 : K->unary_f32;
+        if (contiguous && f && f(ctx->op, n, (const float *)p[0], (float *)p[1])) return;
         ct_unary_loop_f32(ctx, n, p, inner);
         break;
     }
     case CT_F64: {
         const ct_kernel_table *K = ct_kernels();
-        if (contiguous && K->unary_f64 && K->unary_f64(ctx->op, n, (const double *)p[0], (double *)p[1])) return;
+        bool (*f)(ct_unary_op, int64_t, const double *, double *) =
+            ctx->stream && K->unary_nt_f64 ? K->unary_nt_f64 : K->unary_f64;
+        if (contiguous && f && f(ctx->op, n, (const double *)p[0], (double *)p[1])) return;
         ct_unary_loop_f64(ctx, n, p, inner);
         break;
     }
@@ -228,9 +278,12 @@ static int64_t ct_unary_out_size(ct_unary_op op, int64_t es) {
 
 void ct_unary(ct_unary_op op, ct_dtype dtype, int32_t ndim, const int64_t *shape,
               const void *x, const int64_t *sx, void *out, const int64_t *so, const double *params) {
-    ct_unary_ctx ctx = {op, dtype, {0, 0, 0}};
+    ct_unary_ctx ctx = {op, dtype, {0, 0, 0}, false};
     if (params) memcpy(ctx.params, params, sizeof ctx.params);
     const int64_t es = (int64_t)ct_dtype_size(dtype);
+    int64_t count = 1;
+    for (int32_t d = 0; d < ndim; d++) count *= shape[d];
+    ctx.stream = ct_should_stream(count * es, count * es);
     ct_nd it = {
         .ndim = ndim, .shape = shape, .nops = 2,
         .base = {(char *)x, (char *)out}, .strides = {sx, so},

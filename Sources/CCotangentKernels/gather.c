@@ -35,32 +35,43 @@ static void ct_line_offsets(const ct_gather_ctx *c, int64_t line, int64_t *os, i
 }
 
 // The inner loop along `dim` for one line, specialised by element type (and,
-// for scatters, by the reduction) so the loop body is a load and a store.
+// for scatters, by the reduction) so the loop body is a load and a store. The
+// context's fields are copied into locals (stores through `d` could otherwise
+// alias them, so they would be reloaded every element), and lines whose index
+// and values are unit-stride get a loop without the stride multiplications.
 #define CT_GATHER_LINE(T)                                                            \
     {                                                                                \
-        T *d = (T *)c->dst + od;                                                     \
-        const T *s = (const T *)c->src + os;                                         \
-        const int64_t *ix = c->index + oi;                                           \
+        T *restrict d = (T *)c->dst + od;                                            \
+        const T *restrict s = (const T *)c->src + os;                                \
+        const int64_t *restrict ix = c->index + oi;                                  \
+        const uint64_t size = (uint64_t)c->dim_size;                                 \
         for (int64_t k = 0; k < n; k++) {                                            \
             const int64_t q = ix[k * id];                                            \
-            if ((uint64_t)q >= (uint64_t)c->dim_size) { c->bad = q; c->has_bad = 1; return; } \
+            if ((uint64_t)q >= size) { c->bad = q; c->has_bad = 1; return; }         \
             d[k * dd] = s[q * sd];                                                   \
         }                                                                            \
     }
 
+#define CT_SCATTER_LOOP(T, COMBINE, COUNT, ID, SD)                                   \
+    for (int64_t k = 0; k < n; k++) {                                                \
+        const int64_t q = ix[k * (ID)];                                              \
+        if ((uint64_t)q >= size) { c->bad = q; c->has_bad = 1; return; }             \
+        COUNT;                                                                       \
+        T *e = &d[q * dd];                                                           \
+        const T v = s[k * (SD)];                                                     \
+        COMBINE;                                                                     \
+    }
+
 #define CT_SCATTER_LINE(T, COMBINE)                                                  \
     {                                                                                \
-        T *d = (T *)c->dst + od;                                                     \
-        const T *s = (const T *)c->src + os;                                         \
-        const int64_t *ix = c->index + oi;                                           \
-        for (int64_t k = 0; k < n; k++) {                                            \
-            const int64_t q = ix[k * id];                                            \
-            if ((uint64_t)q >= (uint64_t)c->dim_size) { c->bad = q; c->has_bad = 1; return; } \
-            if (c->counts) c->counts[oc + q * cd] += 1;                              \
-            T *e = &d[q * dd];                                                       \
-            const T v = s[k * sd];                                                   \
-            COMBINE;                                                                 \
-        }                                                                            \
+        T *restrict d = (T *)c->dst + od;                                            \
+        const T *restrict s = (const T *)c->src + os;                                \
+        const int64_t *restrict ix = c->index + oi;                                  \
+        int64_t *restrict counts = c->counts;                                        \
+        const uint64_t size = (uint64_t)c->dim_size;                                 \
+        if (counts) CT_SCATTER_LOOP(T, COMBINE, counts[oc + q * cd] += 1, id, sd)    \
+        else if (id == 1 && sd == 1) CT_SCATTER_LOOP(T, COMBINE, (void)0, 1, 1)      \
+        else CT_SCATTER_LOOP(T, COMBINE, (void)0, id, sd)                            \
     }
 
 #define CT_SCATTER_REDUCTIONS(T)                                                     \
@@ -119,7 +130,7 @@ static bool ct_gather_run(ct_gather_ctx *c, int64_t *bad_index) {
     const int64_t lines = total / n;
     int64_t grain = (1 << 14) / n;
     if (grain < 1) grain = 1;
-    ct_parallel_for(lines, grain, ct_gather_lines, c);
+    ct_parallel_disjoint(lines, grain, ct_gather_lines, c);
     if (c->has_bad && bad_index) *bad_index = c->bad;
     return !c->has_bad;
 }

@@ -107,8 +107,8 @@ static void ct_index_run(ct_index_ctx *c) {
     int64_t grain = (1 << 15) / c->inner_count;
     if (grain < 1) grain = 1;
     // Writes (put or accumulate) keep each outer position's rows on one thread.
-    if (c->mode != 0) ct_parallel_for(outer, grain / c->n + 1, ct_index_outer_range, c);
-    else ct_parallel_for(rows, grain, ct_index_rows_range, c);
+    if (c->mode != 0) ct_parallel_disjoint(outer, grain / c->n + 1, ct_index_outer_range, c);
+    else ct_parallel_disjoint(rows, grain, ct_index_rows_range, c);
 }
 
 void ct_index_gather(ct_dtype dtype, int32_t outer_ndim, const int64_t *outer_shape, const int64_t *outer_strides,

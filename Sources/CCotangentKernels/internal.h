@@ -48,6 +48,18 @@ void ct_parallel_for(int64_t n, int64_t grain, ct_chunk_fn fn, void *ctx);
 /// For work whose chunks write disjoint outputs (the split is still fixed).
 void ct_parallel_chunks(int64_t n, int32_t k, ct_chunk_fn fn, void *ctx);
 
+/// ct_parallel_for for work whose chunks write disjoint outputs, split four
+/// times finer (never below `grain`) so that on a loaded machine a thread the
+/// OS delays takes fewer chunks instead of holding up the others.
+static inline void ct_parallel_disjoint(int64_t n, int64_t grain, ct_chunk_fn fn, void *ctx) {
+    int64_t k = ct_chunk_count(n, grain);
+    if (k > 1) {
+        const int64_t finest = n / (grain < 1 ? 1 : grain);
+        k = 4 * k < finest ? 4 * k : finest;
+    }
+    ct_parallel_chunks(n, (int32_t)(k < CT_MAX_CHUNKS ? k : CT_MAX_CHUNKS), fn, ctx);
+}
+
 // MARK: Vectorised kernels
 
 /// One instruction-set variant of the vectorised kernels. Elementwise entries
@@ -97,7 +109,23 @@ typedef struct {
                     double alpha, double beta, int32_t m, int32_t n);
     void (*ukr_strided_f64)(int64_t k, const double *a, int64_t ars, int64_t acs, const double *b, int64_t brs,
                             double *c, int64_t rsc, int64_t csc, double alpha, double beta, int32_t m, int32_t n);
+
+    // unary_f32/unary_f64 with non-temporal stores, for outputs larger than the
+    // last-level cache (they would be evicted before use anyway, and ordinary
+    // stores read every line first). Same values.
+    bool (*unary_nt_f32)(ct_unary_op op, int64_t n, const float *x, float *out);
+    bool (*unary_nt_f64)(ct_unary_op op, int64_t n, const double *x, double *out);
 } ct_kernel_table;
+
+/// The size of the last-level cache in bytes (from the OS; 8 MiB if unknown).
+int64_t ct_llc_bytes(void);
+/// Whether a kernel that reads `in_bytes` and writes `out_bytes` should write
+/// with non-temporal stores: when the two do not fit in the last-level cache
+/// together, the output is evicted before anyone reads it, and ordinary stores
+/// would first read every output line from memory.
+static inline bool ct_should_stream(int64_t in_bytes, int64_t out_bytes) {
+    return in_bytes + out_bytes > ct_llc_bytes();
+}
 
 /// The table in effect (chosen at first use; see ct_set_simd_level).
 const ct_kernel_table *ct_kernels(void);

@@ -41,10 +41,12 @@
         }                                                                         \
     } while (0)
 
-#define CT_UN_KERNEL(T, V, W, LD, ST, VEXPR)                                      \
+#define CT_UN_KERNEL(T, V, W, LD, ST, VEXPR) CT_UN_KERNEL_ST(T, V, W, LD, ST, ST, VEXPR)
+// STMAIN stores the full vectors (a non-temporal store in the streaming kernels).
+#define CT_UN_KERNEL_ST(T, V, W, LD, ST, STMAIN, VEXPR)                           \
     do {                                                                          \
         int64_t i = 0;                                                            \
-        for (; i + W <= n; i += W) { V x = LD(xs + i); ST(out + i, (VEXPR)); }    \
+        for (; i + W <= n; i += W) { V x = LD(xs + i); STMAIN(out + i, (VEXPR)); } \
         if (i < n) {                                                              \
             T tx[W], to[W];                                                       \
             int64_t r = n - i;                                                    \
@@ -88,6 +90,14 @@
 #define CT_V_round(x) __builtin_elementwise_roundeven(x)
 #define CT_HAS_V_frac 1
 #define CT_V_frac(x) ((x) - __builtin_elementwise_trunc(x))
+// CotangentOps.h's CT_MAX_/CT_MIN_ (a NaN first operand propagates), for the hard activations.
+#define CT_VMAX_(a, b) CT_VSEL((a) < (b), (b), (a))
+#define CT_VMIN_(a, b) CT_VSEL((b) < (a), (b), (a))
+#define CT_V_hardclip(x) CT_VMIN_(CT_VMAX_((x) + CT_VSPLAT(3), CT_VSPLAT(0)), CT_VSPLAT(6))
+#define CT_HAS_V_hardsigmoid 1
+#define CT_V_hardsigmoid(x) (CT_V_hardclip(x) / CT_VSPLAT(6))
+#define CT_HAS_V_hardswish 1
+#define CT_V_hardswish(x) ((x) * CT_V_hardclip(x) / CT_VSPLAT(6))
 #define CT_CAT_(a, b) a##b
 #define CT_CAT(a, b) CT_CAT_(a, b)
 #if CT_MATH
@@ -103,7 +113,19 @@
 #define CT_V_tanh(x) CT_CAT(tanh_, CT_VSFX)(x)
 #define CT_HAS_V_sigmoid 1
 #define CT_V_sigmoid(x) CT_CAT(sigmoid_, CT_VSFX)(x)
+// The activations spelled as their scalar expressions in CotangentOps.h, over
+// the vector exp/log1p (within a few ulp of libm's; GELU's tanh form and
+// Mish stay scalar: 1 + tanh(t) cancels for negative t and magnifies the
+// vector tanh's error past that).
+#define CT_HAS_V_silu 1
+#define CT_V_silu(x) ((x) / (CT_VSPLAT(1) + CT_V_exp(-(x))))
+#define CT_HAS_V_logsigmoid 1
+#define CT_V_logsigmoid(x) (CT_VMIN_((x), CT_VSPLAT(0)) - CT_V_log1p(CT_V_exp(-CT_VABS(x))))
 #else
+#define CT_HAS_V_silu 0
+#define CT_V_silu(x) (x)
+#define CT_HAS_V_logsigmoid 0
+#define CT_V_logsigmoid(x) (x)
 #define CT_HAS_V_exp 0
 #define CT_V_exp(x) (x)
 #define CT_HAS_V_expm1 0
@@ -154,46 +176,90 @@
         switch (op) { CT_UNARY_OPS(CT_VUCASE) default: return false; }            \
     }
 
+// The unary kernel with non-temporal stores: the elements up to out's first
+// vector-aligned address go through the ordinary kernel, the rest stream
+// (aligned stores that bypass the caches), then a fence orders them before
+// whatever the caller does next. The ops without a vector variant return false.
+#if defined(__x86_64__)
+#define CT_STORE_FENCE() __builtin_ia32_sfence()
+#else
+#define CT_STORE_FENCE() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#endif
+#define CT_DEFINE_UNARY_NT(NTNAME, UNAME, T, V)                                   \
+    CT_INLINE void NTNAME##_st(T *p, V v) { __builtin_nontemporal_store(v, (V *)p); } \
+    static bool NTNAME##_body(ct_unary_op op, int64_t n, const T *xs, T *out) {   \
+        switch (op) { CT_UNARY_OPS(CT_VUCASE_NT) default: return false; }         \
+    }                                                                             \
+    static bool NTNAME(ct_unary_op op, int64_t n, const T *xs, T *out) {          \
+        const uintptr_t mis = (uintptr_t)out % CT_VBYTES;                         \
+        int64_t head = mis == 0 ? 0 : (int64_t)((CT_VBYTES - mis) / sizeof(T));   \
+        if (mis % sizeof(T) != 0 || head > n) head = n;                           \
+        if (!UNAME(op, head, xs, out)) return false;                              \
+        if (head == n) return true;                                               \
+        const bool ok = NTNAME##_body(op, n - head, xs + head, out + head);       \
+        CT_STORE_FENCE();                                                         \
+        return ok;                                                                \
+    }
+#define CT_VUCASE_NT(NAME, FLOAT, INT, OUT, VEC, COST) \
+    case CT_##NAME: if (!CT_HAS_V_##VEC) return false; CT_UN_KERNEL_NT_(CT_V_##VEC(x)); return true;
+
 #define CT_VSPLAT splatf
 #define CT_VSEL self
 #define CT_VABS absf_
 #define CT_VSFX f
 #define CT_UN_KERNEL_(E) CT_UN_KERNEL(float, vf, WF, ldf, stf, E)
+#define CT_UN_KERNEL_NT_(E) CT_UN_KERNEL_ST(float, vf, WF, ldf, stf, unary_nt_f32_st, E)
 #define CT_BIN_KERNEL_(E) CT_BIN_KERNEL(float, vf, WF, ldf, stf, splatf, E)
 CT_DEFINE_ELEMENTWISE(unary_f32, binary_f32, float)
+CT_DEFINE_UNARY_NT(unary_nt_f32, unary_f32, float, vf)
 #undef CT_VSPLAT
 #undef CT_VSEL
 #undef CT_VABS
 #undef CT_VSFX
 #undef CT_UN_KERNEL_
+#undef CT_UN_KERNEL_NT_
 #undef CT_BIN_KERNEL_
 #define CT_VSPLAT splatd
 #define CT_VSEL seld
 #define CT_VABS absd_
 #define CT_VSFX d
 #define CT_UN_KERNEL_(E) CT_UN_KERNEL(double, vd, WD, ldd, std_, E)
+#define CT_UN_KERNEL_NT_(E) CT_UN_KERNEL_ST(double, vd, WD, ldd, std_, unary_nt_f64_st, E)
 #define CT_BIN_KERNEL_(E) CT_BIN_KERNEL(double, vd, WD, ldd, std_, splatd, E)
 CT_DEFINE_ELEMENTWISE(unary_f64, binary_f64, double)
+CT_DEFINE_UNARY_NT(unary_nt_f64, unary_f64, double, vd)
 #undef CT_VSPLAT
 #undef CT_VSEL
 #undef CT_VABS
 #undef CT_VSFX
 #undef CT_UN_KERNEL_
+#undef CT_UN_KERNEL_NT_
 #undef CT_BIN_KERNEL_
 
 // MARK: Reductions
 
 // Contiguous sums and products: several vector accumulators (in double) hide
-// the add latency; they are combined in a fixed order.
+// the add latency; they are combined in a fixed order. Sums of at least
+// CT_SUM_SPLIT elements read the two halves of the range side by side: two
+// sequential streams keep more lines in flight than one, which a sum bound by
+// one core's memory bandwidth needs (40 -> 52 GB/s on a 64 MB sum here).
+#define CT_SUM_SPLIT (1 << 16)
 static double sum_f32(int64_t n, const float *x) {
     vd a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
     int64_t i = 0;
-    for (; i + 2 * WF <= n; i += 2 * WF) {
-        // Sums of large arrays are bound by one core's memory bandwidth; asking
-        // 4 KB ahead keeps more lines in flight than the hardware prefetcher (~7%).
-        __builtin_prefetch(x + i + 1024);
-        vf u = ldf(x + i), v = ldf(x + i + WF);
-        a0 += lo_to_d(u); a1 += hi_to_d(u); a2 += lo_to_d(v); a3 += hi_to_d(v);
+    if (n >= CT_SUM_SPLIT) {
+        const int64_t h = n / (2 * WF) * WF;
+        const float *y = x + h;
+        for (; i < h; i += WF) {
+            vf u = ldf(x + i), v = ldf(y + i);
+            a0 += lo_to_d(u); a1 += hi_to_d(u); a2 += lo_to_d(v); a3 += hi_to_d(v);
+        }
+        i = 2 * h;
+    } else {
+        for (; i + 2 * WF <= n; i += 2 * WF) {
+            vf u = ldf(x + i), v = ldf(x + i + WF);
+            a0 += lo_to_d(u); a1 += hi_to_d(u); a2 += lo_to_d(v); a3 += hi_to_d(v);
+        }
     }
     double s = hsumd((a0 + a1) + (a2 + a3));
     for (; i < n; i++) s += x[i];
@@ -202,9 +268,17 @@ static double sum_f32(int64_t n, const float *x) {
 static double sum_f64(int64_t n, const double *x) {
     vd a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
     int64_t i = 0;
-    for (; i + 4 * WD <= n; i += 4 * WD) {
-        __builtin_prefetch(x + i + 512);  // 4 KB ahead, as sum_f32
-        a0 += ldd(x + i); a1 += ldd(x + i + WD); a2 += ldd(x + i + 2 * WD); a3 += ldd(x + i + 3 * WD);
+    if (n >= CT_SUM_SPLIT) {
+        const int64_t h = n / (4 * WD) * (2 * WD);
+        const double *y = x + h;
+        for (; i < h; i += 2 * WD) {
+            a0 += ldd(x + i); a1 += ldd(x + i + WD); a2 += ldd(y + i); a3 += ldd(y + i + WD);
+        }
+        i = 2 * h;
+    } else {
+        for (; i + 4 * WD <= n; i += 4 * WD) {
+            a0 += ldd(x + i); a1 += ldd(x + i + WD); a2 += ldd(x + i + 2 * WD); a3 += ldd(x + i + 3 * WD);
+        }
     }
     double s = hsumd((a0 + a1) + (a2 + a3));
     for (; i < n; i++) s += x[i];
@@ -235,17 +309,9 @@ static double prod_f64(int64_t n, const double *x) {
 // The middle passes of softmax fused: out = exp(x - mx) and its sum, which is
 // accumulated exactly as sum_f32/sum_f64 do (same lanes, same order), so the
 // result is bit-identical to subtract, exp and sum as separate kernels.
-static double expsub_sum_f32(int64_t n, const float *x, float mx, float *out) {
-    vd a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+// The elements from i on, fewer than two vectors, through a padded vector.
+static double expsub_tail_f32(int64_t i, int64_t n, const float *x, float mx, float *out, double s) {
     const vf m = splatf(mx);
-    int64_t i = 0;
-    for (; i + 2 * WF <= n; i += 2 * WF) {
-        vf u = exp_f(ldf(x + i) - m), v = exp_f(ldf(x + i + WF) - m);
-        stf(out + i, u);
-        stf(out + i + WF, v);
-        a0 += lo_to_d(u); a1 += hi_to_d(u); a2 += lo_to_d(v); a3 += hi_to_d(v);
-    }
-    double s = hsumd((a0 + a1) + (a2 + a3));
     for (; i < n; i += WF) {
         float t[WF];
         const int64_t r = n - i < WF ? n - i : WF;
@@ -255,15 +321,53 @@ static double expsub_sum_f32(int64_t n, const float *x, float mx, float *out) {
     }
     return s;
 }
+// The halves side by side, as sum_f32 reads a long range (kept apart from the
+// short-row loop below, whose code it would otherwise slow down).
+__attribute__((noinline)) static double expsub_sum_split_f32(int64_t n, const float *x, float mx, float *out) {
+    vd a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+    const vf m = splatf(mx);
+    const int64_t h = n / (2 * WF) * WF;
+    for (int64_t i = 0; i < h; i += WF) {
+        vf u = exp_f(ldf(x + i) - m), v = exp_f(ldf(x + h + i) - m);
+        stf(out + i, u);
+        stf(out + h + i, v);
+        a0 += lo_to_d(u); a1 += hi_to_d(u); a2 += lo_to_d(v); a3 += hi_to_d(v);
+    }
+    return expsub_tail_f32(2 * h, n, x, mx, out, hsumd((a0 + a1) + (a2 + a3)));
+}
+static double expsub_sum_f32(int64_t n, const float *x, float mx, float *out) {
+    if (n >= CT_SUM_SPLIT) return expsub_sum_split_f32(n, x, mx, out);
+    vd a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+    const vf m = splatf(mx);
+    int64_t i = 0;
+    for (; i + 2 * WF <= n; i += 2 * WF) {
+        vf u = exp_f(ldf(x + i) - m), v = exp_f(ldf(x + i + WF) - m);
+        stf(out + i, u);
+        stf(out + i + WF, v);
+        a0 += lo_to_d(u); a1 += hi_to_d(u); a2 += lo_to_d(v); a3 += hi_to_d(v);
+    }
+    return expsub_tail_f32(i, n, x, mx, out, hsumd((a0 + a1) + (a2 + a3)));
+}
 static double expsub_sum_f64(int64_t n, const double *x, double mx, double *out) {
     vd a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
     const vd m = splatd(mx);
     int64_t i = 0;
-    for (; i + 4 * WD <= n; i += 4 * WD) {
-        vd u0 = exp_d(ldd(x + i) - m), u1 = exp_d(ldd(x + i + WD) - m);
-        vd u2 = exp_d(ldd(x + i + 2 * WD) - m), u3 = exp_d(ldd(x + i + 3 * WD) - m);
-        std_(out + i, u0); std_(out + i + WD, u1); std_(out + i + 2 * WD, u2); std_(out + i + 3 * WD, u3);
-        a0 += u0; a1 += u1; a2 += u2; a3 += u3;
+    if (n >= CT_SUM_SPLIT) {  // the halves side by side, as sum_f64
+        const int64_t h = n / (4 * WD) * (2 * WD);
+        for (; i < h; i += 2 * WD) {
+            vd u0 = exp_d(ldd(x + i) - m), u1 = exp_d(ldd(x + i + WD) - m);
+            vd u2 = exp_d(ldd(x + h + i) - m), u3 = exp_d(ldd(x + h + i + WD) - m);
+            std_(out + i, u0); std_(out + i + WD, u1); std_(out + h + i, u2); std_(out + h + i + WD, u3);
+            a0 += u0; a1 += u1; a2 += u2; a3 += u3;
+        }
+        i = 2 * h;
+    } else {
+        for (; i + 4 * WD <= n; i += 4 * WD) {
+            vd u0 = exp_d(ldd(x + i) - m), u1 = exp_d(ldd(x + i + WD) - m);
+            vd u2 = exp_d(ldd(x + i + 2 * WD) - m), u3 = exp_d(ldd(x + i + 3 * WD) - m);
+            std_(out + i, u0); std_(out + i + WD, u1); std_(out + i + 2 * WD, u2); std_(out + i + 3 * WD, u3);
+            a0 += u0; a1 += u1; a2 += u2; a3 += u3;
+        }
     }
     double s = hsumd((a0 + a1) + (a2 + a3));
     for (; i < n; i += WD) {
@@ -533,6 +637,7 @@ const ct_kernel_table CT_TABLE = {
     .name = CT_TABLE_NAME,
     .binary_f32 = binary_f32, .binary_f64 = binary_f64,
     .unary_f32 = unary_f32, .unary_f64 = unary_f64,
+    .unary_nt_f32 = unary_nt_f32, .unary_nt_f64 = unary_nt_f64,
     .sum_f32 = sum_f32, .sum_f64 = sum_f64, .prod_f32 = prod_f32, .prod_f64 = prod_f64,
     .maxmin_f32 = maxmin_f32, .maxmin_f64 = maxmin_f64,
     .cols_f32 = cols_f32, .cols_f64 = cols_f64,

@@ -158,6 +158,28 @@ void ct_scan(ct_scan_op op, ct_dtype dtype, int64_t m, int64_t n,
 void ct_softmax(ct_dtype dtype, bool is_log, int64_t m, int64_t n, const void *x, int64_t x_outer,
                 int64_t x_inner, void *out, int64_t o_outer, int64_t o_inner);
 
+// MARK: Resampling
+
+/// torch.nn.functional.interpolate over contiguous (planes, in_h, in_w) input
+/// into contiguous (planes, out_h, out_w) output, each spatial dim given as
+/// `taps` taps: output position o reads input position idx[k * out + o] with
+/// weight w[k * out + o] for tap k. The width pass runs first, then the
+/// height pass; each tap's product and each sum is rounded to the dtype, taps
+/// whose weights are all 1 are not multiplied and sums start from tap 0, so
+/// values equal those of index-select, multiply and add in tensor ops.
+/// `taps_h` = 0 resamples (planes, in_w) rows (in_h, out_h ignored).
+/// float32, float64, float16, bfloat16. Returns false (writing nothing) for
+/// another dtype, an index outside its dim, or no memory.
+bool ct_interpolate(ct_dtype dtype, int64_t planes, int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w,
+                    int32_t taps_h, const int64_t *idx_h, const double *w_h, int32_t taps_w, const int64_t *idx_w,
+                    const double *w_w, const void *x, void *out);
+/// The adjoint of ct_interpolate: grad_in (planes, in_h, in_w) gets zeros plus
+/// each tap's weighted gradient, height first and then width, added in index
+/// order (as index_add of the weighted gradient, tap by tap, would add it).
+bool ct_interpolate_backward(ct_dtype dtype, int64_t planes, int64_t in_h, int64_t in_w, int64_t out_h,
+                             int64_t out_w, int32_t taps_h, const int64_t *idx_h, const double *w_h, int32_t taps_w,
+                             const int64_t *idx_w, const double *w_w, const void *grad_out, void *grad_in);
+
 // MARK: Matrix multiplication
 
 /// C = alpha * A @ B + beta * C for an M x K matrix A and a K x N matrix B, each

@@ -72,11 +72,11 @@
     X(TRIGAMMA, CT_TG1(ct_trigamma, v), CT_FLOAT_ONLY, SAME, none, MATH)                 \
     X(GELU, v * (T)0.5 * ((T)1 + erf(v * (T)M_SQRT1_2)), CT_FLOAT_ONLY, SAME, none, MATH) \
     X(GELU_TANH, CT_TG1(ct_gelu_tanh, v), CT_FLOAT_ONLY, SAME, none, MATH)               \
-    X(SILU, v / ((T)1 + exp(-v)), CT_FLOAT_ONLY, SAME, none, MATH)                       \
+    X(SILU, v / ((T)1 + exp(-v)), CT_FLOAT_ONLY, SAME, silu, MATH)                       \
     X(MISH, v * tanh(log1p(exp(v))), CT_FLOAT_ONLY, SAME, none, MATH)                    \
-    X(LOGSIGMOID, CT_TG1(ct_logsigmoid, v), CT_FLOAT_ONLY, SAME, none, MATH)             \
-    X(HARDSIGMOID, CT_MIN_(CT_MAX_(v + (T)3, (T)0), (T)6) / (T)6, CT_FLOAT_ONLY, SAME, none, CHEAP) \
-    X(HARDSWISH, v * CT_MIN_(CT_MAX_(v + (T)3, (T)0), (T)6) / (T)6, CT_FLOAT_ONLY, SAME, none, CHEAP) \
+    X(LOGSIGMOID, CT_TG1(ct_logsigmoid, v), CT_FLOAT_ONLY, SAME, logsigmoid, MATH)             \
+    X(HARDSIGMOID, CT_MIN_(CT_MAX_(v + (T)3, (T)0), (T)6) / (T)6, CT_FLOAT_ONLY, SAME, hardsigmoid, CHEAP) \
+    X(HARDSWISH, v * CT_MIN_(CT_MAX_(v + (T)3, (T)0), (T)6) / (T)6, CT_FLOAT_ONLY, SAME, hardswish, CHEAP) \
     /* p0: the slope for negative inputs */                                              \
     X(LEAKY_RELU, v > 0 ? v : v * p0, CT_FLOAT_ONLY, SAME, none, CHEAP)                  \
     /* p0: alpha, p1: scale, p2: input scale (elu, selu and celu) */                     \

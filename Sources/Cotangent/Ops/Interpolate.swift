@@ -1,8 +1,12 @@
+import CCotangentKernels
+
 // Resampling (`torch.nn.functional.interpolate`). Every mode is separable:
 // along each spatial dim, output position o is a weighted sum of a few input
 // positions ("taps"), computed once from PyTorch's source-index rules. The
 // forward and the backward are then index ops: the forward gathers and weighs,
-// the backward scatters the weighted gradient back, in tensor ops.
+// the backward scatters the weighted gradient back. They are spelled below in
+// tensor ops (which a recorded double backward needs) and run, with the same
+// values, as one C kernel (`ct_interpolate` in interpolate.c) otherwise.
 
 /// How ``interpolate(_:size:scaleFactor:mode:alignCorners:)`` computes values.
 public enum InterpolationMode: String, Sendable, Hashable {
@@ -93,6 +97,29 @@ private struct Taps {
     }
 }
 
+/// The forward (or, with `backward`, the adjoint) of the taps in one C kernel
+/// (`ct_interpolate`), with the values of the tensor-op spelling in
+/// ``interpolate(_:size:scaleFactor:mode:alignCorners:)``; nil where the kernel
+/// does not apply (then the tensor ops run).
+private func resampleKernel(_ x: Tensor, taps: [Taps], to shape: [Int], backward: Bool) -> Tensor? {
+    guard [.float32, .float64, .float16, .bfloat16].contains(x.dtype), shape.allSatisfy({ $0 > 0 }) else { return nil }
+    let input = x.contiguous()
+    let inSpatial = Array((backward ? shape : x.shape).dropFirst(2))
+    let outSpatial = Array((backward ? x.shape : shape).dropFirst(2))
+    let planes = Int64(x.shape[0] * x.shape[1])
+    let out = Tensor(uninitializedShape: shape, dtype: x.dtype)
+    // Height then width; a 3-d input has no height taps.
+    let h = taps.count == 2 ? taps[0] : nil, w = taps[taps.count - 1]
+    let hIndices = h?.indices.flatMap { $0 } ?? [], hWeights = h?.weights.flatMap { $0 } ?? []
+    let wIndices = w.indices.flatMap { $0 }, wWeights = w.weights.flatMap { $0 }
+    let inH = Int64(h == nil ? 1 : inSpatial[0]), outH = Int64(h == nil ? 1 : outSpatial[0])
+    let inW = Int64(inSpatial.last!), outW = Int64(outSpatial.last!)
+    let kernel = backward ? ct_interpolate_backward : ct_interpolate
+    let ok = kernel(x.dtype.kernelCode, planes, inH, inW, outH, outW, Int32(h?.indices.count ?? 0), hIndices,
+                    hWeights, Int32(w.indices.count), wIndices, wWeights, input.baseAddress, out.baseAddress)
+    return ok ? out : nil
+}
+
 /// Resamples the spatial dims of a batch of images or signals (`torch.nn.functional.interpolate`).
 ///
 /// - Parameters:
@@ -143,6 +170,9 @@ public func interpolate(_ input: Tensor, size: [Int]? = nil, scaleFactor: Double
         return Tensor(shape: shape, scalars: w).to(x.dtype)
     }
     let result = withNoGrad { () -> Tensor in
+        if let out = resampleKernel(input, taps: taps, to: Array(input.shape.prefix(2)) + outSize, backward: false) {
+            return out
+        }
         // The last dim first, as PyTorch's kernels combine W before H.
         var x = input
         for (d, t) in zip(dims, taps).reversed() {
@@ -167,6 +197,8 @@ public func interpolate(_ input: Tensor, size: [Int]? = nil, scaleFactor: Double
     }
     let inputShape = input.shape
     return Tensor.record(name, inputs: [input], result: result) { grad, _ in
+        // Unless the backward is itself recorded, one kernel computes the ops below.
+        if !GradMode.isEnabled, let g = resampleKernel(grad, taps: taps, to: inputShape, backward: true) { return [g] }
         // The adjoint, dim by dim in reverse: each tap's weighted gradient added back to its input position.
         var g = grad
         for (d, t) in zip(dims, taps) {
