@@ -154,8 +154,13 @@ static void ct_reduce_split_row(const ct_red *c, int64_t i) {
     ct_split s = {.c = c};
     const size_t es = c->dtype == CT_F32 ? 4 : 8;
     s.row = (const char *)c->x + (size_t)(i * c->x_outer) * es;
+    // One reading of the thread count sizes both the split and the combine: a
+    // second reading could see another thread's change and combine partials never written.
     int32_t k = ct_chunk_count(c->n, CT_REDUCE_GRAIN);
-    ct_parallel_for(c->n, CT_REDUCE_GRAIN, ct_split_chunk, &s);
+    if (k > CT_MAX_CHUNKS) k = CT_MAX_CHUNKS;
+    if ((int64_t)k > c->n) k = (int32_t)c->n;
+    if (k < 1) k = 1;
+    ct_parallel_chunks(c->n, k, ct_split_chunk, &s);
     double r = s.partial[0];
     for (int32_t t = 1; t < k; t++) {
         double v = s.partial[t];
