@@ -9,9 +9,11 @@ lower is better).
 PyTorch, NumPy and JAX (jit-compiled) are used when they can be imported (for
 example run this with ../shared/tools/torch-ref, after
 `~/.cache/cotangent-torch-ref/bin/pip install jax` for JAX); missing ones are
-left out of the table. The machine's load average is printed before and after;
-rows measured while the one-minute load was above --max-load are flagged, and
---strict refuses to measure at all then.
+left out of the table. The machine's load average is printed before and after,
+and per row the CPUs other processes used meanwhile (from /proc/stat, less this
+process and its children). A run that starts with the one-minute load above
+--max-load is flagged (--strict refuses it), and so is each row during which
+others used more than --max-other CPUs.
 """
 import argparse, json, os, subprocess, sys, time
 
@@ -319,6 +321,34 @@ def load1():
     return os.getloadavg()[0]
 
 
+class Interference:
+    """CPU time that other processes took while a measurement ran, in CPUs.
+
+    The load average cannot tell the benchmark's own threads from other work
+    (a two-thread benchmark alone lifts it towards 2), so this compares the
+    machine's busy time in /proc/stat with this process's and its children's."""
+
+    def __init__(self):
+        self.start = self._read()
+
+    @staticmethod
+    def _read():
+        try:
+            with open("/proc/stat") as f:
+                fields = [int(v) for v in f.readline().split()[1:]]
+            busy = (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")  # less idle and iowait
+        except (OSError, ValueError, IndexError):
+            return None
+        t = os.times()
+        return busy, t.user + t.system + t.children_user + t.children_system, time.monotonic()
+
+    def cpus(self):
+        end = self._read()
+        if self.start is None or end is None or end[2] <= self.start[2]:
+            return 0.0
+        return max(0.0, ((end[0] - self.start[0]) - (end[1] - self.start[1])) / (end[2] - self.start[2]))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--min-time", type=float, default=1.0)
@@ -327,6 +357,8 @@ def main():
     parser.add_argument("--binary", help="the cotangent-bench to run (default: .build/release/cotangent-bench)")
     parser.add_argument("--max-load", type=float, default=1.0,
                         help="the one-minute load above which a run is flagged (default 1.0)")
+    parser.add_argument("--max-other", type=float, default=0.25, metavar="CPUS",
+                        help="flag rows during which other processes used more than this many CPUs (default 0.25)")
     parser.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
                         help="wait up to this long for the load to fall below --max-load before starting")
     parser.add_argument("--strict", action="store_true", help="refuse to report when the load is above --max-load")
@@ -344,7 +376,9 @@ def main():
             sys.exit(f"compare.py: refusing to measure: {message}")
         print(f"warning: {message}; rows measured above it are flagged with *", file=sys.stderr)
 
+    ours_interference = Interference()
     ours = run_ours(args.min_time, args.filter, args.binary)
+    ours_other = ours_interference.cpus()
     theirs, versions = {}, []
     try:
         import torch
@@ -370,6 +404,7 @@ def main():
     rows = []
     for name, r in ours.items():
         row = {"name": name, "ours": r["median_s"], "gflops": r.get("gflops"), "load": load1()}
+        interference = Interference()
         for lib, workloads in theirs.items():
             if name in workloads and (not args.filter or args.filter in name):
                 body = workloads[name]()
@@ -377,6 +412,7 @@ def main():
                     body()
                 row[lib] = measure(body, args.min_time)
         row["load"] = max(row["load"], load1())
+        row["other"] = max(ours_other, interference.cpus())
         rows.append(row)
     load_after = os.getloadavg()
 
@@ -389,10 +425,11 @@ def main():
     libs = [lib for lib in ("torch", "numpy", "jax") if lib in theirs]
     titles = {"torch": "PyTorch", "numpy": "NumPy", "jax": "JAX"}
     header = (["workload", "Cotangent"] + [titles[l] for l in libs] + [f"ours/{titles[l]}" for l in libs]
-              + ["GFLOP/s (ours)", "load"])
-    lines = [[r["name"] + (" *" if r["load"] > args.max_load else ""), us(r["ours"])]
+              + ["GFLOP/s (ours)", "load", "others (CPUs)"])
+    flagged = [r for r in rows if r["other"] > args.max_other or load_before[0] > args.max_load]
+    lines = [[r["name"] + (" *" if r in flagged else ""), us(r["ours"])]
              + [us(r.get(l)) for l in libs] + [ratio(r, l) for l in libs]
-             + [f"{r['gflops']:.1f}" if r.get("gflops") else "", f"{r['load']:.2f}"] for r in rows]
+             + [f"{r['gflops']:.1f}" if r.get("gflops") else "", f"{r['load']:.2f}", f"{r['other']:.2f}"] for r in rows]
     print(f"{time.strftime('%Y-%m-%d %H:%M %Z')}, {cpu_name()}, {os.cpu_count()} CPUs; " + ", ".join(versions))
     print(f"one-minute load {load_before[0]:.2f} before, {load_after[0]:.2f} after "
           f"(five-minute {load_before[1]:.2f} and {load_after[1]:.2f}); medians, ours/theirs below 1 means Cotangent is faster")
@@ -406,10 +443,11 @@ def main():
         print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
         for line in lines:
             print("  ".join(c.ljust(w) for c, w in zip(line, widths)))
-    flagged = [r["name"] for r in rows if r["load"] > args.max_load]
+    print(f"others (CPUs): what other processes used while the row ran (ours: the whole cotangent-bench run, "
+          f"{ours_other:.2f}); load: the one-minute load, which includes the benchmark's own threads")
     if flagged:
-        print(f"* measured while the one-minute load was above {args.max_load}: {len(flagged)} of {len(rows)} rows; "
-              "do not quote them as the machine's speed")
+        print(f"* measured with the one-minute load above {args.max_load} at the start, or with other processes using "
+              f"more than {args.max_other} CPUs: {len(flagged)} of {len(rows)} rows; do not quote them as the machine's speed")
 
 
 if __name__ == "__main__":
