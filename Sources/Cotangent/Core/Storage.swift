@@ -29,7 +29,8 @@ final class Storage: @unchecked Sendable {
 /// Large buffers come from fresh pages of the operating system, and touching a
 /// fresh page costs more than the arithmetic on it: an elementwise op over 64 MB
 /// spends most of its time in page faults. Reusing a buffer of the same size
-/// avoids that. The cache holds at most `capacity` bytes of them. Smaller
+/// avoids that. The cache holds at most `capacity` bytes of them, evicting the
+/// buffers released longest ago to make room. Smaller
 /// buffers come from a per-thread cache of power-of-two size classes in C
 /// (`buffers.c`), so a training loop that frees and re-makes tensors of the
 /// same shapes every step does not call malloc in its steady state.
@@ -38,10 +39,21 @@ enum BufferCache {
     static let capacity = 256 << 20
     private static let perSize = 4
 
-    /// Addresses are kept as integers so the state is `Sendable`.
+    /// Addresses are kept as integers so the state is `Sendable`; each buffer
+    /// carries the sequence number of its release, so the oldest can be evicted.
     private struct State {
-        var buffers: [Int: [UInt]] = [:]
+        var buffers: [Int: [(address: UInt, sequence: Int)]] = [:]
         var cachedBytes = 0
+        var releases = 0
+
+        /// Removes the buffer released longest ago, returning its address and size.
+        mutating func evictOldest() -> (UInt, Int)? {
+            guard let (size, list) = buffers.filter({ !$0.value.isEmpty }).min(by: { $0.value[0].sequence < $1.value[0].sequence })
+            else { return nil }
+            buffers[size] = Array(list.dropFirst())
+            cachedBytes -= size
+            return (list[0].address, size)
+        }
     }
     private static let state = Mutex(State())
 
@@ -50,7 +62,7 @@ enum BufferCache {
             let reused = state.withLock { s -> UInt? in
                 guard let p = s.buffers[byteCount]?.popLast() else { return nil }
                 s.cachedBytes -= byteCount
-                return p
+                return p.address
             }
             if let reused, let pointer = UnsafeMutableRawPointer(bitPattern: reused) { return pointer }
             var pointer: UnsafeMutableRawPointer?
@@ -69,12 +81,19 @@ enum BufferCache {
 
     static func release(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {
         if byteCount >= minimumSize {
+            // When full, the buffers released longest ago make room: a workload whose
+            // shapes change (a warm-up, a new phase) must not leave the cache holding
+            // only sizes nobody asks for any more.
+            var evicted: [UInt] = []
             let kept = state.withLock { s -> Bool in
-                guard s.cachedBytes + byteCount <= capacity, s.buffers[byteCount, default: []].count < perSize else { return false }
-                s.buffers[byteCount, default: []].append(UInt(bitPattern: pointer))
+                guard byteCount <= capacity, s.buffers[byteCount, default: []].count < perSize else { return false }
+                while s.cachedBytes + byteCount > capacity, let (address, _) = s.evictOldest() { evicted.append(address) }
+                s.releases += 1
+                s.buffers[byteCount, default: []].append((UInt(bitPattern: pointer), s.releases))
                 s.cachedBytes += byteCount
                 return true
             }
+            for address in evicted { free(UnsafeMutableRawPointer(bitPattern: address)) }
             if kept { return }
             free(pointer)
             return
