@@ -390,9 +390,30 @@ void ct_binary(ct_binary_op op, ct_dtype dtype, int32_t ndim, const int64_t *sha
         if (ic == 1 && io == 1 && (ia == 1 || ia == 0) && (ib == 1 || ib == 0)) {    \
             const U *au = (const U *)ap, *bu = (const U *)bp;                        \
             U *ou = (U *)op;                                                         \
-            for (int64_t i = 0; i < n; i++) {                                        \
-                const U mask = (U)0 - (U)cp[i];                                      \
-                ou[i] = (au[i * ia] & mask) | (bu[i * ib] & ~mask);                  \
+            /* One loop per stride pair, so each has unit or no stride and vectorises. */ \
+            if (ia == 1 && ib == 1) {                                                \
+                for (int64_t i = 0; i < n; i++) {                                    \
+                    const U mask = (U)0 - (U)cp[i];                                  \
+                    ou[i] = (au[i] & mask) | (bu[i] & ~mask);                        \
+                }                                                                    \
+            } else if (ia == 1) {                                                    \
+                const U bv = bu[0];                                                  \
+                for (int64_t i = 0; i < n; i++) {                                    \
+                    const U mask = (U)0 - (U)cp[i];                                  \
+                    ou[i] = (au[i] & mask) | (bv & ~mask);                           \
+                }                                                                    \
+            } else if (ib == 1) {                                                    \
+                const U av = au[0];                                                  \
+                for (int64_t i = 0; i < n; i++) {                                    \
+                    const U mask = (U)0 - (U)cp[i];                                  \
+                    ou[i] = (av & mask) | (bu[i] & ~mask);                           \
+                }                                                                    \
+            } else {                                                                 \
+                const U av = au[0], bv = bu[0];                                      \
+                for (int64_t i = 0; i < n; i++) {                                    \
+                    const U mask = (U)0 - (U)cp[i];                                  \
+                    ou[i] = (av & mask) | (bv & ~mask);                              \
+                }                                                                    \
             }                                                                        \
         } else {                                                                     \
             for (int64_t i = 0; i < n; i++) op[i * io] = cp[i * ic] ? ap[i * ia] : bp[i * ib]; \
