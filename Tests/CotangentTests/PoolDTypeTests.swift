@@ -60,4 +60,13 @@ import Testing
         expectGolden(maxPool2d(ramp(.int8) * 3 - 4, kernelSize: 2), PoolDTypeGoldens.int8Max, dtype: .int8)
         expectGolden(maxPool2d(ramp(.int16) * 3 - 4, kernelSize: 2), PoolDTypeGoldens.int16Max, dtype: .int16)
     }
+
+    @Test func maxPool1dWithoutIndicesTakesFloatsOnly() async {
+        // PyTorch: F.max_pool1d(torch.zeros(1, 2, 6, dtype=torch.int64), 2) and the same with return_indices=True.
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = maxPool1d(Tensor.zeros([1, 2, 6], dtype: .int64), kernelSize: 2)
+        }
+        expectStandardError(result, contains: "\"max_pool1d_impl\" not implemented for 'Long'")
+        #expect(maxPool1dWithIndices(Tensor.zeros([1, 2, 6], dtype: .uint8), kernelSize: 2).output.dtype == .uint8)
+    }
 }

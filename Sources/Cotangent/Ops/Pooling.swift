@@ -234,6 +234,9 @@ public func maxPool1d(_ input: Tensor, kernelSize: Int, stride: Int? = nil, padd
     let ow = poolingOutputSize(input.shape[input.rank - 1], kernel: kernelSize, pad: padding, stride: s,
                                dilation: dilation, ceilMode: ceilMode, op: op)
     check(ow > 0, op, "max_pool1d() Invalid computed output size: \(ow)")
+    // PyTorch pools without indices in max_pool1d_impl, which takes floats only;
+    // maxPool1dWithIndices takes the integers too, as PyTorch's does.
+    check(input.dtype.isFloatingPoint, op, "\"max_pool1d_impl\" not implemented for '\(input.dtype.scalarTypeName)'")
     return maxPool1dWithIndices(input, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation,
                                 ceilMode: ceilMode).output
 }
