@@ -133,6 +133,60 @@ public final class AvgPool2d: Module {
     public var extraDescription: String { "kernel_size=\(kernelSize), stride=\(stride), padding=\(padding)" }
 }
 
+/// Max pooling over the last three dims (PyTorch's `nn.MaxPool3d`).
+public final class MaxPool3d: Module {
+    public let kernelSize: PoolSize
+    public let stride: PoolSize
+    public let padding: PoolSize
+    public let dilation: PoolSize
+    public let ceilMode: Bool
+    public var isTraining = true
+
+    /// Creates the layer; `stride` defaults to `kernelSize`.
+    public init(kernelSize: PoolSize, stride: PoolSize? = nil, padding: PoolSize = 0, dilation: PoolSize = 1,
+                ceilMode: Bool = false) {
+        (self.kernelSize, self.stride, self.padding) = (kernelSize, stride ?? kernelSize, padding)
+        (self.dilation, self.ceilMode) = (dilation, ceilMode)
+    }
+
+    public func forward(_ input: Tensor) -> Tensor { forwardWithIndices(input).output }
+
+    /// The pooled tensor and the flat index of each maximum (PyTorch's `return_indices=True`).
+    public func forwardWithIndices(_ input: Tensor) -> (output: Tensor, indices: Tensor) {
+        maxPool3dWithIndices(input, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation,
+                             ceilMode: ceilMode)
+    }
+
+    public var extraDescription: String {
+        "kernel_size=\(kernelSize), stride=\(stride), padding=\(padding), dilation=\(dilation), ceil_mode=\(ceilMode ? "True" : "False")"
+    }
+}
+
+/// Average pooling over the last three dims (PyTorch's `nn.AvgPool3d`).
+public final class AvgPool3d: Module {
+    public let kernelSize: PoolSize
+    public let stride: PoolSize
+    public let padding: PoolSize
+    public let ceilMode: Bool
+    public let countIncludePad: Bool
+    public let divisorOverride: Int?
+    public var isTraining = true
+
+    /// Creates the layer; `stride` defaults to `kernelSize`.
+    public init(kernelSize: PoolSize, stride: PoolSize? = nil, padding: PoolSize = 0, ceilMode: Bool = false,
+                countIncludePad: Bool = true, divisorOverride: Int? = nil) {
+        (self.kernelSize, self.stride, self.padding) = (kernelSize, stride ?? kernelSize, padding)
+        (self.ceilMode, self.countIncludePad, self.divisorOverride) = (ceilMode, countIncludePad, divisorOverride)
+    }
+
+    public func forward(_ input: Tensor) -> Tensor {
+        avgPool3d(input, kernelSize: kernelSize, stride: stride, padding: padding, ceilMode: ceilMode,
+                  countIncludePad: countIncludePad, divisorOverride: divisorOverride)
+    }
+
+    public var extraDescription: String { "kernel_size=\(kernelSize), stride=\(stride), padding=\(padding)" }
+}
+
 /// PyTorch's printed form of an adaptive output size: `3`, `(3, 2)`, `(None, 2)`.
 private func outputSizeText(_ size: [Int?]) -> String {
     if size.count == 1 { return size[0].map(String.init) ?? "None" }

@@ -128,7 +128,15 @@ private func runPoolKernel(_ input: Tensor, shape: [Int], _ body: (_ code: ct_dt
 /// `MaxPool2DWithIndicesBackwardBackward0`, `AdaptiveMaxPool2DBackwardBackward0`)
 /// when the backward pass itself is recorded.
 private func maxPoolGradient(_ grad: Tensor, indices: Tensor, plan: Pool2dPlan, op: String, node: String) -> Tensor {
-    let inSize = plan.inputShape.suffix(2).reduce(1, *), outSize = plan.outputShape.suffix(2).reduce(1, *)
+    maxPoolGradient(grad, indices: indices, planes: plan.planes, inputShape: plan.inputShape,
+                    outputShape: plan.outputShape, op: op, node: node)
+}
+
+/// The same for any number of pooled dims: `indices` are flat within each of `planes` planes.
+private func maxPoolGradient(_ grad: Tensor, indices: Tensor, planes: Int, inputShape: [Int], outputShape: [Int],
+                             op: String, node: String) -> Tensor {
+    let inSize = inputShape.reduce(1, *) / Swift.max(planes, 1), outSize = outputShape.reduce(1, *) / Swift.max(planes, 1)
+    let plan = (planes: planes, inputShape: inputShape, outputShape: outputShape)
     let ix = indices.contiguous()
     var ok = true
     let out = runPoolKernel(grad, shape: plan.inputShape) { code, g, out in
@@ -172,7 +180,7 @@ func maxPool2dWithIndicesCore(_ input: Tensor, kernel: [Int], stride: [Int], pad
 /// The stride of a pooling call: the kernel size when not given (PyTorch's default).
 private func poolStride(_ stride: PoolSize?, kernel: [Int], op: String) -> [Int] {
     guard let stride, !stride.values.isEmpty else { return kernel }
-    return stride.expanded(2, op: op, name: "stride")
+    return stride.expanded(kernel.count, op: op, name: "stride")
 }
 
 /// Max pooling over the last two dims (`torch.nn.functional.max_pool2d`).
@@ -518,5 +526,125 @@ public func maxUnpool2d(_ input: Tensor, indices: Tensor, kernelSize: PoolSize, 
     let inputShape = input.shape
     return Tensor.record("MaxUnpool2DBackward0", inputs: [input], result: out) { grad, _ in
         [grad.reshaped([planes, outSize]).gather(dim: 1, index: flatIndices).reshaped(inputShape)]
+    }
+}
+
+// MARK: 3-d pooling
+
+/// The shape facts of a 3-d pooling input `[C, D, H, W]` or `[N, C, D, H, W]`.
+private func pool3dInput(_ input: Tensor, op: String) -> (planes: Int, d: Int, h: Int, w: Int) {
+    check(input.rank == 4 || input.rank == 5, op, "non-empty 4D or 5D (batch mode) tensor expected for input")
+    let r = input.rank
+    return (input.shape.dropLast(3).reduce(1, *), input.shape[r - 3], input.shape[r - 2], input.shape[r - 1])
+}
+
+/// Max pooling over the last three dims with the flat index (within each
+/// `D·H·W` plane) of each maximum (`max_pool3d(..., return_indices=True)`),
+/// recorded as `MaxPool3DWithIndicesBackward0`.
+///
+/// The maximum over a box is the maximum over its depth of the maxima over its
+/// `H×W` faces, so this runs the 2-d kernel twice: over each depth slice, then
+/// over depth windows of the result; ties go to the first maximum in
+/// depth-row-column order, as PyTorch's scan.
+///
+/// - Parameters: as ``maxPool2dWithIndices(_:kernelSize:stride:padding:dilation:ceilMode:)``, one value or three.
+/// - Returns: The pooled tensor and the `int64` indices.
+public func maxPool3dWithIndices(_ input: Tensor, kernelSize: PoolSize, stride: PoolSize? = nil, padding: PoolSize = 0,
+                                 dilation: PoolSize = 1, ceilMode: Bool = false) -> (output: Tensor, indices: Tensor) {
+    let op = "max_pool3d"
+    let k = kernelSize.expanded(3, op: op, name: "kernel_size")
+    let s = poolStride(stride, kernel: k, op: op)
+    let p = padding.expanded(3, op: op, name: "padding"), dl = dilation.expanded(3, op: op, name: "dilation")
+    let (planes, d, h, w) = pool3dInput(input, op: op)
+    let (values, indices) = withNoGrad { () -> (Tensor, Tensor) in
+        let (faces, faceIndex) = maxPool2dWithIndicesCore(input.reshaped([planes * d, h, w]), kernel: [k[1], k[2]],
+                                                          stride: [s[1], s[2]], padding: [p[1], p[2]],
+                                                          dilation: [dl[1], dl[2]], ceilMode: ceilMode, op: op)
+        let (oh, ow) = (faces.shape[1], faces.shape[2])
+        let (boxes, depthIndex) = maxPool2dWithIndicesCore(faces.reshaped([planes, d, oh * ow]), kernel: [k[0], 1],
+                                                           stride: [s[0], 1], padding: [p[0], 0],
+                                                           dilation: [dl[0], 1], ceilMode: ceilMode, op: op)
+        let od = boxes.shape[1]
+        // depthIndex is flat in [D, oh·ow]: it picks the winning slice's face index and its depth.
+        let at = depthIndex.reshaped([planes, od * oh * ow])
+        let face = faceIndex.reshaped([planes, d * oh * ow]).gather(dim: 1, index: at)
+        let depth = Tensor.arange(d).reshaped([1, d, 1]).expanded(to: [planes, d, oh * ow]).reshaped([planes, d * oh * ow])
+            .gather(dim: 1, index: at)
+        let shape = Array(input.shape.dropLast(3)) + [od, oh, ow]
+        return (boxes.reshaped(shape), (depth * (h * w) + face).reshaped(shape))
+    }
+    let (inputShape, outputShape) = (input.shape, values.shape)
+    let result = Tensor.record("MaxPool3DWithIndicesBackward0", inputs: [input], result: values, saving: [indices]) { grad, saved in
+        [maxPoolGradient(grad, indices: saved[0], planes: planes, inputShape: inputShape, outputShape: outputShape,
+                         op: op, node: "MaxPool3DWithIndicesBackwardBackward0")]
+    }
+    return (result, indices)
+}
+
+/// Max pooling over the last three dims of `[C, D, H, W]` or `[N, C, D, H, W]`
+/// (`torch.nn.functional.max_pool3d`); see ``maxPool3dWithIndices(_:kernelSize:stride:padding:dilation:ceilMode:)``.
+public func maxPool3d(_ input: Tensor, kernelSize: PoolSize, stride: PoolSize? = nil, padding: PoolSize = 0,
+                      dilation: PoolSize = 1, ceilMode: Bool = false) -> Tensor {
+    maxPool3dWithIndices(input, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation,
+                         ceilMode: ceilMode).output
+}
+
+/// Average pooling over the last three dims of `[C, D, H, W]` or
+/// `[N, C, D, H, W]` (`torch.nn.functional.avg_pool3d`), recorded as `AvgPool3DBackward0`.
+///
+/// A box's sum is the sum over its depth of its `H×W` faces' sums, so the sums
+/// come from the 2-d kernel run twice (with divisor 1) and are divided once,
+/// by PyTorch's divisor: the box clipped to the padded input with
+/// `countIncludePad`, to the input without, or `divisorOverride`. int64 divides
+/// truncating toward zero, as PyTorch's integer average does.
+///
+/// - Parameters: as ``avgPool2d(_:kernelSize:stride:padding:ceilMode:countIncludePad:divisorOverride:)``, one value or three.
+/// - Returns: The pooled tensor. Its double backward shows the 2-d nodes
+///   (`AvgPool2DBackwardBackward0`) where PyTorch shows `AvgPool3DBackwardBackward0`.
+public func avgPool3d(_ input: Tensor, kernelSize: PoolSize, stride: PoolSize? = nil, padding: PoolSize = 0,
+                      ceilMode: Bool = false, countIncludePad: Bool = true, divisorOverride: Int? = nil) -> Tensor {
+    let op = "avg_pool3d"
+    let k = kernelSize.expanded(3, op: op, name: "kernel_size")
+    let s = poolStride(stride, kernel: k, op: op)
+    let p = padding.expanded(3, op: op, name: "padding")
+    check(divisorOverride != 0, op, "divisor must be not zero")
+    let (planes, d, h, w) = pool3dInput(input, op: op)
+    check(input.dtype == .float32 || input.dtype == .float64 || input.dtype == .int64, op,
+          "\"avg_pool3d_out_frame\" not implemented for '\(input.dtype.scalarTypeName)'")
+    let slices = input.reshaped([planes * d, h, w])
+    let facePlan = Pool2dPlan(slices, kernel: [k[1], k[2]], stride: [s[1], s[2]], padding: [p[1], p[2]],
+                              dilation: [1, 1], ceilMode: ceilMode, op: op)
+    let faceSum = AvgPoolParameters(plan: facePlan, countIncludePad: true, divisor: 1)
+    let (oh, ow) = (facePlan.outputShape[1], facePlan.outputShape[2])
+    let depthPlan = Pool2dPlan(Tensor(uninitializedShape: [planes, d, oh * ow], dtype: input.dtype), kernel: [k[0], 1],
+                               stride: [s[0], 1], padding: [p[0], 0], dilation: [1, 1], ceilMode: ceilMode, op: op)
+    let depthSum = AvgPoolParameters(plan: depthPlan, countIncludePad: true, divisor: 1)
+    let od = depthPlan.outputShape[1]
+    let inSizes = [d, h, w], outSizes = [od, oh, ow]
+    // PyTorch's divisor per output cell: the product of each dim's window length.
+    func counts(_ dim: Int) -> [Int] {
+        (0..<outSizes[dim]).map { o in
+            let start = o * s[dim] - p[dim]
+            let end = Swift.min(start + k[dim], inSizes[dim] + p[dim])
+            return countIncludePad ? end - start : Swift.min(end, inSizes[dim]) - Swift.max(start, 0)
+        }
+    }
+    let divisor: Tensor = withNoGrad {
+        if let divisorOverride { return Tensor(Double(divisorOverride), dtype: input.dtype == .int64 ? .float64 : input.dtype) }
+        let (cd, ch, cw) = (counts(0), counts(1), counts(2))
+        let cells = cd.flatMap { a in ch.flatMap { b in cw.map { Double(a * b * $0) } } }
+        return Tensor(shape: outSizes, scalars: cells).to(input.dtype == .int64 ? .float64 : input.dtype)
+    }
+    let shape = Array(input.shape.dropLast(3)) + outSizes
+    let out: Tensor = withNoGrad {
+        let sums = avgPool2dCore(avgPool2dCore(slices, faceSum).reshaped([planes, d, oh * ow]), depthSum).reshaped(shape)
+        if input.dtype == .int64 { return (sums.to(.float64) / divisor).trunc().to(.int64) }
+        return sums / divisor
+    }
+    let inputShape = input.shape
+    return Tensor.record("AvgPool3DBackward0", inputs: [input], result: out) { grad, _ in
+        let g = (grad / divisor).reshaped([planes, od, oh * ow])
+        let faces = avgPool2dBackward(g, depthSum).reshaped([planes * d, oh, ow])
+        return [avgPool2dBackward(faces, faceSum).reshaped(inputShape)]
     }
 }
