@@ -104,9 +104,7 @@ static ct_gemm_kernels ct_gemm_kernels_now(void) {
 #if defined(__x86_64__)
     if (kt == &ct_kernels_avx512) return ct_gemm_kernels_avx512;
 #endif
-    return (ct_gemm_kernels){kt->mr_f32, kt->nr_f32, kt->mr_f64, kt->nr_f64,
-                             kt->pack_a_f32, kt->pack_b_f32, kt->ukr_f32, kt->ukr_strided_f32,
-                             kt->pack_a_f64, kt->pack_b_f64, kt->ukr_f64, kt->ukr_strided_f64};
+    return kt->gemm;
 }
 
 // MARK: Blocked GEMM

@@ -62,6 +62,25 @@ static inline void ct_parallel_disjoint(int64_t n, int64_t grain, ct_chunk_fn fn
 
 // MARK: Vectorised kernels
 
+/// The GEMM kernels of one instruction set: register tile MR x NR, panel
+/// packing and the micro-kernel (see gemm.c).
+typedef struct {
+    int32_t mr_f32, nr_f32, mr_f64, nr_f64;
+    void (*pack_a_f32)(int64_t m, int64_t k, const float *a, int64_t rs, int64_t cs, float *dst);
+    void (*pack_b_f32)(int64_t k, int64_t n, const float *b, int64_t rs, int64_t cs, float *dst);
+    void (*ukr_f32)(int64_t k, const float *ap, const float *bp, float *c, int64_t rsc, int64_t csc,
+                    float alpha, float beta, int32_t m, int32_t n);
+    // The same kernel reading A(i, p) at a[i*ars + p*acs] and B's row p at b + p*brs.
+    void (*ukr_strided_f32)(int64_t k, const float *a, int64_t ars, int64_t acs, const float *b, int64_t brs,
+                            float *c, int64_t rsc, int64_t csc, float alpha, float beta, int32_t m, int32_t n);
+    void (*pack_a_f64)(int64_t m, int64_t k, const double *a, int64_t rs, int64_t cs, double *dst);
+    void (*pack_b_f64)(int64_t k, int64_t n, const double *b, int64_t rs, int64_t cs, double *dst);
+    void (*ukr_f64)(int64_t k, const double *ap, const double *bp, double *c, int64_t rsc, int64_t csc,
+                    double alpha, double beta, int32_t m, int32_t n);
+    void (*ukr_strided_f64)(int64_t k, const double *a, int64_t ars, int64_t acs, const double *b, int64_t brs,
+                            double *c, int64_t rsc, int64_t csc, double alpha, double beta, int32_t m, int32_t n);
+} ct_gemm_kernels;
+
 /// One instruction-set variant of the vectorised kernels. Elementwise entries
 /// return false when they do not handle an op (the caller then runs the
 /// portable loop). Pointers may be NULL in the portable table.
@@ -95,20 +114,7 @@ typedef struct {
     double (*expsub_sum_f64)(int64_t n, const double *x, double mx, double *out);
 
     // GEMM: register tile MR x NR, panel packing and the micro-kernel (see gemm.c).
-    int32_t mr_f32, nr_f32, mr_f64, nr_f64;
-    void (*pack_a_f32)(int64_t m, int64_t k, const float *a, int64_t rs, int64_t cs, float *dst);
-    void (*pack_b_f32)(int64_t k, int64_t n, const float *b, int64_t rs, int64_t cs, float *dst);
-    void (*ukr_f32)(int64_t k, const float *ap, const float *bp, float *c, int64_t rsc, int64_t csc,
-                    float alpha, float beta, int32_t m, int32_t n);
-    // The same kernel reading A(i, p) at a[i*ars + p*acs] and B's row p at b + p*brs.
-    void (*ukr_strided_f32)(int64_t k, const float *a, int64_t ars, int64_t acs, const float *b, int64_t brs,
-                            float *c, int64_t rsc, int64_t csc, float alpha, float beta, int32_t m, int32_t n);
-    void (*pack_a_f64)(int64_t m, int64_t k, const double *a, int64_t rs, int64_t cs, double *dst);
-    void (*pack_b_f64)(int64_t k, int64_t n, const double *b, int64_t rs, int64_t cs, double *dst);
-    void (*ukr_f64)(int64_t k, const double *ap, const double *bp, double *c, int64_t rsc, int64_t csc,
-                    double alpha, double beta, int32_t m, int32_t n);
-    void (*ukr_strided_f64)(int64_t k, const double *a, int64_t ars, int64_t acs, const double *b, int64_t brs,
-                            double *c, int64_t rsc, int64_t csc, double alpha, double beta, int32_t m, int32_t n);
+    ct_gemm_kernels gemm;
 
     // unary_f32/unary_f64 with non-temporal stores, for outputs larger than the
     // last-level cache (they would be evicted before use anyway, and ordinary

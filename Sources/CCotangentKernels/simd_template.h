@@ -644,7 +644,9 @@ const ct_kernel_table CT_TABLE = {
 #if CT_MATH
     .expsub_sum_f32 = expsub_sum_f32, .expsub_sum_f64 = expsub_sum_f64,
 #endif
-    .mr_f32 = CT_MR_F32, .nr_f32 = 2 * WF, .mr_f64 = CT_MR_F64, .nr_f64 = 2 * WD,
-    .pack_a_f32 = pack_a_f32, .pack_b_f32 = pack_b_f32, .ukr_f32 = ukr_f32, .ukr_strided_f32 = ukr_strided_f32,
-    .pack_a_f64 = pack_a_f64, .pack_b_f64 = pack_b_f64, .ukr_f64 = ukr_f64, .ukr_strided_f64 = ukr_strided_f64,
+    .gemm = {
+        .mr_f32 = CT_MR_F32, .nr_f32 = 2 * WF, .mr_f64 = CT_MR_F64, .nr_f64 = 2 * WD,
+        .pack_a_f32 = pack_a_f32, .pack_b_f32 = pack_b_f32, .ukr_f32 = ukr_f32, .ukr_strided_f32 = ukr_strided_f32,
+        .pack_a_f64 = pack_a_f64, .pack_b_f64 = pack_b_f64, .ukr_f64 = ukr_f64, .ukr_strided_f64 = ukr_strided_f64,
+    },
 };
