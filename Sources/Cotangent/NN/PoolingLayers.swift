@@ -36,23 +36,21 @@ public final class MaxPool1d: Module {
     }
 }
 
-/// Max pooling over the last two dims (PyTorch's `nn.MaxPool2d`); see
-/// ``maxPool2d(_:kernelSize:stride:padding:dilation:ceilMode:)``.
-///
-/// ```swift
-/// let pool = MaxPool2d(kernelSize: 3, stride: 2, padding: 1)   // ResNet's stem
-/// ```
-public final class MaxPool2d: Module {
+/// Max pooling over the last `spatialRank` dims: the options and printed form
+/// `MaxPool2d` and `MaxPool3d` share (PyTorch's `_MaxPoolNd`).
+public class MaxPoolNd: Module {
     public let kernelSize: PoolSize
     public let stride: PoolSize
     public let padding: PoolSize
     public let dilation: PoolSize
     public let ceilMode: Bool
     public var isTraining = true
+    /// 2 or 3: which of ``maxPool2dWithIndices(_:kernelSize:stride:padding:dilation:ceilMode:)`` and
+    /// ``maxPool3dWithIndices(_:kernelSize:stride:padding:dilation:ceilMode:)`` runs.
+    let spatialRank: Int
 
-    /// Creates the layer; `stride` defaults to `kernelSize`.
-    public init(kernelSize: PoolSize, stride: PoolSize? = nil, padding: PoolSize = 0, dilation: PoolSize = 1,
-                ceilMode: Bool = false) {
+    init(spatialRank: Int, kernelSize: PoolSize, stride: PoolSize?, padding: PoolSize, dilation: PoolSize, ceilMode: Bool) {
+        self.spatialRank = spatialRank
         self.kernelSize = kernelSize
         self.stride = stride ?? kernelSize
         self.padding = padding
@@ -63,14 +61,40 @@ public final class MaxPool2d: Module {
     public func forward(_ input: Tensor) -> Tensor { forwardWithIndices(input).output }
 
     /// The pooled tensor and the flat index of each maximum (PyTorch's `return_indices=True`),
-    /// for ``MaxUnpool2d``.
+    /// for ``MaxUnpool2d`` after a 2-d pooling.
     public func forwardWithIndices(_ input: Tensor) -> (output: Tensor, indices: Tensor) {
-        maxPool2dWithIndices(input, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation,
-                             ceilMode: ceilMode)
+        let pool = spatialRank == 2 ? maxPool2dWithIndices : maxPool3dWithIndices
+        return pool(input, kernelSize, stride, padding, dilation, ceilMode)
     }
 
     public var extraDescription: String {
         "kernel_size=\(kernelSize), stride=\(stride), padding=\(padding), dilation=\(dilation), ceil_mode=\(ceilMode ? "True" : "False")"
+    }
+}
+
+/// Max pooling over the last two dims (PyTorch's `nn.MaxPool2d`); see
+/// ``maxPool2d(_:kernelSize:stride:padding:dilation:ceilMode:)``.
+///
+/// ```swift
+/// let pool = MaxPool2d(kernelSize: 3, stride: 2, padding: 1)   // ResNet's stem
+/// ```
+public final class MaxPool2d: MaxPoolNd {
+    /// Creates the layer; `stride` defaults to `kernelSize`.
+    public init(kernelSize: PoolSize, stride: PoolSize? = nil, padding: PoolSize = 0, dilation: PoolSize = 1,
+                ceilMode: Bool = false) {
+        super.init(spatialRank: 2, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation,
+                   ceilMode: ceilMode)
+    }
+}
+
+/// Max pooling over the last three dims (PyTorch's `nn.MaxPool3d`); see
+/// ``maxPool3d(_:kernelSize:stride:padding:dilation:ceilMode:)``.
+public final class MaxPool3d: MaxPoolNd {
+    /// Creates the layer; `stride` defaults to `kernelSize`.
+    public init(kernelSize: PoolSize, stride: PoolSize? = nil, padding: PoolSize = 0, dilation: PoolSize = 1,
+                ceilMode: Bool = false) {
+        super.init(spatialRank: 3, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation,
+                   ceilMode: ceilMode)
     }
 }
 
@@ -103,9 +127,9 @@ public final class AvgPool1d: Module {
     public var extraDescription: String { "kernel_size=(\(kernelSize),), stride=(\(stride),), padding=(\(padding),)" }
 }
 
-/// Average pooling over the last two dims (PyTorch's `nn.AvgPool2d`); see
-/// ``avgPool2d(_:kernelSize:stride:padding:ceilMode:countIncludePad:divisorOverride:)``.
-public final class AvgPool2d: Module {
+/// Average pooling over the last `spatialRank` dims: the options and printed
+/// form `AvgPool2d` and `AvgPool3d` share.
+public class AvgPoolNd: Module {
     public let kernelSize: PoolSize
     public let stride: PoolSize
     public let padding: PoolSize
@@ -113,10 +137,13 @@ public final class AvgPool2d: Module {
     public let countIncludePad: Bool
     public let divisorOverride: Int?
     public var isTraining = true
+    /// 2 or 3: which of ``avgPool2d(_:kernelSize:stride:padding:ceilMode:countIncludePad:divisorOverride:)`` and
+    /// ``avgPool3d(_:kernelSize:stride:padding:ceilMode:countIncludePad:divisorOverride:)`` runs.
+    let spatialRank: Int
 
-    /// Creates the layer; `stride` defaults to `kernelSize`.
-    public init(kernelSize: PoolSize, stride: PoolSize? = nil, padding: PoolSize = 0, ceilMode: Bool = false,
-                countIncludePad: Bool = true, divisorOverride: Int? = nil) {
+    init(spatialRank: Int, kernelSize: PoolSize, stride: PoolSize?, padding: PoolSize, ceilMode: Bool,
+         countIncludePad: Bool, divisorOverride: Int?) {
+        self.spatialRank = spatialRank
         self.kernelSize = kernelSize
         self.stride = stride ?? kernelSize
         self.padding = padding
@@ -126,65 +153,33 @@ public final class AvgPool2d: Module {
     }
 
     public func forward(_ input: Tensor) -> Tensor {
-        avgPool2d(input, kernelSize: kernelSize, stride: stride, padding: padding, ceilMode: ceilMode,
-                  countIncludePad: countIncludePad, divisorOverride: divisorOverride)
+        let pool = spatialRank == 2 ? avgPool2d : avgPool3d
+        return pool(input, kernelSize, stride, padding, ceilMode, countIncludePad, divisorOverride)
     }
 
     public var extraDescription: String { "kernel_size=\(kernelSize), stride=\(stride), padding=\(padding)" }
 }
 
-/// Max pooling over the last three dims (PyTorch's `nn.MaxPool3d`).
-public final class MaxPool3d: Module {
-    public let kernelSize: PoolSize
-    public let stride: PoolSize
-    public let padding: PoolSize
-    public let dilation: PoolSize
-    public let ceilMode: Bool
-    public var isTraining = true
-
-    /// Creates the layer; `stride` defaults to `kernelSize`.
-    public init(kernelSize: PoolSize, stride: PoolSize? = nil, padding: PoolSize = 0, dilation: PoolSize = 1,
-                ceilMode: Bool = false) {
-        (self.kernelSize, self.stride, self.padding) = (kernelSize, stride ?? kernelSize, padding)
-        (self.dilation, self.ceilMode) = (dilation, ceilMode)
-    }
-
-    public func forward(_ input: Tensor) -> Tensor { forwardWithIndices(input).output }
-
-    /// The pooled tensor and the flat index of each maximum (PyTorch's `return_indices=True`).
-    public func forwardWithIndices(_ input: Tensor) -> (output: Tensor, indices: Tensor) {
-        maxPool3dWithIndices(input, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation,
-                             ceilMode: ceilMode)
-    }
-
-    public var extraDescription: String {
-        "kernel_size=\(kernelSize), stride=\(stride), padding=\(padding), dilation=\(dilation), ceil_mode=\(ceilMode ? "True" : "False")"
-    }
-}
-
-/// Average pooling over the last three dims (PyTorch's `nn.AvgPool3d`).
-public final class AvgPool3d: Module {
-    public let kernelSize: PoolSize
-    public let stride: PoolSize
-    public let padding: PoolSize
-    public let ceilMode: Bool
-    public let countIncludePad: Bool
-    public let divisorOverride: Int?
-    public var isTraining = true
-
+/// Average pooling over the last two dims (PyTorch's `nn.AvgPool2d`); see
+/// ``avgPool2d(_:kernelSize:stride:padding:ceilMode:countIncludePad:divisorOverride:)``.
+public final class AvgPool2d: AvgPoolNd {
     /// Creates the layer; `stride` defaults to `kernelSize`.
     public init(kernelSize: PoolSize, stride: PoolSize? = nil, padding: PoolSize = 0, ceilMode: Bool = false,
                 countIncludePad: Bool = true, divisorOverride: Int? = nil) {
-        (self.kernelSize, self.stride, self.padding) = (kernelSize, stride ?? kernelSize, padding)
-        (self.ceilMode, self.countIncludePad, self.divisorOverride) = (ceilMode, countIncludePad, divisorOverride)
+        super.init(spatialRank: 2, kernelSize: kernelSize, stride: stride, padding: padding, ceilMode: ceilMode,
+                   countIncludePad: countIncludePad, divisorOverride: divisorOverride)
     }
+}
 
-    public func forward(_ input: Tensor) -> Tensor {
-        avgPool3d(input, kernelSize: kernelSize, stride: stride, padding: padding, ceilMode: ceilMode,
-                  countIncludePad: countIncludePad, divisorOverride: divisorOverride)
+/// Average pooling over the last three dims (PyTorch's `nn.AvgPool3d`); see
+/// ``avgPool3d(_:kernelSize:stride:padding:ceilMode:countIncludePad:divisorOverride:)``.
+public final class AvgPool3d: AvgPoolNd {
+    /// Creates the layer; `stride` defaults to `kernelSize`.
+    public init(kernelSize: PoolSize, stride: PoolSize? = nil, padding: PoolSize = 0, ceilMode: Bool = false,
+                countIncludePad: Bool = true, divisorOverride: Int? = nil) {
+        super.init(spatialRank: 3, kernelSize: kernelSize, stride: stride, padding: padding, ceilMode: ceilMode,
+                   countIncludePad: countIncludePad, divisorOverride: divisorOverride)
     }
-
-    public var extraDescription: String { "kernel_size=\(kernelSize), stride=\(stride), padding=\(padding)" }
 }
 
 /// PyTorch's printed form of an adaptive output size: `3`, `(3, 2)`, `(None, 2)`.
