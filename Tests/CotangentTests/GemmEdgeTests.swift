@@ -1,4 +1,5 @@
 import CCotangentKernels
+import CotangentTestSupport
 import Testing
 
 /// Edge shapes of the packed GEMM (gemm.c, gemm_avx512.c) against a naive
@@ -7,15 +8,6 @@ import Testing
 /// outputs, beta != 0, several K slices, the threaded sizes, float32 and
 /// float64, on every instruction set the CPU has and on one and two threads.
 @Suite(.serialized) struct GemmEdgeTests {
-    /// A deterministic generator for test data.
-    private struct Rng {
-        var state: UInt64
-        mutating func uniform() -> Double {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Double(state >> 11) / Double(1 << 53) * 2 - 1
-        }
-    }
-
     /// One product: logical A is m x k, B k x n, C m x n, each stored with a
     /// padded leading dimension (`pad` extra elements per row or column).
     private struct Case {
@@ -29,30 +21,18 @@ import Testing
         var label: String { "\(m)x\(n)x\(k) tA=\(transA) tB=\(transB) tC=\(transC) pad=\(pad) beta=\(beta)" }
 
         /// The operands with the double-precision reference, computed once.
-        func prepare<T: BinaryFloatingPoint>(_: T.Type, rng: inout Rng) -> Prepared<T> {
+        func prepare<T: BinaryFloatingPoint>(_: T.Type, rng: inout LCG) -> Prepared<T> {
             let sizeA = transA ? (m + pad) * k : (k + pad) * m
             let sizeB = transB ? (k + pad) * n : (n + pad) * k
             let sizeC = transC ? (m + pad) * n : (n + pad) * m
-            let a = (0..<sizeA).map { _ in T(rng.uniform()) }
-            let b = (0..<sizeB).map { _ in T(rng.uniform()) }
+            let a = (0..<sizeA).map { _ in T(rng.uniform(-1, 1)) }
+            let b = (0..<sizeB).map { _ in T(rng.uniform(-1, 1)) }
             // beta == 0: C must not be read, so it starts as NaN; padding holds a sentinel.
             var c0 = [T](repeating: Prepared<T>.sentinel, count: sizeC)
-            for i in 0..<m { for j in 0..<n { c0[i * rsc + j * csc] = beta == 0 ? T.nan : T(rng.uniform()) } }
+            for i in 0..<m { for j in 0..<n { c0[i * rsc + j * csc] = beta == 0 ? T.nan : T(rng.uniform(-1, 1)) } }
             let eps = T.self == Float.self ? 1.2e-7 : 2.3e-16
-            var want = [Double](repeating: .nan, count: sizeC), tol = want
-            for i in 0..<m {
-                for j in 0..<n {
-                    var acc = 0.0, mag = 0.0
-                    for p in 0..<k {
-                        let t = Double(a[i * rsa + p * csa]) * Double(b[p * rsb + j * csb])
-                        acc += t
-                        mag += abs(t)
-                    }
-                    let ci = i * rsc + j * csc
-                    want[ci] = 1.5 * acc + (beta == 0 ? 0 : beta * Double(c0[ci]))
-                    tol[ci] = 4 * eps * (Double(k) * 1.5 * mag + 1)
-                }
-            }
+            let (want, tol) = referenceGemm(m: m, n: n, k: k, alpha: 1.5, a: a, rsa: rsa, csa: csa, b: b, rsb: rsb, csb: csb,
+                                            beta: beta, c0: c0, rsc: rsc, csc: csc, eps: eps)
             return Prepared(problem: self, a: a, b: b, c0: c0, want: want, tol: tol)
         }
     }
@@ -108,7 +88,7 @@ import Testing
     }
 
     private func run(_ cases: [Case]) {
-        var rng = Rng(state: 42)
+        var rng = LCG(state: 42)
         let p32 = cases.map { $0.prepare(Float.self, rng: &rng) }
         let p64 = cases.map { $0.prepare(Double.self, rng: &rng) }
         forEachBackend { backend in

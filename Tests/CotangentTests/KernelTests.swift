@@ -3,6 +3,7 @@
 // has, 1 and 2 threads, and contiguous / strided / broadcast / transposed /
 // empty / odd-sized operands.
 import CCotangentKernels
+import CotangentTestSupport
 import Foundation
 import Testing
 
@@ -28,8 +29,8 @@ private func forEachBackend(threads: [Int32] = [1, 2], _ body: (String) throws -
     }
 }
 
-/// A deterministic generator for test data.
-private struct LCG {
+/// A deterministic generator for kernel test data (also GemmEdgeTests).
+struct LCG {
     var state: UInt64
     mutating func next() -> UInt64 {
         state = state &* 6364136223846793005 &+ 1442695040888963407
@@ -579,21 +580,8 @@ private func ulpError(_ got: Double, _ want: Float80) -> Double {
             b = (0..<(k * n)).map { _ in T(rng.uniform(-1, 1)) }
             c0 = (0..<(m * n)).map { _ in beta == 0 ? T.nan : T(rng.uniform(-1, 1)) }  // beta == 0: C unread
             let eps = T.self == Float.self ? 1.2e-7 : 2.3e-16
-            want = [Double](repeating: 0, count: m * n)
-            tol = want
-            for i in 0..<m {
-                for j in 0..<n {
-                    var acc = 0.0, mag = 0.0
-                    for p in 0..<k {
-                        let t = Double(a[i * rsa + p * csa]) * Double(b[p * rsb + j * csb])
-                        acc += t
-                        mag += abs(t)
-                    }
-                    let ci = i * rsc + j * csc
-                    want[ci] = alpha * acc + (beta == 0 ? 0 : beta * Double(c0[ci]))
-                    tol[ci] = 4 * eps * (Double(k) * abs(alpha) * mag + 1)
-                }
-            }
+            (want, tol) = referenceGemm(m: m, n: n, k: k, alpha: alpha, a: a, rsa: rsa, csa: csa, b: b, rsb: rsb,
+                                        csb: csb, beta: beta, c0: c0, rsc: rsc, csc: csc, eps: eps)
         }
 
         func run(_ dtype: ct_dtype) -> Bool {
