@@ -70,23 +70,6 @@ import Testing
         }
     }
 
-    /// Runs `body` per instruction set and for one and two threads (the
-    /// calling thread's overrides only), restoring the defaults.
-    private func forEachBackend(_ body: (String) -> Void) {
-        defer {
-            ct_set_simd_level(-1)
-            ct_set_local_num_threads(0)
-        }
-        let best = ct_set_simd_level(-1)
-        for level in stride(from: best, through: 0, by: -1) {
-            ct_set_simd_level(level)
-            for t: Int32 in [1, 2] {
-                ct_set_local_num_threads(t)
-                body("\(String(cString: ct_simd_name())) x\(t)")
-            }
-        }
-    }
-
     private func run(_ cases: [Case]) {
         var rng = LCG(state: 42)
         let p32 = cases.map { $0.prepare(Float.self, rng: &rng) }

@@ -11,8 +11,9 @@ import Testing
 import Glibc
 #endif
 
-/// Runs `body` once per available SIMD level and thread count, restoring the defaults.
-private func forEachBackend(threads: [Int32] = [1, 2], _ body: (String) throws -> Void) rethrows {
+/// Runs `body` once per available SIMD level and thread count, restoring the defaults
+/// (also GemmEdgeTests).
+func forEachBackend(threads: [Int32] = [1, 2], _ body: (String) throws -> Void) rethrows {
     // Both overrides are the calling thread's own: other tests running at
     // the same time keep their instruction set and thread count.
     defer {
