@@ -426,8 +426,10 @@ def main():
     titles = {"torch": "PyTorch", "numpy": "NumPy", "jax": "JAX"}
     header = (["workload", "Cotangent"] + [titles[l] for l in libs] + [f"ours/{titles[l]}" for l in libs]
               + ["GFLOP/s (ours)", "load", "others (CPUs)"])
-    flagged = [r for r in rows if r["other"] > args.max_other or load_before[0] > args.max_load]
-    lines = [[r["name"] + (" *" if r in flagged else ""), us(r["ours"])]
+    for r in rows:
+        r["flagged"] = r["other"] > args.max_other or load_before[0] > args.max_load
+    flagged = [r for r in rows if r["flagged"]]
+    lines = [[r["name"] + (" *" if r["flagged"] else ""), us(r["ours"])]
              + [us(r.get(l)) for l in libs] + [ratio(r, l) for l in libs]
              + [f"{r['gflops']:.1f}" if r.get("gflops") else "", f"{r['load']:.2f}", f"{r['other']:.2f}"] for r in rows]
     print(f"{time.strftime('%Y-%m-%d %H:%M %Z')}, {cpu_name()}, {os.cpu_count()} CPUs; " + ", ".join(versions))

@@ -48,11 +48,14 @@ enum BufferCache {
 
         /// Removes the buffer released longest ago, returning its address and size.
         mutating func evictOldest() -> (UInt, Int)? {
-            guard let (size, list) = buffers.filter({ !$0.value.isEmpty }).min(by: { $0.value[0].sequence < $1.value[0].sequence })
-            else { return nil }
-            buffers[size] = Array(list.dropFirst())
+            // Each size's list is in release order, so its first entry is its oldest.
+            var oldest: (size: Int, sequence: Int)?
+            for (size, list) in buffers {
+                if let first = list.first, first.sequence < oldest?.sequence ?? .max { oldest = (size, first.sequence) }
+            }
+            guard let size = oldest?.size, let evicted = buffers[size]?.removeFirst() else { return nil }
             cachedBytes -= size
-            return (list[0].address, size)
+            return (evicted.address, size)
         }
     }
     private static let state = Mutex(State())
