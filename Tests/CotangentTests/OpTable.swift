@@ -595,6 +595,16 @@ enum OpTable {
         .unary("maxPool1d(x, kernelSize: 2, dilation: 2, ceilMode: true)") { maxPool1d($0, kernelSize: 2, dilation: 2, ceilMode: true) },
         .outputs("maxPool2dWithIndices(x, kernelSize: 2, stride: 1)") { let r = maxPool2dWithIndices($0[0], kernelSize: 2, stride: 1); return [r.output, r.indices] },
         .outputs("maxPool1dWithIndices(x, kernelSize: 3, stride: 2, padding: 1)") { let r = maxPool1dWithIndices($0[0], kernelSize: 3, stride: 2, padding: 1); return [r.output, r.indices] },
+        .unary("maxPool3d(x, kernelSize: 2)") { maxPool3d($0, kernelSize: 2) },
+        .unary("maxPool3d(x, kernelSize: 3, stride: 2, padding: 1, ceilMode: true)") {
+            maxPool3d($0, kernelSize: 3, stride: 2, padding: 1, ceilMode: true)
+        },
+        .outputs("maxPool3dWithIndices(x, kernelSize: 2, stride: 1)") { let r = maxPool3dWithIndices($0[0], kernelSize: 2, stride: 1); return [r.output, r.indices] },
+        .unary("avgPool3d(x, kernelSize: 2)") { avgPool3d($0, kernelSize: 2) },
+        .unary("avgPool3d(x, kernelSize: [3, 2, 3], stride: 2, padding: 1, ceilMode: true, countIncludePad: false)") {
+            avgPool3d($0, kernelSize: [3, 2, 3], stride: 2, padding: 1, ceilMode: true, countIncludePad: false)
+        },
+        .unary("avgPool3d(x, kernelSize: 2, stride: 1, divisorOverride: 3)") { avgPool3d($0, kernelSize: 2, stride: 1, divisorOverride: 3) },
         .unary("avgPool2d(x, kernelSize: 2)") { avgPool2d($0, kernelSize: 2) },
         .unary("avgPool2d(x, kernelSize: 3, stride: 2, padding: 1)") { avgPool2d($0, kernelSize: 3, stride: 2, padding: 1) },
         .unary("avgPool2d(x, kernelSize: 3, stride: 2, padding: 1, countIncludePad: false)") { avgPool2d($0, kernelSize: 3, stride: 2, padding: 1, countIncludePad: false) },

@@ -132,6 +132,7 @@ struct PrimitiveRegistryTests {
         "AsStridedBackwardBackward0": "the backward of in-place writes to views, under createGraph",
         "ConvolutionBackwardBackward0": "a convolution's backward, under createGraph (ConvTests)",
         "MaxPool2DWithIndicesBackwardBackward0": "max pooling's backward, under createGraph (PoolingTests)",
+        "MaxPool3DWithIndicesBackwardBackward0": "3-d max pooling's backward, under createGraph (Pool3dTests)",
         "AdaptiveMaxPool2DBackwardBackward0": "adaptive max pooling's backward, under createGraph (PoolingTests)",
         "AddBackward1": "x + scalar inside the pairwise distance of tripletMarginLoss; never a row's last node",
     ]

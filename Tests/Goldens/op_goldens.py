@@ -1112,6 +1112,13 @@ for key, fn, shapes in [
     ("maxPool2d(x, kernelSize: 3, stride: 2, padding: 1, ceilMode: true)", lambda x: F.max_pool2d(x, 3, 2, 1, ceil_mode=True), [(1, 2, 6, 5)]),
     ("maxPool1d(x, kernelSize: 3, stride: 2, padding: 1)", lambda x: F.max_pool1d(x, 3, 2, 1), [(2, 3, 8), (3, 7)]),
     ("maxPool1d(x, kernelSize: 2, dilation: 2, ceilMode: true)", lambda x: F.max_pool1d(x, 2, dilation=2, ceil_mode=True), [(2, 2, 8)]),
+    ("maxPool3d(x, kernelSize: 2)", lambda x: F.max_pool3d(x, 2), [(1, 2, 4, 4, 5), (2, 3, 4, 5)]),
+    ("maxPool3d(x, kernelSize: 3, stride: 2, padding: 1, ceilMode: true)",
+     lambda x: F.max_pool3d(x, 3, 2, 1, ceil_mode=True), [(1, 2, 5, 6, 5)]),
+    ("avgPool3d(x, kernelSize: 2)", lambda x: F.avg_pool3d(x, 2), [(1, 2, 4, 4, 5), (2, 3, 4, 5)]),
+    ("avgPool3d(x, kernelSize: [3, 2, 3], stride: 2, padding: 1, ceilMode: true, countIncludePad: false)",
+     lambda x: F.avg_pool3d(x, (3, 2, 3), 2, 1, ceil_mode=True, count_include_pad=False), [(1, 2, 5, 6, 5)]),
+    ("avgPool3d(x, kernelSize: 2, stride: 1, divisorOverride: 3)", lambda x: F.avg_pool3d(x, 2, 1, divisor_override=3), [(1, 2, 3, 4, 3)]),
     ("avgPool2d(x, kernelSize: 2)", lambda x: F.avg_pool2d(x, 2), [(1, 2, 4, 5), (2, 5, 4)]),
     ("avgPool2d(x, kernelSize: 3, stride: 2, padding: 1)", lambda x: F.avg_pool2d(x, 3, 2, 1), [(2, 2, 7, 6)]),
     ("avgPool2d(x, kernelSize: 3, stride: 2, padding: 1, countIncludePad: false)",
@@ -1148,6 +1155,9 @@ case("maxPool2dWithIndices(x, kernelSize: 2, stride: 1)", lambda x: ri(F.max_poo
      [f64(1, 1, 3, 3, values=[1.0, 1.0, 0.0, 1.0, nan, 2.0, -inf, -inf, -inf])], "ties and nan")
 case("maxPool2dWithIndices(x, kernelSize: 2, stride: 1)", lambda x: ri(F.max_pool2d(x, 2, 1, return_indices=True)),
      [i64(1, 2, 3, 3)], "int64")
+case("maxPool3dWithIndices(x, kernelSize: 2, stride: 1)", lambda x: ri(F.max_pool3d(x, 2, 1, return_indices=True)), [f64(1, 2, 3, 4, 3)])
+case("maxPool3dWithIndices(x, kernelSize: 2, stride: 1)", lambda x: ri(F.max_pool3d(x, 2, 1, return_indices=True)),
+     [i64(2, 3, 3, 3)], "int64")
 case("maxPool1dWithIndices(x, kernelSize: 3, stride: 2, padding: 1)", lambda x: ri(F.max_pool1d(x, 3, 2, 1, return_indices=True)), [f64(2, 2, 7)])
 case("adaptiveMaxPool2dWithIndices(x, outputSize: [2, 3])", lambda x: ri(F.adaptive_max_pool2d(x, (2, 3), return_indices=True)), [f64(2, 5, 7)])
 

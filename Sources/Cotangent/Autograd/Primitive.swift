@@ -164,7 +164,7 @@ public enum Primitives {
         "unflattened", "broadcast", "meshgrid", "argsort", "bucketize",
         "nanmean", "countNonzero", "oneHot", "einsum", "tensordot", "kron",
         // MARK: pooling and normalisation
-        "maxPool2d", "maxPool1d", "maxPool1dWithIndices", "avgPool1d", "adaptiveAvgPool1d", "adaptiveMaxPool2d",
+        "maxPool2d", "maxPool3d", "maxPool1d", "maxPool1dWithIndices", "avgPool1d", "adaptiveAvgPool1d", "adaptiveMaxPool2d",
         "localResponseNorm", "instanceNorm",
         // MARK: losses on embeddings and likelihoods (issue 11)
         "klDiv", "KLDivLoss", "cosineEmbeddingLoss", "CosineEmbeddingLoss", "marginRankingLoss", "MarginRankingLoss",
@@ -277,6 +277,8 @@ public enum Primitives {
         ("pooling", [
             ("maxPool2dWithIndices", ["MaxPool2DWithIndicesBackward0", "MaxPool2DWithIndicesBackwardBackward0"]),
             ("avgPool2d", ["AvgPool2DBackward0"]),
+            ("maxPool3dWithIndices", ["MaxPool3DWithIndicesBackward0", "MaxPool3DWithIndicesBackwardBackward0"]),
+            ("avgPool3d", ["AvgPool3DBackward0"]),
             ("adaptiveAvgPool2d", ["AdaptiveAvgPool2DBackward0"]),
             ("adaptiveMaxPool2dWithIndices", ["AdaptiveMaxPool2DBackward0", "AdaptiveMaxPool2DBackwardBackward0"]), ("maxUnpool2d", ["MaxUnpool2DBackward0"]),
         ]),
