@@ -151,6 +151,12 @@
 #define CT_V_max(x, y) CT_VMAX(x, y, CT_VSEL)
 #define CT_HAS_V_min 1
 #define CT_V_min(x, y) CT_VMIN(x, y, CT_VSEL)
+// tanh's and sigmoid's gradients from (grad, result), as special.h's scalar
+// forms: tanh's `1 - y·y` always one fused multiply-add, sigmoid's steps each rounded.
+#define CT_HAS_V_tanh_backward 1
+#define CT_V_tanh_backward(x, y) ((x) * __builtin_elementwise_fma(-(y), (y), CT_VSPLAT(1)))
+#define CT_HAS_V_sigmoid_backward 1
+#define CT_V_sigmoid_backward(x, y) ({ _Pragma("clang fp contract(off)") (x) * (CT_VSPLAT(1) - (y)) * (y); })
 
 #define CT_VUCASE(NAME, FLOAT, INT, OUT, VEC, COST) \
     case CT_##NAME: if (!CT_HAS_V_##VEC) return false; CT_UN_KERNEL_(CT_V_##VEC(x)); return true;
@@ -163,6 +169,8 @@
 #define CT_VB_div CT_V_div
 #define CT_VB_max CT_V_max
 #define CT_VB_min CT_V_min
+#define CT_VB_tanh_backward CT_V_tanh_backward
+#define CT_VB_sigmoid_backward CT_V_sigmoid_backward
 
 // One instantiation per element type: CT_VSPLAT, CT_VSEL, CT_VABS and CT_VSFX
 // are that type's vector helpers.

@@ -129,4 +129,20 @@ static inline float ct_logaddexp_f(float a, float b) {
     return m + log1pf(expf(-fabsf(a - b)));
 }
 
+
+// The gradients of tanh and sigmoid from the output gradient `g` and the
+// forward result `r`, as PyTorch's x86 kernels (built with FMA) compute them:
+// tanh's `1 - r·r` is one fused multiply-add, then a rounded product; sigmoid's
+// `g·(1 - r)·r` rounds each step. The vector variants in simd_template.h agree.
+static inline double ct_tanh_backward_d(double g, double r) { return g * fma(-r, r, 1.0); }
+static inline float ct_tanh_backward_f(float g, float r) { return g * fmaf(-r, r, 1.0f); }
+static inline double ct_sigmoid_backward_d(double g, double r) {
+#pragma STDC FP_CONTRACT OFF
+    return g * (1.0 - r) * r;
+}
+static inline float ct_sigmoid_backward_f(float g, float r) {
+#pragma STDC FP_CONTRACT OFF
+    return g * (1.0f - r) * r;
+}
+
 #endif

@@ -134,6 +134,9 @@ struct PrimitiveRegistryTests {
         "MaxPool2DWithIndicesBackwardBackward0": "max pooling's backward, under createGraph (PoolingTests)",
         "MaxPool3DWithIndicesBackwardBackward0": "3-d max pooling's backward, under createGraph (Pool3dTests)",
         "AdaptiveMaxPool2DBackwardBackward0": "adaptive max pooling's backward, under createGraph (PoolingTests)",
+        "ThresholdBackwardBackward0": "relu's backward, under createGraph (RegressionTests)",
+        "TanhBackwardBackward0": "tanh's backward, under createGraph (RegressionTests)",
+        "SigmoidBackwardBackward0": "sigmoid's backward, under createGraph (RegressionTests)",
         "AddBackward1": "x + scalar inside the pairwise distance of tripletMarginLoss; never a row's last node",
     ]
 

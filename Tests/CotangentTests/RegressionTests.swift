@@ -111,6 +111,32 @@ struct RegressionTests {
         expectGolden(x.grad!, "reluDouble.grad", exact: true)
     }
 
+    @Test("tanh's and sigmoid's gradient kernels round as PyTorch's, in every float dtype",
+          arguments: [DType.float64, .float32, .float16, .bfloat16])
+    func tanhAndSigmoidBackwardKernels(dtype: DType) {
+        let grads: [Double] = [0, 1, -2.5, 3.0e-3, 7, .infinity, 1.5, -0.75, .nan, 65000, 1e-30, -3.25]
+        let results: [Double] = [0.5, -1, 0.999, -0.3, 1, 0.25, .nan, 0, 0.7, 0.9990234375, -0.125, 0.333]
+        let g = Tensor(grads, dtype: .float64).to(dtype), r = Tensor(results, dtype: .float64).to(dtype)
+        expectGolden(Tensor.tanhBackward(g, result: r), "tanhBackward.\(dtype)", exact: true)
+        expectGolden(Tensor.sigmoidBackward(g, result: r), "sigmoidBackward.\(dtype)", exact: true)
+        // Strided and broadcast operands take the same kernel.
+        let rt = Tensor(results, dtype: .float64).to(dtype).reshaped(3, 4).transposed(0, 1)
+        let gt = g.reshaped(3, 4).transposed(0, 1)
+        expectGolden(Tensor.tanhBackward(gt, result: rt).transposed(0, 1), "tanhBackward.\(dtype)", exact: true)
+    }
+
+    @Test("Double backward through tanh and sigmoid records PyTorch's nodes and values", arguments: ["tanh", "sigmoid"])
+    func doubleBackwardThroughTanhAndSigmoid(op: String) {
+        let x = Tensor([-1.5, -0.2, 0, 0.4, 2] as [Double], dtype: .float64, requiresGrad: true)
+        let w = Tensor([0.5, -1, 2, 1.5, -0.25] as [Double], dtype: .float64, requiresGrad: true)
+        let y = op == "tanh" ? x.tanh() : x.sigmoid()
+        let g = grad(of: y, wrt: [x], gradient: w, createGraph: true)[0]
+        #expect(g.gradFn?.name == RegressionGoldens.names["\(op)Double.firstGrad"])
+        (g * g).sum().backward()
+        expectGolden(x.grad!, "\(op)Double.gradX")
+        expectGolden(w.grad!, "\(op)Double.gradW")
+    }
+
     @Test func doubleBackwardThroughRemainderGivesZeros() {
         let x = Tensor([-1, 2, 0.5] as [Double], dtype: .float64, requiresGrad: true), y = Tensor([0.7, 0.3, 2] as [Double], dtype: .float64, requiresGrad: true)
         let grads = grad(of: x.remainder(y).sum(), wrt: [x, y], createGraph: true)

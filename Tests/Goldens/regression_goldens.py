@@ -112,6 +112,27 @@ node("reluDouble.firstGrad", g)
 (g * g).sum().backward()
 val("reluDouble.grad", x.grad)
 
+# tanh's and sigmoid's gradients are single kernels (aten's tanh_backward and
+# sigmoid_backward), rounded once in the 16-bit floats and without fused
+# multiply-adds; under create_graph they record their own nodes.
+grads_in = [0.0, 1.0, -2.5, 3.0e-3, 7.0, float("inf"), 1.5, -0.75, float("nan"), 65000.0, 1e-30, -3.25]
+results_in = [0.5, -1.0, 0.999, -0.3, 1.0, 0.25, float("nan"), 0.0, 0.7, 0.9990234375, -0.125, 0.333]
+for dt in [torch.float64, torch.float32, torch.float16, torch.bfloat16]:
+    g0 = torch.tensor(grads_in, dtype=torch.float64).to(dt)
+    r0 = torch.tensor(results_in, dtype=torch.float64).to(dt)
+    name = str(dt).replace("torch.", "")
+    val(f"tanhBackward.{name}", torch.ops.aten.tanh_backward(g0, r0))
+    val(f"sigmoidBackward.{name}", torch.ops.aten.sigmoid_backward(g0, r0))
+for fn in ["tanh", "sigmoid"]:
+    x = leaf([-1.5, -0.2, 0.0, 0.4, 2.0], torch.float64)
+    w = leaf([0.5, -1.0, 2.0, 1.5, -0.25], torch.float64)
+    y = getattr(x, fn)()
+    g, = torch.autograd.grad(y, [x], w, create_graph=True)
+    node(f"{fn}Double.firstGrad", g)
+    (g * g).sum().backward()
+    val(f"{fn}Double.gradX", x.grad)
+    val(f"{fn}Double.gradW", w.grad)
+
 x, y = leaf([-1.0, 2.0, 0.5], torch.float64), leaf([0.7, 0.3, 2.0], torch.float64)
 gx, gy = torch.autograd.grad(x.remainder(y).sum(), [x, y], create_graph=True)
 val("remainderDouble.firstGradY", gy)

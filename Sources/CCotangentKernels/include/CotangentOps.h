@@ -102,6 +102,8 @@
     X(COPYSIGN, copysign(x, y), CT_FLOAT_ONLY, CT_UNSUPPORTED, SAME, none, CHEAP)        \
     X(XLOGY, CT_TG2(ct_xlogy, x, y), CT_FLOAT_ONLY, CT_UNSUPPORTED, SAME, none, MATH)    \
     X(LOGADDEXP, CT_TG2(ct_logaddexp, x, y), CT_FLOAT_ONLY, CT_UNSUPPORTED, SAME, none, MATH) \
+    X(TANH_BACKWARD, CT_TG2(ct_tanh_backward, x, y), CT_FLOAT_ONLY, CT_UNSUPPORTED, SAME, tanh_backward, CHEAP) \
+    X(SIGMOID_BACKWARD, CT_TG2(ct_sigmoid_backward, x, y), CT_FLOAT_ONLY, CT_UNSUPPORTED, SAME, sigmoid_backward, CHEAP) \
     X(EQ, x == y, x == y, x == y, BOOL, none, CHEAP)                                     \
     X(NE, x != y, x != y, x != y, BOOL, none, CHEAP)                                     \
     X(LT, x < y, x < y, x < y, BOOL, none, CHEAP)                                        \

@@ -260,6 +260,11 @@ public enum Primitives {
             ("take", ["TakeBackward0"]),
             ("maskedFilled", ["MaskedFillBackward0"]), ("copySlices", ["CopySlices"]),
         ]),
+        // The ops only backward rules call (Ops/BackwardOps.swift), with rules of their own.
+        ("backward", [
+            ("thresholdBackward", ["ThresholdBackwardBackward0"]), ("tanhBackward", ["TanhBackwardBackward0"]),
+            ("sigmoidBackward", ["SigmoidBackwardBackward0"]),
+        ]),
         ("composite", [
             ("softmax", ["SoftmaxBackward0"]), ("logSoftmax", ["LogSoftmaxBackward0"]),
         ]),

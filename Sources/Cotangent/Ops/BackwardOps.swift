@@ -20,6 +20,38 @@ extension Tensor {
         }
     }
 
+    /// The gradient of `tanh` from its result: `grad · (1 - result²)` in one
+    /// kernel pass, rounded as PyTorch's x86 `tanh_backward` (`1 - result²` as one
+    /// fused multiply-add; the 16-bit floats computed in float and rounded once),
+    /// recorded as `TanhBackwardBackward0`.
+    static func tanhBackward(_ grad: Tensor, result: Tensor) -> Tensor {
+        let out = arithmetic(CT_TANH_BACKWARD, grad, result, op: "tanh_backward")
+        guard isRecording(out, grad, result) else { return out }
+        let operands = [grad, result]  // one array for inputs and saved values
+        return record("TanhBackwardBackward0", inputs: operands, result: out, saving: operands) { gg, saved in
+            // derivatives.yaml: tanh_backward(grad, output) and grad * (-2 * output * grad_output).
+            [saved.needsGrad(0) ? tanhBackward(gg, result: saved[1]) : nil,
+             saved.needsGrad(1) ? gg * (-2.0 * saved[1] * saved[0]) : nil]
+        }
+    }
+
+    /// The gradient of `sigmoid` from its result: `grad · (1 - result) · result`
+    /// in one kernel pass, rounded as PyTorch's `sigmoid_backward`, recorded as
+    /// `SigmoidBackwardBackward0`.
+    static func sigmoidBackward(_ grad: Tensor, result: Tensor) -> Tensor {
+        // PyTorch's float16 kernel rounds each step to float16 (bfloat16 rounds once).
+        let out = DType.resultType(grad, result) == .float16
+            ? withNoGrad { grad * (1.0 - result) * result }
+            : arithmetic(CT_SIGMOID_BACKWARD, grad, result, op: "sigmoid_backward")
+        guard isRecording(out, grad, result) else { return out }
+        let operands = [grad, result]  // one array for inputs and saved values
+        return record("SigmoidBackwardBackward0", inputs: operands, result: out, saving: operands) { gg, saved in
+            // derivatives.yaml: sigmoid_backward(grad, output) and grad * grad_output * (-2 * output + 1).
+            [saved.needsGrad(0) ? sigmoidBackward(gg, result: saved[1]) : nil,
+             saved.needsGrad(1) ? gg * saved[0] * (-2.0 * saved[1] + 1.0) : nil]
+        }
+    }
+
     /// Division rounded toward negative infinity with a zero gradient for both
     /// operands: PyTorch's `div(a, b, rounding_mode="floor")` (`DivBackward2`),
     /// which `remainder`'s rule uses. Unlike ``floorDivide(_:)``, whose backward

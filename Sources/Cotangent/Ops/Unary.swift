@@ -35,13 +35,13 @@ struct UnaryPrimitives {
     })
     let sinh = UnaryPrimitive("SinhBackward0", CT_SINH, vjp: .ofInput { grad, x, _ in grad * x.cosh() })
     let cosh = UnaryPrimitive("CoshBackward0", CT_COSH, vjp: .ofInput { grad, x, _ in grad * x.sinh() })
-    let tanh = UnaryPrimitive("TanhBackward0", CT_TANH, vjp: .ofResult { grad, result, _ in grad * (1.0 - result * result) })
+    let tanh = UnaryPrimitive("TanhBackward0", CT_TANH, vjp: .ofResult { grad, result, _ in Tensor.tanhBackward(grad, result: result) })
     let asinh = UnaryPrimitive("AsinhBackward0", CT_ASINH, vjp: .ofInput { grad, x, _ in grad * (x * x + 1.0).rsqrt() })
     let acosh = UnaryPrimitive("AcoshBackward0", CT_ACOSH,
                                vjp: .ofInput { grad, x, _ in grad * ((x - 1.0).rsqrt() * (x + 1.0).rsqrt()) })
     let atanh = UnaryPrimitive("AtanhBackward0", CT_ATANH, vjp: .ofInput { grad, x, _ in grad / (1.0 - x * x) })
     let sigmoid = UnaryPrimitive("SigmoidBackward0", CT_SIGMOID,
-                                 vjp: .ofResult { grad, result, _ in grad * result * (1.0 - result) })
+                                 vjp: .ofResult { grad, result, _ in Tensor.sigmoidBackward(grad, result: result) })
     // A recorded primitive in the rule (not a bare `where`), so a double backward gives zeros.
     let relu = UnaryPrimitive("ReluBackward0", CT_RELU, .anyDType,
                               vjp: .ofResult { grad, result, _ in Tensor.thresholdBackward(grad, result: result) })
