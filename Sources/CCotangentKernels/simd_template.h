@@ -157,6 +157,11 @@
 #define CT_V_tanh_backward(x, y) ((x) * __builtin_elementwise_fma(-(y), (y), CT_VSPLAT(1)))
 #define CT_HAS_V_sigmoid_backward 1
 #define CT_V_sigmoid_backward(x, y) ({ _Pragma("clang fp contract(off)") (x) * (CT_VSPLAT(1) - (y)) * (y); })
+// hardswish's gradient (x = grad, y = input): 0 up to -3, grad·(y/3 + 1/2) below 3, then grad.
+#define CT_HAS_V_hardswish_backward 1
+#define CT_V_hardswish_backward(x, y) ({ _Pragma("clang fp contract(off)")                          \
+    CT_VSEL((y) <= CT_VSPLAT(-3), CT_VSPLAT(0),                                                     \
+            CT_VSEL((y) < CT_VSPLAT(3), (x) * ((y) / CT_VSPLAT(3) + CT_VSPLAT(0.5)), (x))); })
 
 #define CT_VUCASE(NAME, FLOAT, INT, OUT, VEC, COST) \
     case CT_##NAME: if (!CT_HAS_V_##VEC) return false; CT_UN_KERNEL_(CT_V_##VEC(x)); return true;
@@ -171,6 +176,7 @@
 #define CT_VB_min CT_V_min
 #define CT_VB_tanh_backward CT_V_tanh_backward
 #define CT_VB_sigmoid_backward CT_V_sigmoid_backward
+#define CT_VB_hardswish_backward CT_V_hardswish_backward
 
 // One instantiation per element type: CT_VSPLAT, CT_VSEL, CT_VABS and CT_VSFX
 // are that type's vector helpers.

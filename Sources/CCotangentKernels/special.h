@@ -145,4 +145,47 @@ static inline float ct_sigmoid_backward_f(float g, float r) {
     return g * (1.0f - r) * r;
 }
 
+// The gradients of the activations PyTorch computes with one fused kernel
+// (`gelu_backward`, `silu_backward`, `mish_backward`, `hardswish_backward`),
+// from the output gradient `g` and the input `x`, with PyTorch's formulas
+// (Activation.cpp). The fused multiply-adds stand where PyTorch's x86 builds
+// contract `a + b·c`; every other step rounds. The 16-bit floats run the float
+// forms and round once, as PyTorch does.
+#define CT_DEFINE_ACTIVATION_BACKWARDS(T, SFX, EXP, ERF, TANH, LOG1P, FMA)                        \
+    static inline T ct_gelu_backward_##SFX(T g, T x) {                                           \
+        _Pragma("STDC FP_CONTRACT OFF")                                                          \
+        const T alpha = (T)M_SQRT1_2, beta = (T)(M_2_SQRTPI * M_SQRT1_2 * 0.5);                 \
+        const T cdf = (T)0.5 * ((T)1 + ERF(x * alpha));                                          \
+        const T pdf = beta * EXP(x * x * (T)-0.5);                                               \
+        return g * FMA(x, pdf, cdf);                                                             \
+    }                                                                                            \
+    static inline T ct_gelu_tanh_backward_##SFX(T g, T x) {                                      \
+        _Pragma("STDC FP_CONTRACT OFF")                                                          \
+        const T beta = (T)(M_SQRT2 * M_2_SQRTPI * 0.5), kappa = (T)0.044715;                    \
+        const T x_sq = x * x, x_cube = x_sq * x;                                                 \
+        const T t = TANH(beta * FMA(kappa, x_cube, x));                                          \
+        const T left = (T)0.5 * x, right = (T)1 + t;                                             \
+        const T left_derivative = (T)0.5 * right;                                                \
+        const T tanh_derivative = FMA(-t, t, (T)1);                                              \
+        const T inner_derivative = beta * FMA((T)3 * kappa, x_sq, (T)1);                         \
+        return g * FMA(left * tanh_derivative, inner_derivative, left_derivative);               \
+    }                                                                                            \
+    static inline T ct_silu_backward_##SFX(T g, T x) {                                           \
+        _Pragma("STDC FP_CONTRACT OFF")                                                          \
+        const T s = (T)1 / ((T)1 + EXP(-x));                                                     \
+        return g * s * FMA(x, (T)1 - s, (T)1);                                                   \
+    }                                                                                            \
+    static inline T ct_mish_backward_##SFX(T g, T x) {                                           \
+        _Pragma("STDC FP_CONTRACT OFF")                                                          \
+        const T s = (T)1 / ((T)1 + EXP(-x));                                                     \
+        const T ts = TANH(LOG1P(EXP(x)));                                                        \
+        return g * FMA(x * s, FMA(-ts, ts, (T)1), ts);                                           \
+    }                                                                                            \
+    static inline T ct_hardswish_backward_##SFX(T g, T x) {                                      \
+        _Pragma("STDC FP_CONTRACT OFF")                                                          \
+        return x <= (T)-3 ? (T)0 : (x < (T)3 ? g * (x / (T)3 + (T)0.5) : g);                     \
+    }
+CT_DEFINE_ACTIVATION_BACKWARDS(double, d, exp, erf, tanh, log1p, fma)
+CT_DEFINE_ACTIVATION_BACKWARDS(float, f, expf, erff, tanhf, log1pf, fmaf)
+
 #endif

@@ -137,6 +137,8 @@ struct PrimitiveRegistryTests {
         "ThresholdBackwardBackward0": "relu's backward, under createGraph (RegressionTests)",
         "TanhBackwardBackward0": "tanh's backward, under createGraph (RegressionTests)",
         "SigmoidBackwardBackward0": "sigmoid's backward, under createGraph (RegressionTests)",
+        "GeluBackwardBackward0": "gelu's backward, under createGraph (RegressionTests)",
+        "HardswishBackwardBackward0": "hardswish's backward, under createGraph (RegressionTests)",
         "AddBackward1": "x + scalar inside the pairwise distance of tripletMarginLoss; never a row's last node",
     ]
 

@@ -125,6 +125,47 @@ struct RegressionTests {
         expectGolden(Tensor.tanhBackward(gt, result: rt).transposed(0, 1), "tanhBackward.\(dtype)", exact: true)
     }
 
+    /// The activations whose gradient is one fused kernel, by golden key.
+    static let fusedActivations: [(String, @Sendable (Tensor) -> Tensor)] = [
+        ("gelu", { gelu($0) }), ("geluTanh", { gelu($0, approximate: .tanh) }), ("silu", { silu($0) }),
+        ("mish", { mish($0) }), ("hardswish", { hardswish($0) }),
+    ]
+
+    @Test("Fused activation gradients match aten's *_backward kernels in every float dtype",
+          arguments: [DType.float64, .float32, .float16, .bfloat16])
+    func fusedActivationGradients(dtype: DType) {
+        let grads: [Double] = [1, -0.5, 2, 0.25, -3, 1.5, 0.75, -1.25, 4, 0.5, -2, 1, 3, -1]
+        let inputs: [Double] = [-6, -3, -2.999, -1, -0.3, 0, 0.4, 1.3, 2.5, 2.999, 3, 9, .infinity, .nan]
+        for (key, f) in Self.fusedActivations {
+            let x = Tensor(inputs, dtype: .float64).to(dtype)
+            x.requiresGrad = true
+            let g = grad(of: f(x), wrt: [x], gradient: Tensor(grads, dtype: .float64).to(dtype))[0]
+            // Exact where no transcendental function is involved; libm's exp/erf/tanh
+            // may differ from PyTorch's vector versions in the last bit of a float.
+            if key == "hardswish" || dtype == .float64 {
+                expectGolden(g, "\(key)Backward.\(dtype)", exact: key == "hardswish")
+            } else {
+                let expected = RegressionGoldens.values["\(key)Backward.\(dtype)"]!
+                // gelu's 1 + erf(x/√2) cancels for negative x, magnifying an ulp of erf.
+                let tolerance = dtype == .float32 ? 3e-5 : (dtype == .float16 ? 1e-3 : 8e-3)
+                expectClose(g, expected, rtol: tolerance, atol: tolerance * 0.1)
+            }
+        }
+    }
+
+    @Test("Double backward through the fused activations records PyTorch's nodes and values",
+          arguments: ["gelu", "geluTanh", "silu", "mish", "hardswish"])
+    func doubleBackwardThroughFusedActivations(key: String) {
+        let f = Self.fusedActivations.first { $0.0 == key }!.1
+        let x = Tensor([-2.5, -1.5, -0.2, 0, 0.4, 2, 3.5] as [Double], dtype: .float64, requiresGrad: true)
+        let w = Tensor([0.5, -1, 2, 1.5, -0.25, 0.75, 1] as [Double], dtype: .float64, requiresGrad: true)
+        let g = grad(of: f(x), wrt: [x], gradient: w, createGraph: true)[0]
+        #expect(g.gradFn?.name == RegressionGoldens.names["\(key)Double.firstGrad"])
+        (g * g).sum().backward()
+        expectGolden(x.grad!, "\(key)Double.gradX")
+        expectGolden(w.grad!, "\(key)Double.gradW")
+    }
+
     @Test("Double backward through tanh and sigmoid records PyTorch's nodes and values", arguments: ["tanh", "sigmoid"])
     func doubleBackwardThroughTanhAndSigmoid(op: String) {
         let x = Tensor([-1.5, -0.2, 0, 0.4, 2] as [Double], dtype: .float64, requiresGrad: true)

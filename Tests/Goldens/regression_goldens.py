@@ -123,6 +123,35 @@ for dt in [torch.float64, torch.float32, torch.float16, torch.bfloat16]:
     name = str(dt).replace("torch.", "")
     val(f"tanhBackward.{name}", torch.ops.aten.tanh_backward(g0, r0))
     val(f"sigmoidBackward.{name}", torch.ops.aten.sigmoid_backward(g0, r0))
+# The fused activation gradients (aten's gelu_backward, silu_backward,
+# mish_backward, hardswish_backward): inputs across each branch and the edges.
+act_g = [1.0, -0.5, 2.0, 0.25, -3.0, 1.5, 0.75, -1.25, 4.0, 0.5, -2.0, 1.0, 3.0, -1.0]
+act_x = [-6.0, -3.0, -2.999, -1.0, -0.3, 0.0, 0.4, 1.3, 2.5, 2.999, 3.0, 9.0, float("inf"), float("nan")]
+act = {
+    "gelu": lambda g, x: torch.ops.aten.gelu_backward(g, x),
+    "geluTanh": lambda g, x: torch.ops.aten.gelu_backward(g, x, approximate="tanh"),
+    "silu": torch.ops.aten.silu_backward, "mish": torch.ops.aten.mish_backward,
+    "hardswish": torch.ops.aten.hardswish_backward,
+}
+for dt in [torch.float64, torch.float32, torch.float16, torch.bfloat16]:
+    g0 = torch.tensor(act_g, dtype=torch.float64).to(dt)
+    x0 = torch.tensor(act_x, dtype=torch.float64).to(dt)
+    name = str(dt).replace("torch.", "")
+    for k, f in act.items():
+        val(f"{k}Backward.{name}", f(g0, x0))
+act_fns = {
+    "gelu": F.gelu, "geluTanh": lambda x: F.gelu(x, approximate="tanh"), "silu": F.silu, "mish": F.mish,
+    "hardswish": F.hardswish,
+}
+for k, f in act_fns.items():
+    x = leaf([-2.5, -1.5, -0.2, 0.0, 0.4, 2.0, 3.5], torch.float64)
+    w = leaf([0.5, -1.0, 2.0, 1.5, -0.25, 0.75, 1.0], torch.float64)
+    g, = torch.autograd.grad(f(x), [x], w, create_graph=True)
+    node(f"{k}Double.firstGrad", g)
+    (g * g).sum().backward()
+    val(f"{k}Double.gradX", x.grad)
+    val(f"{k}Double.gradW", w.grad)
+
 for fn in ["tanh", "sigmoid"]:
     x = leaf([-1.5, -0.2, 0.0, 0.4, 2.0], torch.float64)
     w = leaf([0.5, -1.0, 2.0, 1.5, -0.25], torch.float64)

@@ -104,6 +104,11 @@
     X(LOGADDEXP, CT_TG2(ct_logaddexp, x, y), CT_FLOAT_ONLY, CT_UNSUPPORTED, SAME, none, MATH) \
     X(TANH_BACKWARD, CT_TG2(ct_tanh_backward, x, y), CT_FLOAT_ONLY, CT_UNSUPPORTED, SAME, tanh_backward, CHEAP) \
     X(SIGMOID_BACKWARD, CT_TG2(ct_sigmoid_backward, x, y), CT_FLOAT_ONLY, CT_UNSUPPORTED, SAME, sigmoid_backward, CHEAP) \
+    X(GELU_BACKWARD, CT_TG2(ct_gelu_backward, x, y), CT_FLOAT_ONLY, CT_UNSUPPORTED, SAME, none, MATH) \
+    X(GELU_TANH_BACKWARD, CT_TG2(ct_gelu_tanh_backward, x, y), CT_FLOAT_ONLY, CT_UNSUPPORTED, SAME, none, MATH) \
+    X(SILU_BACKWARD, CT_TG2(ct_silu_backward, x, y), CT_FLOAT_ONLY, CT_UNSUPPORTED, SAME, none, MATH) \
+    X(MISH_BACKWARD, CT_TG2(ct_mish_backward, x, y), CT_FLOAT_ONLY, CT_UNSUPPORTED, SAME, none, MATH) \
+    X(HARDSWISH_BACKWARD, CT_TG2(ct_hardswish_backward, x, y), CT_FLOAT_ONLY, CT_UNSUPPORTED, SAME, hardswish_backward, CHEAP) \
     X(EQ, x == y, x == y, x == y, BOOL, none, CHEAP)                                     \
     X(NE, x != y, x != y, x != y, BOOL, none, CHEAP)                                     \
     X(LT, x < y, x < y, x < y, BOOL, none, CHEAP)                                        \

@@ -263,7 +263,8 @@ public enum Primitives {
         // The ops only backward rules call (Ops/BackwardOps.swift), with rules of their own.
         ("backward", [
             ("thresholdBackward", ["ThresholdBackwardBackward0"]), ("tanhBackward", ["TanhBackwardBackward0"]),
-            ("sigmoidBackward", ["SigmoidBackwardBackward0"]),
+            ("sigmoidBackward", ["SigmoidBackwardBackward0"]), ("geluBackward", ["GeluBackwardBackward0"]),
+            ("hardswishBackward", ["HardswishBackwardBackward0"]),
         ]),
         ("composite", [
             ("softmax", ["SoftmaxBackward0"]), ("logSoftmax", ["LogSoftmaxBackward0"]),

@@ -52,6 +52,49 @@ extension Tensor {
         }
     }
 
+    /// The gradient of `gelu` from its input in one kernel pass (PyTorch's
+    /// `gelu_backward`; the 16-bit floats computed in float and rounded once),
+    /// recorded as `GeluBackwardBackward0`.
+    static func geluBackward(_ grad: Tensor, input: Tensor, approximate: Bool) -> Tensor {
+        let out = arithmetic(approximate ? CT_GELU_TANH_BACKWARD : CT_GELU_BACKWARD, grad, input, op: "gelu_backward")
+        guard isRecording(out, grad, input) else { return out }
+        let operands = [grad, input]  // one array for inputs and saved values
+        return record("GeluBackwardBackward0", inputs: operands, result: out, saving: operands) { gg, saved in
+            [saved.needsGrad(0) ? geluBackward(gg, input: saved[1], approximate: approximate) : nil,
+             saved.needsGrad(1) ? gg * saved[0] * geluSecondDerivative(saved[1], approximate: approximate) : nil]
+        }
+    }
+
+    /// d²/dx² of `gelu`, in tensor ops (PyTorch's `gelu_double_backward`).
+    private static func geluSecondDerivative(_ x: Tensor, approximate: Bool) -> Tensor {
+        guard approximate else {
+            // d/dx (Φ(x) + x·φ(x)) = φ(x)·(2 - x²)
+            let pdf = (-0.5 * x * x).exp() * (1 / (2 * Double.pi).squareRoot())
+            return pdf * (2.0 - x * x)
+        }
+        let beta = 2.0.squareRoot() * (2 / Double.pi.squareRoot()) * 0.5, kappa = 0.044715
+        let inner = beta * (x + kappa * x.pow(3.0))
+        let t = inner.tanh()
+        let f = 0.5 * x, g = 1.0 - t * t, h = beta * (1.0 + 3 * kappa * x * x)
+        // (f·g·h)' + (½(1 + t))' with g' = -2·t·g·h and h' = 6κβx
+        let gPrime = -2.0 * t * g * h, hPrime = 6 * kappa * beta * x
+        return 2.0 * (0.5 * g * h) + f * h * gPrime + f * g * hPrime
+    }
+
+    /// The gradient of `hardswish` from its input in one kernel pass (PyTorch's
+    /// `hardswish_backward`), recorded as `HardswishBackwardBackward0`.
+    static func hardswishBackward(_ grad: Tensor, input: Tensor) -> Tensor {
+        let out = arithmetic(CT_HARDSWISH_BACKWARD, grad, input, op: "hardswish_backward")
+        guard isRecording(out, grad, input) else { return out }
+        let operands = [grad, input]  // one array for inputs and saved values
+        return record("HardswishBackwardBackward0", inputs: operands, result: out, saving: operands) { gg, saved in
+            // derivatives.yaml: where(-3 < x < 3, grad · grad_output / 3, 0) for the input.
+            let x = saved[1]
+            return [saved.needsGrad(0) ? hardswishBackward(gg, input: x) : nil,
+                    saved.needsGrad(1) ? Tensor.where((x .> -3.0) .&& (x .< 3.0), gg * saved[0] / 3.0, 0.0) : nil]
+        }
+    }
+
     /// Division rounded toward negative infinity with a zero gradient for both
     /// operands: PyTorch's `div(a, b, rounding_mode="floor")` (`DivBackward2`),
     /// which `remainder`'s rule uses. Unlike ``floorDivide(_:)``, whose backward

@@ -67,24 +67,22 @@ struct UnaryPrimitives {
     let isFinite = UnaryPrimitive(nil, CT_ISFINITE, .predicate, vjp: .none)
 
     // Activations (the free functions in Activations.swift).
+    // GELU, SiLU, Mish and Hardswish take their gradient from one fused kernel
+    // (PyTorch's `gelu_backward`, ...: Ops/BackwardOps.swift). Under createGraph,
+    // SiLU and Mish record PyTorch's differentiable composites instead.
     let gelu = UnaryPrimitive("GeluBackward0", CT_GELU, .floatingOnly(kernel: "GeluKernelImpl"), vjp: .ofInput { grad, x, _ in
-        // d/dx x·Φ(x) = Φ(x) + x·φ(x)
-        let cdf = 0.5 * (1.0 + (x * 0.5.squareRoot()).erf())
-        let pdf = (-0.5 * x * x).exp() * (1 / (2 * Double.pi).squareRoot())
-        return grad * (cdf + x * pdf)
+        Tensor.geluBackward(grad, input: x, approximate: false)
     })
     let geluTanh = UnaryPrimitive("GeluBackward0", CT_GELU_TANH, .floatingOnly(kernel: "GeluKernelImpl"), vjp: .ofInput { grad, x, _ in
-        let beta = 2.0.squareRoot() * (2 / UnaryPrimitives.sqrtPi) * 0.5, kappa = 0.044715
-        let t = (beta * (x + kappa * x * x * x)).tanh()
-        let left = 0.5 * (1.0 + t)
-        let right = 0.5 * x * (1.0 - t * t) * beta * (1.0 + 3 * kappa * x * x)
-        return grad * (left + right)
+        Tensor.geluBackward(grad, input: x, approximate: true)
     })
     let silu = UnaryPrimitive("SiluBackward0", CT_SILU, .floatingOnly(kernel: "silu_cpu"), vjp: .ofInput { grad, x, _ in
+        guard GradMode.isEnabled else { return Tensor.arithmetic(CT_SILU_BACKWARD, grad, x, op: "silu_backward") }
         let s = x.sigmoid()
         return grad * s * (1.0 + x * (1.0 - s))
     })
     let mish = UnaryPrimitive("MishBackward0", CT_MISH, .floatingOnly(kernel: "mish_cpu"), vjp: .ofInput { grad, x, _ in
+        guard GradMode.isEnabled else { return Tensor.arithmetic(CT_MISH_BACKWARD, grad, x, op: "mish_backward") }
         let t = Cotangent.softplus(x).tanh()
         return grad * (t + x * x.sigmoid() * (1.0 - t * t))
     })
@@ -95,7 +93,7 @@ struct UnaryPrimitives {
         Tensor.where((x .> -3.0) .&& (x .< 3.0), grad * Double(Float(1) / Float(6)), 0.0)
     })
     let hardswish = UnaryPrimitive("HardswishBackward0", CT_HARDSWISH, .floatingOnly(kernel: "hardswish_cpu"), vjp: .ofInput { grad, x, _ in
-        Tensor.where(x .<= -3.0, 0.0, Tensor.where(x .< 3.0, grad * (x / 3.0 + 0.5), grad))
+        Tensor.hardswishBackward(grad, input: x)
     })
     /// p0: the slope below zero.
     let leakyRelu = UnaryPrimitive("LeakyReluBackward0", CT_LEAKY_RELU, .floatingOnly(kernel: "leaky_relu_cpu"),
