@@ -134,6 +134,9 @@ struct PrimitiveRegistryTests {
         "MaxPool2DWithIndicesBackwardBackward0": "max pooling's backward, under createGraph (PoolingTests)",
         "MaxPool3DWithIndicesBackwardBackward0": "3-d max pooling's backward, under createGraph (Pool3dTests)",
         "AdaptiveMaxPool2DBackwardBackward0": "adaptive max pooling's backward, under createGraph (PoolingTests)",
+        "AvgPool3DBackwardBackward0": "3-d average pooling's backward, under createGraph (Pool3dTests)",
+        "AdaptiveAvgPool3DBackwardBackward0": "3-d adaptive average pooling's backward, under createGraph (Pool3dTests)",
+        "AdaptiveMaxPool3DBackwardBackward0": "3-d adaptive max pooling's backward, under createGraph (Pool3dTests)",
         "AddBackward1": "x + scalar inside the pairwise distance of tripletMarginLoss; never a row's last node",
     ]
 
