@@ -102,6 +102,9 @@ import Testing
         expectClose(global, x.mean(dim: [2, 3, 4], keepDim: true).detached())
         #expect(adaptiveMaxPool3d(x, outputSize: 2).shape == [2, 3, 2, 2, 2])
         #expect(adaptiveAvgPool3d(x, outputSize: [2, 0, 3]).shape == [2, 3, 2, 0, 3])
+        // An empty batch pools to an empty batch, as in PyTorch.
+        #expect(adaptiveAvgPool3d(Tensor.zeros(0, 3, 4, 5, 6), outputSize: 2).shape == [0, 3, 2, 2, 2])
+        #expect(adaptiveMaxPool3dWithIndices(Tensor.zeros(0, 3, 4, 5, 6), outputSize: [2, 0, 3]).indices.shape == [0, 3, 2, 0, 3])
         expectGradientsMatch({ adaptiveAvgPool3d($0[0], outputSize: [2, 3, 5]) }, inputs: [ramp([1, 2, 3, 4, 3]) / 3])
         expectGradientsMatch({ adaptiveMaxPool3d($0[0] + 0.01 * Tensor.arange(72.0, dtype: .float64).reshaped([1, 2, 3, 3, 4]),
                                                  outputSize: [2, 2, 3]) },
