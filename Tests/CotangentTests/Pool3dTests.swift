@@ -150,6 +150,15 @@ import Testing
             let gg = grad(of: gx, wrt: [g], gradient: upstream(gx.shape) - 0.5)[0]
             expectClose(gg, expected.values, shape: expected.shape, rtol: 1e-12)
         }
+        // The double-backward rules against finite differences of the (linear) gradient map.
+        let small = ramp([1, 2, 4, 5, 3]) / 3
+        small.requiresGrad = true
+        for pool in cases.map({ $0.1 }) {
+            let shape = pool(small).shape
+            // (gradCheck evaluates its points without grad; the gradient map needs it.)
+            expectGradientsMatch({ g in withGrad { grad(of: pool(small), wrt: [small], gradient: g[0], createGraph: true)[0] } },
+                                 inputs: [upstream(shape)])
+        }
     }
 
     @Test func modulesPrintAsPyTorchs() {

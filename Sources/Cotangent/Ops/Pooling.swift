@@ -4,7 +4,9 @@ import CCotangentKernels
 // primitives over the C kernels of pool.c, with PyTorch's node names and
 // output-size rules; the 1-d ops are PyTorch's compositions (unsqueeze the
 // input to a height of 1, pool in 2-d, squeeze), so they record the same
-// `SqueezeBackward1` over the 2-d node. Max pooling's backward is a
+// `SqueezeBackward1` over the 2-d node; the 3-d ops run the 2-d kernels over
+// depth slices and then depth windows (adaptive average pooling has a 3-d
+// kernel) and record PyTorch's 3-d nodes. Max pooling's backward is a
 // scatter-add of the gradient at the saved indices (differentiable through the
 // scatter op's rule); average pooling's backward is a primitive of its own
 // whose backward is average pooling again (PyTorch's derivatives.yaml).
