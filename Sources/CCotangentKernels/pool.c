@@ -270,6 +270,104 @@ void ct_adaptive_avg_pool2d_backward(ct_dtype dtype, const ct_pool2d_geometry *g
                     dtype == CT_F32 ? ct_aavg_bw_f32 : ct_aavg_bw_f64, &c);
 }
 
+// 3-d adaptive average pooling, PyTorch's loop: one running sum over each box
+// in depth-row-column order, then three divisions (kd, kh, kw). Data are float
+// or double; ROUND rounds each result to the 16-bit type PyTorch computes a
+// Half or BFloat16 input in (its kernel sums and divides in that type).
+typedef struct {
+    const ct_pool3d_geometry *g;
+    const void *x;
+    void *out;
+} ct_pool3d_ctx;
+
+static inline int64_t ct_adaptive3d_window(const ct_pool3d_geometry *g) {
+    return (g->id / (g->od ? g->od : 1) + 1) * (g->ih / (g->oh ? g->oh : 1) + 1) * (g->iw / (g->ow ? g->ow : 1) + 1);
+}
+
+#define CT_ROUND_NONE(T, x) ((T)(x))
+#define CT_ROUND_F16(T, x) ((T)(ct_f16)(x))
+#define CT_ROUND_BF16(T, x) ((T)(ct_bf16)(x))
+
+// The box of output (od, oh, ow), with its sizes kd, kh, kw.
+#define CT_ADAPTIVE3D_BOX                                                                  \
+    const int64_t d0 = ct_adaptive_start(od, g->id, g->od), d1 = ct_adaptive_end(od, g->id, g->od); \
+    const int64_t h0 = ct_adaptive_start(oh, g->ih, g->oh), h1 = ct_adaptive_end(oh, g->ih, g->oh); \
+    const int64_t w0 = ct_adaptive_start(ow, g->iw, g->ow), w1 = ct_adaptive_end(ow, g->iw, g->ow); \
+    const int64_t kd = d1 - d0, kh = h1 - h0, kw = w1 - w0;
+
+#define CT_DEFINE_ADAPTIVE_AVG3D(T, SFX, ROUND)                                            \
+    static void ct_aavg3d_##SFX(void *arg, int64_t begin, int64_t end, int32_t chunk) {    \
+        (void)chunk;                                                                       \
+        const ct_pool3d_ctx *c = arg; const ct_pool3d_geometry *g = c->g;                  \
+        const int64_t in_plane = g->id * g->ih * g->iw, out_plane = g->od * g->oh * g->ow; \
+        for (int64_t p = begin; p < end; p++) {                                            \
+            const T *in = (const T *)c->x + p * in_plane;                                  \
+            T *out = (T *)c->out + p * out_plane;                                          \
+            for (int64_t od = 0; od < g->od; od++)                                         \
+                for (int64_t oh = 0; oh < g->oh; oh++)                                     \
+                    for (int64_t ow = 0; ow < g->ow; ow++) {                               \
+                        CT_ADAPTIVE3D_BOX                                                  \
+                        T sum = 0;                                                         \
+                        for (int64_t d = d0; d < d1; d++)                                  \
+                            for (int64_t h = h0; h < h1; h++)                              \
+                                for (int64_t w = w0; w < w1; w++)                          \
+                                    sum = ROUND(T, sum + in[(d * g->ih + h) * g->iw + w]); \
+                        out[(od * g->oh + oh) * g->ow + ow] =                              \
+                            ROUND(T, ROUND(T, ROUND(T, sum / (T)kd) / (T)kh) / (T)kw);     \
+                    }                                                                      \
+        }                                                                                  \
+    }                                                                                      \
+    static void ct_aavg3d_bw_##SFX(void *arg, int64_t begin, int64_t end, int32_t chunk) { \
+        (void)chunk;                                                                       \
+        const ct_pool3d_ctx *c = arg; const ct_pool3d_geometry *g = c->g;                  \
+        const int64_t in_plane = g->id * g->ih * g->iw, out_plane = g->od * g->oh * g->ow; \
+        for (int64_t p = begin; p < end; p++) {                                            \
+            const T *go = (const T *)c->x + p * out_plane;                                 \
+            T *gi = (T *)c->out + p * in_plane;                                            \
+            memset(gi, 0, (size_t)in_plane * sizeof(T));                                   \
+            for (int64_t od = 0; od < g->od; od++)                                         \
+                for (int64_t oh = 0; oh < g->oh; oh++)                                     \
+                    for (int64_t ow = 0; ow < g->ow; ow++) {                               \
+                        CT_ADAPTIVE3D_BOX                                                  \
+                        const T delta = ROUND(T, ROUND(T, ROUND(T,                         \
+                            go[(od * g->oh + oh) * g->ow + ow] / (T)kd) / (T)kh) / (T)kw); \
+                        for (int64_t d = d0; d < d1; d++)                                  \
+                            for (int64_t h = h0; h < h1; h++)                              \
+                                for (int64_t w = w0; w < w1; w++) {                        \
+                                    T *q = gi + (d * g->ih + h) * g->iw + w;               \
+                                    *q = ROUND(T, *q + delta);                             \
+                                }                                                          \
+                    }                                                                      \
+        }                                                                                  \
+    }
+
+CT_DEFINE_ADAPTIVE_AVG3D(float, f32, CT_ROUND_NONE)
+CT_DEFINE_ADAPTIVE_AVG3D(double, f64, CT_ROUND_NONE)
+CT_DEFINE_ADAPTIVE_AVG3D(float, f16, CT_ROUND_F16)
+CT_DEFINE_ADAPTIVE_AVG3D(float, bf16, CT_ROUND_BF16)
+
+static void ct_adaptive_avg_pool3d_run(ct_dtype dtype, ct_dtype rounding, const ct_pool3d_geometry *g,
+                                       const void *x, void *out, bool backward) {
+    if (g->planes == 0 || (dtype != CT_F32 && dtype != CT_F64)) return;
+    ct_chunk_fn fn;
+    if (dtype == CT_F64) fn = backward ? ct_aavg3d_bw_f64 : ct_aavg3d_f64;
+    else if (rounding == CT_F16) fn = backward ? ct_aavg3d_bw_f16 : ct_aavg3d_f16;
+    else if (rounding == CT_BF16) fn = backward ? ct_aavg3d_bw_bf16 : ct_aavg3d_bf16;
+    else fn = backward ? ct_aavg3d_bw_f32 : ct_aavg3d_f32;
+    ct_pool3d_ctx c = {g, x, out};
+    const int64_t work = g->od * g->oh * g->ow * ct_adaptive3d_window(g) + (backward ? g->id * g->ih * g->iw : 0);
+    ct_parallel_for(g->planes, ct_pool_grain(work), fn, &c);
+}
+
+void ct_adaptive_avg_pool3d(ct_dtype dtype, ct_dtype rounding, const ct_pool3d_geometry *g, const void *x, void *out) {
+    ct_adaptive_avg_pool3d_run(dtype, rounding, g, x, out, false);
+}
+
+void ct_adaptive_avg_pool3d_backward(ct_dtype dtype, ct_dtype rounding, const ct_pool3d_geometry *g,
+                                     const void *grad_out, void *grad_in) {
+    ct_adaptive_avg_pool3d_run(dtype, rounding, g, grad_out, grad_in, true);
+}
+
 #define CT_ADAPTIVE_MAX_PLANES(T, FIRST_WINS, LOW)                                         \
     for (int64_t p = begin; p < end; p++) {                                                \
         const T *in = (const T *)c->x + p * g->ih * g->iw;                                 \

@@ -622,6 +622,11 @@ enum OpTable {
         .unary("adaptiveAvgPool1d(x, outputSize: 3)") { adaptiveAvgPool1d($0, outputSize: 3) },
         .unary("adaptiveMaxPool2d(x, outputSize: [3, 2])") { adaptiveMaxPool2d($0, outputSize: [3, 2]) },
         .outputs("adaptiveMaxPool2dWithIndices(x, outputSize: [2, 3])") { let r = adaptiveMaxPool2dWithIndices($0[0], outputSize: [2, 3]); return [r.output, r.indices] },
+        .unary("adaptiveAvgPool3d(x, outputSize: [2, 3, 2])") { adaptiveAvgPool3d($0, outputSize: [2, 3, 2]) },
+        .unary("adaptiveAvgPool3d(x, outputSize: [nil, 2, 3])") { adaptiveAvgPool3d($0, outputSize: [nil, 2, 3]) },
+        .unary("adaptiveAvgPool3d(x, outputSize: 1)") { adaptiveAvgPool3d($0, outputSize: 1) },
+        .unary("adaptiveMaxPool3d(x, outputSize: [2, 3, 2])") { adaptiveMaxPool3d($0, outputSize: [2, 3, 2]) },
+        .outputs("adaptiveMaxPool3dWithIndices(x, outputSize: [3, 2, 4])") { let r = adaptiveMaxPool3dWithIndices($0[0], outputSize: [3, 2, 4]); return [r.output, r.indices] },
         .unary("maxUnpool2d(maxPool2dWithIndices(x, kernelSize: 2), outputSize: [5, 5])") {
             let r = maxPool2dWithIndices($0, kernelSize: 2)
             return maxUnpool2d(r.output, indices: r.indices, kernelSize: 2, outputSize: [5, 5])

@@ -139,6 +139,9 @@ struct PrimitiveRegistryTests {
         "SigmoidBackwardBackward0": "sigmoid's backward, under createGraph (RegressionTests)",
         "GeluBackwardBackward0": "gelu's backward, under createGraph (RegressionTests)",
         "HardswishBackwardBackward0": "hardswish's backward, under createGraph (RegressionTests)",
+        "AvgPool3DBackwardBackward0": "3-d average pooling's backward, under createGraph (Pool3dTests)",
+        "AdaptiveAvgPool3DBackwardBackward0": "3-d adaptive average pooling's backward, under createGraph (Pool3dTests)",
+        "AdaptiveMaxPool3DBackwardBackward0": "3-d adaptive max pooling's backward, under createGraph (Pool3dTests)",
         "AddBackward1": "x + scalar inside the pairwise distance of tripletMarginLoss; never a row's last node",
     ]
 

@@ -1135,6 +1135,10 @@ for key, fn, shapes in [
     ("adaptiveAvgPool2d(x, outputSize: [nil, 2])", lambda x: F.adaptive_avg_pool2d(x, (None, 2)), [(1, 2, 3, 5)]),
     ("adaptiveAvgPool1d(x, outputSize: 3)", lambda x: F.adaptive_avg_pool1d(x, 3), [(2, 2, 7), (3, 8)]),
     ("adaptiveMaxPool2d(x, outputSize: [3, 2])", lambda x: F.adaptive_max_pool2d(x, (3, 2)), [(1, 2, 7, 5), (2, 4, 4)]),
+    ("adaptiveAvgPool3d(x, outputSize: [2, 3, 2])", lambda x: F.adaptive_avg_pool3d(x, (2, 3, 2)), [(1, 2, 5, 4, 5), (2, 4, 3, 4)]),
+    ("adaptiveAvgPool3d(x, outputSize: [nil, 2, 3])", lambda x: F.adaptive_avg_pool3d(x, (None, 2, 3)), [(1, 2, 3, 5, 4)]),
+    ("adaptiveAvgPool3d(x, outputSize: 1)", lambda x: F.adaptive_avg_pool3d(x, 1), [(2, 3, 2, 4, 3)]),
+    ("adaptiveMaxPool3d(x, outputSize: [2, 3, 2])", lambda x: F.adaptive_max_pool3d(x, (2, 3, 2)), [(1, 2, 5, 4, 5), (2, 4, 3, 4)]),
     ("localResponseNorm(x, size: 3)", lambda x: F.local_response_norm(x, 3), [(2, 5, 3), (1, 4, 2, 3)]),
     ("localResponseNorm(x, size: 2, alpha: 0.5, beta: 1, k: 2)", lambda x: F.local_response_norm(x, 2, 0.5, 1.0, 2.0), [(2, 4, 3)]),
     ("batchNorm(x, runningMean: nil, runningVar: nil, training: true)",
@@ -1160,6 +1164,10 @@ case("maxPool3dWithIndices(x, kernelSize: 2, stride: 1)", lambda x: ri(F.max_poo
      [i64(2, 3, 3, 3)], "int64")
 case("maxPool1dWithIndices(x, kernelSize: 3, stride: 2, padding: 1)", lambda x: ri(F.max_pool1d(x, 3, 2, 1, return_indices=True)), [f64(2, 2, 7)])
 case("adaptiveMaxPool2dWithIndices(x, outputSize: [2, 3])", lambda x: ri(F.adaptive_max_pool2d(x, (2, 3), return_indices=True)), [f64(2, 5, 7)])
+case("adaptiveMaxPool3dWithIndices(x, outputSize: [3, 2, 4])", lambda x: ri(F.adaptive_max_pool3d(x, (3, 2, 4), return_indices=True)),
+     [f64(1, 2, 4, 5, 3)])
+case("adaptiveMaxPool3dWithIndices(x, outputSize: [3, 2, 4])", lambda x: ri(F.adaptive_max_pool3d(x, (3, 2, 4), return_indices=True)),
+     [f64(1, 2, 2, 2, values=[1.0, 1.0, 0.0, 1.0, nan, 2.0, -inf, nan])], "ties and nan")
 
 
 def unpool_roundtrip(x):

@@ -1,9 +1,10 @@
 // Pooling kernels (pool.c): max, average and adaptive pooling over the last two
-// dims of contiguous (planes, H, W) data, where planes = batch * channels. Each
-// plane is independent, so the pool's threads split the planes. The window
-// rules are PyTorch's CPU kernels' (MaxPoolKernel.cpp, AvgPoolKernel.cpp,
-// AdaptiveAvgPoolKernel.cpp, AdaptiveMaxPoolKernel.cpp), so results agree bit
-// for bit in the same summation order.
+// dims of contiguous (planes, H, W) data, where planes = batch * channels, and
+// 3-d adaptive average pooling over (planes, D, H, W). Each plane is
+// independent, so the pool's threads split the planes. The window rules are
+// PyTorch's CPU kernels' (MaxPoolKernel.cpp, AvgPoolKernel.cpp,
+// AdaptiveAvgPoolKernel.cpp, AdaptiveMaxPoolKernel.cpp), so results agree
+// bit for bit in the same summation order.
 #ifndef COTANGENT_POOL_H
 #define COTANGENT_POOL_H
 
@@ -53,6 +54,25 @@ void ct_adaptive_avg_pool2d_backward(ct_dtype dtype, const ct_pool2d_geometry *g
 /// indices as ct_max_pool2d. Float32, float64, int32 and int64.
 void ct_adaptive_max_pool2d(ct_dtype dtype, const ct_pool2d_geometry *g, const void *x, void *out,
                             int64_t *indices);
+
+/// The sizes of a 3-d adaptive pooling: `planes` planes of `id x ih x iw`
+/// inputs and `od x oh x ow` outputs.
+typedef struct {
+    int64_t planes, id, ih, iw, od, oh, ow;
+} ct_pool3d_geometry;
+
+/// 3-d adaptive average pooling: output cell (a, b, c) averages the box of
+/// depths floor(a * id / od) ..< ceil((a + 1) * id / od), rows and columns
+/// alike, summed in depth-row-column order and divided by the box's depth,
+/// height and width in turn, as PyTorch's kernel. Float32 or float64 data;
+/// `rounding` CT_F16 or CT_BF16 (with float32 data) rounds every sum and
+/// quotient to that type, which is how PyTorch computes Half and BFloat16 here.
+void ct_adaptive_avg_pool3d(ct_dtype dtype, ct_dtype rounding, const ct_pool3d_geometry *g, const void *x, void *out);
+
+/// The gradient of ct_adaptive_avg_pool3d (overwrites `grad_in`): each output
+/// gradient divided by kd, kh, kw in turn, added over its box.
+void ct_adaptive_avg_pool3d_backward(ct_dtype dtype, ct_dtype rounding, const ct_pool3d_geometry *g,
+                                     const void *grad_out, void *grad_in);
 
 /// `grad_in` (planes, ih * iw), overwritten: each plane's zeros plus
 /// `grad_out[p, j]` added at `indices[p, j]` (the gradient of max pooling; the

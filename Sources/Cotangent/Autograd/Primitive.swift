@@ -170,6 +170,8 @@ public enum Primitives {
         "klDiv", "KLDivLoss", "cosineEmbeddingLoss", "CosineEmbeddingLoss", "marginRankingLoss", "MarginRankingLoss",
         "tripletMarginLoss", "TripletMarginLoss", "poissonNLLLoss", "PoissonNLLLoss", "gaussianNLLLoss",
         "GaussianNLLLoss", "CTCLoss", "adaptiveMaxPool1d", "adaptiveMaxPool1dWithIndices",
+        // MARK: 3-d adaptive pooling (issue 11)
+        "adaptiveMaxPool3d",
     ]
 
     /// The operators of the op table's keys, by the primitive that implements them.
@@ -284,9 +286,11 @@ public enum Primitives {
             ("maxPool2dWithIndices", ["MaxPool2DWithIndicesBackward0", "MaxPool2DWithIndicesBackwardBackward0"]),
             ("avgPool2d", ["AvgPool2DBackward0"]),
             ("maxPool3dWithIndices", ["MaxPool3DWithIndicesBackward0", "MaxPool3DWithIndicesBackwardBackward0"]),
-            ("avgPool3d", ["AvgPool3DBackward0"]),
+            ("avgPool3d", ["AvgPool3DBackward0", "AvgPool3DBackwardBackward0"]),
             ("adaptiveAvgPool2d", ["AdaptiveAvgPool2DBackward0"]),
             ("adaptiveMaxPool2dWithIndices", ["AdaptiveMaxPool2DBackward0", "AdaptiveMaxPool2DBackwardBackward0"]), ("maxUnpool2d", ["MaxUnpool2DBackward0"]),
+            ("adaptiveAvgPool3d", ["AdaptiveAvgPool3DBackward0", "AdaptiveAvgPool3DBackwardBackward0"]),
+            ("adaptiveMaxPool3dWithIndices", ["AdaptiveMaxPool3DBackward0", "AdaptiveMaxPool3DBackwardBackward0"]),
         ]),
         ("normalization", [
             ("batchNorm", ["NativeBatchNormBackward0"]), ("groupNorm", ["NativeGroupNormBackward0"]),

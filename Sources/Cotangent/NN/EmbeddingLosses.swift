@@ -223,10 +223,11 @@ public func gaussianNLLLoss(_ input: Tensor, _ target: Tensor, variance: Double,
 
 // MARK: Loss modules
 
-/// The cosine embedding loss as a callable (`nn.CosineEmbeddingLoss`); see
-/// ``cosineEmbeddingLoss(_:_:target:margin:reduction:)``.
-public struct CosineEmbeddingLoss: Sendable {
-    /// Subtracted from the cosine of dissimilar pairs.
+/// A loss of pairs `(input1, input2)` labelled `target` (1 or -1), with a
+/// margin and a reduction: what ``CosineEmbeddingLoss`` and ``MarginRankingLoss``
+/// share, told apart by `Kind`, which names the loss function.
+public struct MarginPairLoss<Kind: MarginPairLossKind>: Sendable {
+    /// The margin (subtracted from the cosine of dissimilar pairs, or the ranking margin).
     public var margin: Double
     /// How per-pair losses are combined.
     public var reduction: Reduction
@@ -235,29 +236,43 @@ public struct CosineEmbeddingLoss: Sendable {
         self.margin = margin
         self.reduction = reduction
     }
-    /// The loss of the pairs `(input1, input2)` labelled `target` (1 similar, -1 dissimilar).
+    /// The loss of the pairs `(input1, input2)` labelled `target`.
     public func callAsFunction(_ input1: Tensor, _ input2: Tensor, _ target: Tensor) -> Tensor {
+        Kind.loss(input1, input2, target: target, margin: margin, reduction: reduction)
+    }
+}
+
+/// The loss function a ``MarginPairLoss`` calls.
+public protocol MarginPairLossKind: Sendable {
+    /// The loss of the pairs `(input1, input2)` labelled `target`.
+    static func loss(_ input1: Tensor, _ input2: Tensor, target: Tensor, margin: Double, reduction: Reduction) -> Tensor
+}
+
+/// ``cosineEmbeddingLoss(_:_:target:margin:reduction:)`` as a ``MarginPairLossKind``.
+public enum CosineEmbedding: MarginPairLossKind {
+    public static func loss(_ input1: Tensor, _ input2: Tensor, target: Tensor, margin: Double,
+                            reduction: Reduction) -> Tensor {
         cosineEmbeddingLoss(input1, input2, target: target, margin: margin, reduction: reduction)
     }
 }
 
-/// The margin ranking loss as a callable (`nn.MarginRankingLoss`); see
-/// ``marginRankingLoss(_:_:target:margin:reduction:)``.
-public struct MarginRankingLoss: Sendable {
-    /// The margin.
-    public var margin: Double
-    /// How per-pair losses are combined.
-    public var reduction: Reduction
-    /// Creates the loss.
-    public init(margin: Double = 0, reduction: Reduction = .mean) {
-        self.margin = margin
-        self.reduction = reduction
-    }
-    /// The loss of ranking `input1` against `input2` as `target` says (1 or -1).
-    public func callAsFunction(_ input1: Tensor, _ input2: Tensor, _ target: Tensor) -> Tensor {
+/// ``marginRankingLoss(_:_:target:margin:reduction:)`` as a ``MarginPairLossKind``.
+public enum MarginRanking: MarginPairLossKind {
+    public static func loss(_ input1: Tensor, _ input2: Tensor, target: Tensor, margin: Double,
+                            reduction: Reduction) -> Tensor {
         marginRankingLoss(input1, input2, target: target, margin: margin, reduction: reduction)
     }
 }
+
+/// The cosine embedding loss as a callable (`nn.CosineEmbeddingLoss`); see
+/// ``cosineEmbeddingLoss(_:_:target:margin:reduction:)``. `target` is 1 for
+/// similar pairs and -1 for dissimilar ones.
+public typealias CosineEmbeddingLoss = MarginPairLoss<CosineEmbedding>
+
+/// The margin ranking loss as a callable (`nn.MarginRankingLoss`); see
+/// ``marginRankingLoss(_:_:target:margin:reduction:)``. `target` 1 ranks
+/// `input1` above `input2`, -1 below.
+public typealias MarginRankingLoss = MarginPairLoss<MarginRanking>
 
 /// The triplet margin loss as a callable (`nn.TripletMarginLoss`); see
 /// ``tripletMarginLoss(anchor:positive:negative:margin:p:eps:swap:reduction:)``.

@@ -200,20 +200,44 @@ public final class AdaptiveAvgPool1d: Module {
     public var extraDescription: String { "output_size=\(outputSize)" }
 }
 
-/// Adaptive average pooling over the last two dims (PyTorch's `nn.AdaptiveAvgPool2d`);
-/// `AdaptiveAvgPool2d(outputSize: 1)` is global average pooling.
-public final class AdaptiveAvgPool2d: Module {
-    /// One size for both dims, or `[oh, ow]` (nil keeps the input's size).
+/// Adaptive average pooling over the last `spatialRank` dims: the options and
+/// printed form `AdaptiveAvgPool2d` and `AdaptiveAvgPool3d` share (PyTorch's `_AdaptiveAvgPoolNd`).
+public class AdaptiveAvgPoolNd: Module {
+    /// One size for every pooled dim, or one per dim (nil keeps the input's size).
     public let outputSize: [Int?]
     public var isTraining = true
+    /// 2 or 3: which of ``adaptiveAvgPool2d(_:outputSize:)`` and
+    /// ``adaptiveAvgPool3d(_:outputSize:)`` runs.
+    let spatialRank: Int
 
-    /// Creates the layer pooling to `outputSize × outputSize`.
-    public init(outputSize: Int) { self.outputSize = [outputSize] }
-    /// Creates the layer pooling to `[oh, ow]` (a nil entry keeps the input's size).
-    public init(outputSize: [Int?]) { self.outputSize = outputSize }
+    init(spatialRank: Int, outputSize: [Int?]) {
+        self.spatialRank = spatialRank
+        self.outputSize = outputSize
+    }
 
-    public func forward(_ input: Tensor) -> Tensor { adaptiveAvgPool2d(input, outputSize: outputSize) }
+    public func forward(_ input: Tensor) -> Tensor {
+        spatialRank == 2 ? adaptiveAvgPool2d(input, outputSize: outputSize) : adaptiveAvgPool3d(input, outputSize: outputSize)
+    }
+
     public var extraDescription: String { "output_size=\(outputSizeText(outputSize))" }
+}
+
+/// Adaptive average pooling over the last two dims (PyTorch's `nn.AdaptiveAvgPool2d`);
+/// `AdaptiveAvgPool2d(outputSize: 1)` is global average pooling.
+public final class AdaptiveAvgPool2d: AdaptiveAvgPoolNd {
+    /// Creates the layer pooling to `outputSize × outputSize`.
+    public init(outputSize: Int) { super.init(spatialRank: 2, outputSize: [outputSize]) }
+    /// Creates the layer pooling to `[oh, ow]` (a nil entry keeps the input's size).
+    public init(outputSize: [Int?]) { super.init(spatialRank: 2, outputSize: outputSize) }
+}
+
+/// Adaptive average pooling over the last three dims (PyTorch's `nn.AdaptiveAvgPool3d`);
+/// see ``adaptiveAvgPool3d(_:outputSize:)``.
+public final class AdaptiveAvgPool3d: AdaptiveAvgPoolNd {
+    /// Creates the layer pooling to `outputSize × outputSize × outputSize`.
+    public init(outputSize: Int) { super.init(spatialRank: 3, outputSize: [outputSize]) }
+    /// Creates the layer pooling to `[od, oh, ow]` (a nil entry keeps the input's size).
+    public init(outputSize: [Int?]) { super.init(spatialRank: 3, outputSize: outputSize) }
 }
 
 /// Adaptive max pooling over the last dim (PyTorch's `nn.AdaptiveMaxPool1d`).
@@ -234,25 +258,47 @@ public final class AdaptiveMaxPool1d: Module {
     public var extraDescription: String { "output_size=\(outputSize)" }
 }
 
-/// Adaptive max pooling over the last two dims (PyTorch's `nn.AdaptiveMaxPool2d`).
-public final class AdaptiveMaxPool2d: Module {
-    /// One size for both dims, or `[oh, ow]` (nil keeps the input's size).
+/// Adaptive max pooling over the last `spatialRank` dims: the options and
+/// printed form `AdaptiveMaxPool2d` and `AdaptiveMaxPool3d` share (PyTorch's `_AdaptiveMaxPoolNd`).
+public class AdaptiveMaxPoolNd: Module {
+    /// One size for every pooled dim, or one per dim (nil keeps the input's size).
     public let outputSize: [Int?]
     public var isTraining = true
+    /// 2 or 3: which of ``adaptiveMaxPool2dWithIndices(_:outputSize:)`` and
+    /// ``adaptiveMaxPool3dWithIndices(_:outputSize:)`` runs.
+    let spatialRank: Int
 
-    /// Creates the layer pooling to `outputSize × outputSize`.
-    public init(outputSize: Int) { self.outputSize = [outputSize] }
-    /// Creates the layer pooling to `[oh, ow]` (a nil entry keeps the input's size).
-    public init(outputSize: [Int?]) { self.outputSize = outputSize }
+    init(spatialRank: Int, outputSize: [Int?]) {
+        self.spatialRank = spatialRank
+        self.outputSize = outputSize
+    }
 
-    public func forward(_ input: Tensor) -> Tensor { adaptiveMaxPool2d(input, outputSize: outputSize) }
+    public func forward(_ input: Tensor) -> Tensor { forwardWithIndices(input).output }
 
     /// The pooled tensor and the flat index of each maximum (PyTorch's `return_indices=True`).
     public func forwardWithIndices(_ input: Tensor) -> (output: Tensor, indices: Tensor) {
-        adaptiveMaxPool2dWithIndices(input, outputSize: outputSize)
+        let pool = spatialRank == 2 ? adaptiveMaxPool2dWithIndices : adaptiveMaxPool3dWithIndices
+        return pool(input, outputSize)
     }
 
     public var extraDescription: String { "output_size=\(outputSizeText(outputSize))" }
+}
+
+/// Adaptive max pooling over the last two dims (PyTorch's `nn.AdaptiveMaxPool2d`).
+public final class AdaptiveMaxPool2d: AdaptiveMaxPoolNd {
+    /// Creates the layer pooling to `outputSize × outputSize`.
+    public init(outputSize: Int) { super.init(spatialRank: 2, outputSize: [outputSize]) }
+    /// Creates the layer pooling to `[oh, ow]` (a nil entry keeps the input's size).
+    public init(outputSize: [Int?]) { super.init(spatialRank: 2, outputSize: outputSize) }
+}
+
+/// Adaptive max pooling over the last three dims (PyTorch's `nn.AdaptiveMaxPool3d`);
+/// see ``adaptiveMaxPool3dWithIndices(_:outputSize:)``.
+public final class AdaptiveMaxPool3d: AdaptiveMaxPoolNd {
+    /// Creates the layer pooling to `outputSize × outputSize × outputSize`.
+    public init(outputSize: Int) { super.init(spatialRank: 3, outputSize: [outputSize]) }
+    /// Creates the layer pooling to `[od, oh, ow]` (a nil entry keeps the input's size).
+    public init(outputSize: [Int?]) { super.init(spatialRank: 3, outputSize: outputSize) }
 }
 
 /// The inverse of ``MaxPool2d`` (PyTorch's `nn.MaxUnpool2d`): call it with the

@@ -4,7 +4,9 @@ import CCotangentKernels
 // primitives over the C kernels of pool.c, with PyTorch's node names and
 // output-size rules; the 1-d ops are PyTorch's compositions (unsqueeze the
 // input to a height of 1, pool in 2-d, squeeze), so they record the same
-// `SqueezeBackward1` over the 2-d node. Max pooling's backward is a
+// `SqueezeBackward1` over the 2-d node; the 3-d ops run the 2-d kernels over
+// depth slices and then depth windows (adaptive average pooling has a 3-d
+// kernel) and record PyTorch's 3-d nodes. Max pooling's backward is a
 // scatter-add of the gradient at the saved indices (differentiable through the
 // scatter op's rule); average pooling's backward is a primitive of its own
 // whose backward is average pooling again (PyTorch's derivatives.yaml).
@@ -397,9 +399,10 @@ public func adaptiveAvgPool2d(_ input: Tensor, outputSize: Int) -> Tensor {
     adaptiveAvgPool2d(input, outputSize: [outputSize, outputSize])
 }
 
-/// The output size with nil entries (PyTorch's `None`) replaced by the input's sizes.
-private func adaptiveSize(_ size: [Int?], input: Tensor, op: String) -> [Int] {
-    let sizes = size.count == 1 ? [size[0], size[0]] : size
+/// The output size with nil entries (PyTorch's `None`) replaced by the input's
+/// sizes; one entry stands for all `dims`.
+private func adaptiveSize(_ size: [Int?], dims: Int = 2, input: Tensor, op: String) -> [Int] {
+    let sizes = size.count == 1 ? Array(repeating: size[0], count: dims) : size
     return sizes.enumerated().map { i, s in
         s ?? (input.rank >= sizes.count ? input.shape[input.rank - sizes.count + i] : 0)
     }
@@ -538,6 +541,29 @@ private func pool3dInput(_ input: Tensor, op: String) -> (planes: Int, d: Int, h
     return (input.shape.dropLast(3).reduce(1, *), input.shape[r - 3], input.shape[r - 2], input.shape[r - 1])
 }
 
+/// The two 2-d passes of a separable 3-d max pooling: `faces` pools each depth
+/// slice of `[planes·D, H, W]` to `[planes·D, oh, ow]`, `depths` pools those
+/// as `[planes, D, oh·ow]` planes along depth only. Returns the maxima in
+/// `input`'s leading shape and their indices, flat within each `D·H·W` plane
+/// (the winning slice's depth and face index), computed without recording.
+private func maxPool3dPasses(_ input: Tensor, planes: Int, d: Int, h: Int, w: Int,
+                             faces: (Tensor) -> (output: Tensor, indices: Tensor),
+                             depths: (Tensor) -> (output: Tensor, indices: Tensor)) -> (Tensor, Tensor) {
+    withNoGrad { () -> (Tensor, Tensor) in
+        let (face, faceIndex) = faces(input.reshaped([planes * d, h, w]))
+        let (oh, ow) = (face.shape[1], face.shape[2])
+        let (boxes, depthIndex) = depths(face.reshaped([planes, d, oh * ow]))
+        let od = boxes.shape[1]
+        // depthIndex is flat in [D, oh·ow]: it picks the winning slice's face index and its depth.
+        let at = depthIndex.reshaped([planes, od * oh * ow])
+        let faceAt = faceIndex.reshaped([planes, d * oh * ow]).gather(dim: 1, index: at)
+        let depth = Tensor.arange(d).reshaped([1, d, 1]).expanded(to: [planes, d, oh * ow]).reshaped([planes, d * oh * ow])
+            .gather(dim: 1, index: at)
+        let shape = Array(input.shape.dropLast(3)) + [od, oh, ow]
+        return (boxes.reshaped(shape), (depth * (h * w) + faceAt).reshaped(shape))
+    }
+}
+
 /// Max pooling over the last three dims with the flat index (within each
 /// `D·H·W` plane) of each maximum (`max_pool3d(..., return_indices=True)`),
 /// recorded as `MaxPool3DWithIndicesBackward0`.
@@ -556,23 +582,13 @@ public func maxPool3dWithIndices(_ input: Tensor, kernelSize: PoolSize, stride: 
     let s = poolStride(stride, kernel: k, op: op)
     let p = padding.expanded(3, op: op, name: "padding"), dl = dilation.expanded(3, op: op, name: "dilation")
     let (planes, d, h, w) = pool3dInput(input, op: op)
-    let (values, indices) = withNoGrad { () -> (Tensor, Tensor) in
-        let (faces, faceIndex) = maxPool2dWithIndicesCore(input.reshaped([planes * d, h, w]), kernel: [k[1], k[2]],
-                                                          stride: [s[1], s[2]], padding: [p[1], p[2]],
-                                                          dilation: [dl[1], dl[2]], ceilMode: ceilMode, op: op)
-        let (oh, ow) = (faces.shape[1], faces.shape[2])
-        let (boxes, depthIndex) = maxPool2dWithIndicesCore(faces.reshaped([planes, d, oh * ow]), kernel: [k[0], 1],
-                                                           stride: [s[0], 1], padding: [p[0], 0],
-                                                           dilation: [dl[0], 1], ceilMode: ceilMode, op: op)
-        let od = boxes.shape[1]
-        // depthIndex is flat in [D, oh·ow]: it picks the winning slice's face index and its depth.
-        let at = depthIndex.reshaped([planes, od * oh * ow])
-        let face = faceIndex.reshaped([planes, d * oh * ow]).gather(dim: 1, index: at)
-        let depth = Tensor.arange(d).reshaped([1, d, 1]).expanded(to: [planes, d, oh * ow]).reshaped([planes, d * oh * ow])
-            .gather(dim: 1, index: at)
-        let shape = Array(input.shape.dropLast(3)) + [od, oh, ow]
-        return (boxes.reshaped(shape), (depth * (h * w) + face).reshaped(shape))
-    }
+    let (values, indices) = maxPool3dPasses(input, planes: planes, d: d, h: h, w: w, faces: { slices in
+        maxPool2dWithIndicesCore(slices, kernel: [k[1], k[2]], stride: [s[1], s[2]], padding: [p[1], p[2]],
+                                 dilation: [dl[1], dl[2]], ceilMode: ceilMode, op: op)
+    }, depths: { faces in
+        maxPool2dWithIndicesCore(faces, kernel: [k[0], 1], stride: [s[0], 1], padding: [p[0], 0],
+                                 dilation: [dl[0], 1], ceilMode: ceilMode, op: op)
+    })
     let (inputShape, outputShape) = (input.shape, values.shape)
     let result = Tensor.record("MaxPool3DWithIndicesBackward0", inputs: [input], result: values, saving: [indices]) { grad, saved in
         [maxPoolGradient(grad, indices: saved[0], planes: planes, inputShape: inputShape, outputShape: outputShape,
@@ -599,8 +615,8 @@ public func maxPool3d(_ input: Tensor, kernelSize: PoolSize, stride: PoolSize? =
 /// truncating toward zero, as PyTorch's integer average does.
 ///
 /// - Parameters: as ``avgPool2d(_:kernelSize:stride:padding:ceilMode:countIncludePad:divisorOverride:)``, one value or three.
-/// - Returns: The pooled tensor. Its double backward shows the 2-d nodes
-///   (`AvgPool2DBackwardBackward0`) where PyTorch shows `AvgPool3DBackwardBackward0`.
+/// - Returns: The pooled tensor. Its gradient is recorded (under `createGraph`)
+///   as `AvgPool3DBackwardBackward0`, whose gradient is this pooling again.
 public func avgPool3d(_ input: Tensor, kernelSize: PoolSize, stride: PoolSize? = nil, padding: PoolSize = 0,
                       ceilMode: Bool = false, countIncludePad: Bool = true, divisorOverride: Int? = nil) -> Tensor {
     let op = "avg_pool3d"
@@ -635,16 +651,182 @@ public func avgPool3d(_ input: Tensor, kernelSize: PoolSize, stride: PoolSize? =
         let cells = cd.flatMap { a in ch.flatMap { b in cw.map { Double(a * b * $0) } } }
         return Tensor(shape: outSizes, scalars: cells).to(input.dtype == .int64 ? .float64 : input.dtype)
     }
-    let shape = Array(input.shape.dropLast(3)) + outSizes
+    return avgPool3dCore(input, AvgPool3dParameters(faceSum: faceSum, depthSum: depthSum, divisor: divisor, planes: planes,
+                                                    d: d, outSizes: outSizes, inputShape: input.shape))
+}
+
+/// The parameters of a 3-d average pooling, shared by its forward and backward
+/// primitives: the two 2-d summing passes and PyTorch's divisor per output cell.
+private struct AvgPool3dParameters {
+    let faceSum: AvgPoolParameters
+    let depthSum: AvgPoolParameters
+    let divisor: Tensor
+    let planes: Int
+    let d: Int
+    let outSizes: [Int]
+    let inputShape: [Int]
+}
+
+/// 3-d average pooling of checked parameters, recorded as `AvgPool3DBackward0`.
+private func avgPool3dCore(_ input: Tensor, _ p: AvgPool3dParameters) -> Tensor {
+    let (od, oh, ow) = (p.outSizes[0], p.outSizes[1], p.outSizes[2])
     let out: Tensor = withNoGrad {
-        let sums = avgPool2dCore(avgPool2dCore(slices, faceSum).reshaped([planes, d, oh * ow]), depthSum).reshaped(shape)
-        if input.dtype == .int64 { return (sums.to(.float64) / divisor).trunc().to(.int64) }
-        return sums / divisor
+        let faces = avgPool2dCore(input.reshaped([p.planes * p.d] + p.inputShape.suffix(2)), p.faceSum)
+        let sums = avgPool2dCore(faces.reshaped([p.planes, p.d, oh * ow]), p.depthSum)
+            .reshaped(Array(p.inputShape.dropLast(3)) + [od, oh, ow])
+        if input.dtype == .int64 { return (sums.to(.float64) / p.divisor).trunc().to(.int64) }
+        return sums / p.divisor
     }
+    return Tensor.record("AvgPool3DBackward0", inputs: [input], result: out) { grad, _ in [avgPool3dBackward(grad, p)] }
+}
+
+/// The gradient of 3-d average pooling (PyTorch's `avg_pool3d_backward`),
+/// recorded as `AvgPool3DBackwardBackward0`, whose own gradient is the pooling.
+private func avgPool3dBackward(_ grad: Tensor, _ p: AvgPool3dParameters) -> Tensor {
+    let (od, oh, ow) = (p.outSizes[0], p.outSizes[1], p.outSizes[2])
+    let out: Tensor = withNoGrad {
+        let g = (grad / p.divisor).reshaped([p.planes, od, oh * ow])
+        let faces = avgPool2dBackward(g, p.depthSum).reshaped([p.planes * p.d, oh, ow])
+        return avgPool2dBackward(faces, p.faceSum).reshaped(p.inputShape)
+    }
+    return Tensor.record("AvgPool3DBackwardBackward0", inputs: [grad], result: out) { gg, _ in [avgPool3dCore(gg, p)] }
+}
+
+// MARK: 3-d adaptive pooling
+
+/// The output size of a 3-d adaptive pooling. A list of three sizes goes
+/// through PyTorch's Python `_list_with_default`, which needs a 4-d input.
+private func adaptive3dSize(_ outputSize: [Int?], input: Tensor, op: String) -> [Int] {
+    if outputSize.count == 3 { check(input.rank > 3, op, "Input dimension should be at least 4") }
+    return adaptiveSize(outputSize, dims: 3, input: input, op: op)
+}
+
+/// The sizes of a checked 3-d adaptive pooling of `input` (`[C, D, H, W]` or `[N, C, D, H, W]`).
+private struct AdaptivePool3dPlan {
+    let geometry: ct_pool3d_geometry
+    let inputShape: [Int]
+    let outputShape: [Int]
+
+    init(_ input: Tensor, outputSize: [Int]) {
+        let r = input.rank
+        inputShape = input.shape
+        outputShape = Array(input.shape.dropLast(3)) + outputSize
+        geometry = ct_pool3d_geometry(planes: Int64(input.shape.dropLast(3).reduce(1, *)), id: Int64(input.shape[r - 3]),
+                                      ih: Int64(input.shape[r - 2]), iw: Int64(input.shape[r - 1]),
+                                      od: Int64(outputSize[0]), oh: Int64(outputSize[1]), ow: Int64(outputSize[2]))
+    }
+}
+
+/// The 16-bit type PyTorch's 3-d adaptive average kernel sums and divides in
+/// (rounding every step), or float32 for the dtypes it computes exactly.
+private func adaptiveAvg3dRounding(_ dtype: DType) -> ct_dtype {
+    dtype == .float16 || dtype == .bfloat16 ? dtype.kernelCode : CT_F32
+}
+
+/// Adaptive 3-d average pooling of a checked plan (recorded as
+/// `AdaptiveAvgPool3DBackward0`) or, with `backward`, its gradient (recorded as
+/// `AdaptiveAvgPool3DBackwardBackward0`): each one's gradient is the other.
+private func adaptiveAvgPool3dPass(_ input: Tensor, _ plan: AdaptivePool3dPlan, backward: Bool) -> Tensor {
+    var g = plan.geometry
+    let rounding = adaptiveAvg3dRounding(input.dtype)
+    let kernel = backward ? ct_adaptive_avg_pool3d_backward : ct_adaptive_avg_pool3d
+    let out = runPoolKernel(input, shape: backward ? plan.inputShape : plan.outputShape) { code, x, out in
+        kernel(code, rounding, &g, x.baseAddress, out.baseAddress)
+    }
+    let node = backward ? "AdaptiveAvgPool3DBackwardBackward0" : "AdaptiveAvgPool3DBackward0"
+    return Tensor.record(node, inputs: [input], result: out) { grad, _ in
+        [adaptiveAvgPool3dPass(grad, plan, backward: !backward)]
+    }
+}
+
+/// PyTorch's check that the non-batch dims of an adaptive pooling's input are not empty.
+private func checkAdaptiveNonEmpty(_ input: Tensor, op: String) {
+    for d in 1..<Swift.max(input.rank, 1) {
+        check(input.shape[d] > 0, op,
+              "\(op)(): Expected input to have non-zero size for non-batch dimensions, but input has sizes \(shapeText(input.shape)) with dimension \(d) being empty")
+    }
+}
+
+/// Adaptive average pooling over the last three dims (`torch.nn.functional.adaptive_avg_pool3d`).
+///
+/// Output cell `(a, b, c)` averages input depths `floor(a·D/od) ..< ceil((a+1)·D/od)`,
+/// and the rows and columns alike, so any input size pools to `outputSize`.
+/// A 1×1×1 output is the mean over the last three dims (`MeanBackward1`), as
+/// PyTorch computes it. float16 and bfloat16 sum and divide in their own type,
+/// rounding every step, as PyTorch's kernel does for them.
+///
+/// - Parameters:
+///   - input: `[C, D, H, W]` or `[N, C, D, H, W]`, floating point.
+///   - outputSize: `[od, oh, ow]`, or one value for all three; a nil entry keeps the input's size.
+/// - Returns: The pooled tensor, recorded as `AdaptiveAvgPool3DBackward0` (its
+///   gradient, under `createGraph`, as `AdaptiveAvgPool3DBackwardBackward0`).
+/// - Complexity: O(input elements + output elements), threaded over planes.
+public func adaptiveAvgPool3d(_ input: Tensor, outputSize: [Int?]) -> Tensor {
+    let op = "adaptive_avg_pool3d"
+    let size = adaptive3dSize(outputSize, input: input, op: op)
+    check(size.count == 3, op, "\(op): output_size must be 3")
+    check(size.allSatisfy { $0 >= 0 }, op,
+          "\(op): elements of output_size must be greater than or equal to 0 but received {\(size[0]), \(size[1]),\(size[2])}")
+    if size == [1, 1, 1] { return input.mean(dim: [-1, -2, -3], keepDim: true) }
+    checkAdaptiveNonEmpty(input, op: op)
+    check(input.rank == 4 || input.rank == 5, op, "\(op)(): Expected 4D or 5D tensor, but got \(shapeText(input.shape))")
+    check(input.dtype.isFloatingPoint, op, "\"adaptive_avg_pool3d_cpu\" not implemented for '\(input.dtype.scalarTypeName)'")
+    return adaptiveAvgPool3dPass(input, AdaptivePool3dPlan(input, outputSize: size), backward: false)
+}
+
+/// ``adaptiveAvgPool3d(_:outputSize:)`` with the same size for all three dims.
+public func adaptiveAvgPool3d(_ input: Tensor, outputSize: Int) -> Tensor {
+    adaptiveAvgPool3d(input, outputSize: [outputSize])
+}
+
+/// Adaptive max pooling over the last three dims with the flat index (within
+/// each `D·H·W` plane) of each maximum
+/// (`torch.nn.functional.adaptive_max_pool3d(..., return_indices=True)`), over
+/// the boxes of ``adaptiveAvgPool3d(_:outputSize:)``.
+///
+/// As ``maxPool3dWithIndices(_:kernelSize:stride:padding:dilation:ceilMode:)``,
+/// this runs the 2-d adaptive kernel over each depth slice, then over depth
+/// windows of the result; ties go to the first maximum in depth-row-column
+/// order and a NaN wins, as in PyTorch's scan.
+///
+/// - Parameters:
+///   - input: `[C, D, H, W]` or `[N, C, D, H, W]`, floating point.
+///   - outputSize: `[od, oh, ow]`, or one value for all three; a nil entry keeps the input's size.
+/// - Returns: The pooled tensor (recorded as `AdaptiveMaxPool3DBackward0`) and the `int64` indices.
+public func adaptiveMaxPool3dWithIndices(_ input: Tensor, outputSize: [Int?]) -> (output: Tensor, indices: Tensor) {
+    let op = "adaptive_max_pool3d"
+    let size = adaptive3dSize(outputSize, input: input, op: op)
+    check(input.rank == 4 || input.rank == 5, op, "\(op)(): Expected 4D or 5D tensor, but got: \(shapeText(input.shape))")
+    checkAdaptiveNonEmpty(input, op: op)
+    check(size.count == 3, op, "\(op)(): internal error: output_size.size() must be 3")
+    let outputShape = Array(input.shape.dropLast(3)) + size
+    if let negative = size.first(where: { $0 < 0 }) {
+        fail(op, "Trying to create tensor with negative dimension \(negative): \(shapeText(outputShape))")
+    }
+    check(input.dtype.isFloatingPoint, op, "\"adaptive_max_pool3d_cpu\" not implemented for '\(input.dtype.scalarTypeName)'")
+    let r = input.rank
+    let (planes, d, h, w) = (input.shape.dropLast(3).reduce(1, *), input.shape[r - 3], input.shape[r - 2], input.shape[r - 1])
+    func adaptiveMax(_ x: Tensor, _ outSize: [Int]) -> (output: Tensor, indices: Tensor) {
+        runMaxPool(x, plan: Pool2dPlan(adaptive: x, outputSize: outSize), op: op) { ct_adaptive_max_pool2d($0, $1, $2, $3, $4) }
+    }
+    let (values, indices) = maxPool3dPasses(input, planes: planes, d: d, h: h, w: w,
+                                            faces: { adaptiveMax($0, [size[1], size[2]]) },
+                                            depths: { adaptiveMax($0, [size[0], $0.shape[2]]) })
     let inputShape = input.shape
-    return Tensor.record("AvgPool3DBackward0", inputs: [input], result: out) { grad, _ in
-        let g = (grad / divisor).reshaped([planes, od, oh * ow])
-        let faces = avgPool2dBackward(g, depthSum).reshaped([planes * d, oh, ow])
-        return [avgPool2dBackward(faces, faceSum).reshaped(inputShape)]
+    let result = Tensor.record("AdaptiveMaxPool3DBackward0", inputs: [input], result: values, saving: [indices]) { grad, saved in
+        [maxPoolGradient(grad, indices: saved[0], planes: planes, inputShape: inputShape, outputShape: outputShape,
+                         op: op, node: "AdaptiveMaxPool3DBackwardBackward0")]
     }
+    return (result, indices)
+}
+
+/// Adaptive max pooling over the last three dims (`torch.nn.functional.adaptive_max_pool3d`);
+/// see ``adaptiveMaxPool3dWithIndices(_:outputSize:)``.
+public func adaptiveMaxPool3d(_ input: Tensor, outputSize: [Int?]) -> Tensor {
+    adaptiveMaxPool3dWithIndices(input, outputSize: outputSize).output
+}
+
+/// ``adaptiveMaxPool3d(_:outputSize:)`` with the same size for all three dims.
+public func adaptiveMaxPool3d(_ input: Tensor, outputSize: Int) -> Tensor {
+    adaptiveMaxPool3dWithIndices(input, outputSize: [outputSize]).output
 }
