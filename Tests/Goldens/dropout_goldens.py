@@ -1,7 +1,9 @@
-"""Dropout masks as PyTorch draws them where it does not use MKL's stream (non-Intel x86, builds without MKL):
-bernoulli_(1 - p) takes one 53-bit uniform double per element from the generator (two 32-bit draws) and keeps
-the element when it is below 1 - p. Run on a machine whose PyTorch takes that path (the script checks) with
+"""Dropout masks as PyTorch draws them: bernoulli_(1 - p) takes one 53-bit uniform double per element from the
+generator (two 32-bit draws) and keeps the element when it is below 1 - p. Open-source PyTorch takes that path on
+every CPU from 2.7 on (older MKL builds drew from an MKL stream; the script checks). Run with
     ../shared/tools/torch-ref Tests/Goldens/dropout_goldens.py > Tests/CotangentTests/DropoutGoldens.swift
+The committed file was made on an AMD machine; on an Intel one the masks come out the same and only the Linear
+outputs of `sequential` move in their last float32 digits (the test compares those with a tolerance).
 """
 import torch
 import torch.nn.functional as F
@@ -10,7 +12,7 @@ torch.manual_seed(0)
 mask = torch.empty(4000).bernoulli_(0.3)
 torch.manual_seed(0)
 check = torch.rand(4000, dtype=torch.float64) < 0.3
-assert torch.equal(mask.bool(), check), "this PyTorch draws bernoulli_ from MKL's stream (an Intel CPU): run elsewhere"
+assert torch.equal(mask.bool(), check), "this PyTorch draws bernoulli_ from MKL's stream (2.6 or older with MKL): use 2.7 or newer"
 
 
 def fmt(t):

@@ -53,8 +53,7 @@ extension Tensor {
 /// of one (`unsqueezed(0)`), so their graph ends in `SqueezeBackward1` either way.
 ///
 /// Dropout draws its mask from `generator`, as ``dropout(_:p:training:generator:)``
-/// does: PyTorch's masks, except against PyTorch on Intel CPUs, whose
-/// `bernoulli_` draws from an MKL stream.
+/// does: PyTorch's masks on any CPU (PyTorch 2.7 and later).
 ///
 /// - Parameters:
 ///   - query: `[..., L, E]`, floating point.

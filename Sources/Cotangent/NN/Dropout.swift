@@ -1,14 +1,16 @@
 /// Zeroes each element with probability `p` during training and scales the
 /// rest by `1 / (1 - p)` (`torch.nn.functional.dropout`).
 ///
-/// The mask comes from `generator` as PyTorch's reference `bernoulli_(1 - p)`
-/// draws it: one 53-bit uniform `Double` per element (two 32-bit draws, as
-/// `Tensor.rand(dtype: .float64)`), kept when below `1 - p`. So after the same
-/// `Tensor.manualSeed`, the masks are PyTorch's wherever PyTorch takes that
-/// path: builds without MKL (macOS on Apple silicon) and x86 CPUs other than
-/// Intel's. On Intel CPUs PyTorch's x86 wheels draw `bernoulli_` from an MKL
-/// stream instead, so their masks differ from these (and from PyTorch's own
-/// on other machines).
+/// The mask comes from `generator` as PyTorch's `bernoulli_(1 - p)` draws it:
+/// one 53-bit uniform `Double` per element (two 32-bit draws, as
+/// `Tensor.rand(dtype: .float64)`), kept when below `1 - p`; `p == 0` and
+/// `p == 1` draw nothing. So after the same `Tensor.manualSeed`, the masks and
+/// the generator's state afterwards are PyTorch's on every machine: PyTorch's
+/// open-source builds from 2.7 on take this path on Intel and AMD CPUs alike
+/// (checked on an Intel Xeon with PyTorch 2.15). Older MKL builds (2.6 and
+/// before) drew `bernoulli_` with a float `p` from an MKL stream (MCG31
+/// seeded with one 32-bit draw), on Intel CPUs only in the older versions;
+/// their masks differ from these and are not reproduced.
 ///
 /// - Parameters:
 ///   - input: Any floating-point tensor.
@@ -27,7 +29,8 @@ public func dropout(_ input: Tensor, p: Double = 0.5, training: Bool = true, gen
     return input * noise
 }
 
-/// PyTorch's reference `bernoulli_(1 - p)`: `true` where a uniform `Double` is below `1 - p`.
+/// PyTorch's `bernoulli_(1 - p)` (its CPU path in every open-source build since 2.7):
+/// `true` where a uniform `Double` is below `1 - p`.
 private func keepMask(_ shape: [Int], p: Double, generator: Generator) -> Tensor {
     Tensor.rand(shape, dtype: .float64, generator: generator) .< (1 - p)
 }
