@@ -153,6 +153,9 @@
 #define CT_V_min(x, y) CT_VMIN(x, y, CT_VSEL)
 // tanh's and sigmoid's gradients from (grad, result), as special.h's scalar
 // forms: tanh's `1 - y·y` always one fused multiply-add, sigmoid's steps each rounded.
+// relu's gradient (x = grad, y = result): 0 where y ≤ 0, else grad (NaN passes it).
+#define CT_HAS_V_threshold_backward 1
+#define CT_V_threshold_backward(x, y) CT_VSEL((y) <= CT_VSPLAT(0), CT_VSPLAT(0), (x))
 #define CT_HAS_V_tanh_backward 1
 #define CT_V_tanh_backward(x, y) ((x) * __builtin_elementwise_fma(-(y), (y), CT_VSPLAT(1)))
 #define CT_HAS_V_sigmoid_backward 1
@@ -174,6 +177,7 @@
 #define CT_VB_div CT_V_div
 #define CT_VB_max CT_V_max
 #define CT_VB_min CT_V_min
+#define CT_VB_threshold_backward CT_V_threshold_backward
 #define CT_VB_tanh_backward CT_V_tanh_backward
 #define CT_VB_sigmoid_backward CT_V_sigmoid_backward
 #define CT_VB_hardswish_backward CT_V_hardswish_backward

@@ -119,6 +119,7 @@ struct RegressionTests {
         let g = Tensor(grads, dtype: .float64).to(dtype), r = Tensor(results, dtype: .float64).to(dtype)
         expectGolden(Tensor.tanhBackward(g, result: r), "tanhBackward.\(dtype)", exact: true)
         expectGolden(Tensor.sigmoidBackward(g, result: r), "sigmoidBackward.\(dtype)", exact: true)
+        expectGolden(Tensor.thresholdBackward(g, result: r - 0.5), "thresholdBackward.\(dtype)", exact: true)
         // Strided and broadcast operands take the same kernel.
         let rt = Tensor(results, dtype: .float64).to(dtype).reshaped(3, 4).transposed(0, 1)
         let gt = g.reshaped(3, 4).transposed(0, 1)

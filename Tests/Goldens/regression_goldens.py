@@ -123,6 +123,7 @@ for dt in [torch.float64, torch.float32, torch.float16, torch.bfloat16]:
     name = str(dt).replace("torch.", "")
     val(f"tanhBackward.{name}", torch.ops.aten.tanh_backward(g0, r0))
     val(f"sigmoidBackward.{name}", torch.ops.aten.sigmoid_backward(g0, r0))
+    val(f"thresholdBackward.{name}", torch.ops.aten.threshold_backward(g0, r0 - 0.5, 0))
 # The fused activation gradients (aten's gelu_backward, silu_backward,
 # mish_backward, hardswish_backward): inputs across each branch and the edges.
 act_g = [1.0, -0.5, 2.0, 0.25, -3.0, 1.5, 0.75, -1.25, 4.0, 0.5, -2.0, 1.0, 3.0, -1.0]

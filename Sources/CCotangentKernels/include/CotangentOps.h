@@ -102,6 +102,7 @@
     X(COPYSIGN, copysign(x, y), CT_FLOAT_ONLY, CT_UNSUPPORTED, SAME, none, CHEAP)        \
     X(XLOGY, CT_TG2(ct_xlogy, x, y), CT_FLOAT_ONLY, CT_UNSUPPORTED, SAME, none, MATH)    \
     X(LOGADDEXP, CT_TG2(ct_logaddexp, x, y), CT_FLOAT_ONLY, CT_UNSUPPORTED, SAME, none, MATH) \
+    X(THRESHOLD_BACKWARD, (y <= 0 ? (T)0 : x), (y <= 0 ? 0 : x), CT_UNSUPPORTED, SAME, threshold_backward, CHEAP) \
     X(TANH_BACKWARD, CT_TG2(ct_tanh_backward, x, y), CT_FLOAT_ONLY, CT_UNSUPPORTED, SAME, tanh_backward, CHEAP) \
     X(SIGMOID_BACKWARD, CT_TG2(ct_sigmoid_backward, x, y), CT_FLOAT_ONLY, CT_UNSUPPORTED, SAME, sigmoid_backward, CHEAP) \
     X(GELU_BACKWARD, CT_TG2(ct_gelu_backward, x, y), CT_FLOAT_ONLY, CT_UNSUPPORTED, SAME, none, MATH) \

@@ -6,13 +6,15 @@ import CCotangentKernels
 
 extension Tensor {
     /// The gradient of `relu`: `grad` where `result > 0`, zero elsewhere (NaN
-    /// passes the gradient), recorded as PyTorch's `ThresholdBackwardBackward0`.
+    /// passes the gradient), in one kernel pass as PyTorch's `threshold_backward`,
+    /// recorded as `ThresholdBackwardBackward0`.
     ///
     /// Its own derivative is itself for `grad` and zero for `result` (the mask
     /// is piecewise constant), so a double backward through `relu` gives zeros
     /// rather than stopping for want of a graph.
     static func thresholdBackward(_ grad: Tensor, result: Tensor) -> Tensor {
-        let out = withNoGrad { Tensor.where(result .<= 0.0, 0.0, grad) }
+        let out = arithmetic(CT_THRESHOLD_BACKWARD, grad, result, op: "threshold_backward")
+        guard isRecording(out, grad, result) else { return out }
         let operands = [grad, result]  // one array for inputs and saved values
         return record("ThresholdBackwardBackward0", inputs: operands, result: out, saving: operands) { gg, saved in
             [saved.needsGrad(0) ? thresholdBackward(gg, result: saved[1]) : nil,
