@@ -121,6 +121,17 @@ typedef struct {
     // stores read every line first). Same values.
     bool (*unary_nt_f32)(ct_unary_op op, int64_t n, const float *x, float *out);
     bool (*unary_nt_f64)(ct_unary_op op, int64_t n, const double *x, double *out);
+
+    // unary and binary for float16 and bfloat16 (bit patterns; same layouts as
+    // the float32 entries), through the float32 kernels on converted blocks,
+    // with the scalar loops' results bit for bit; false for the ops they do
+    // not take. NULL where the instruction set lacks them.
+    bool (*unary_f16)(ct_unary_op op, int64_t n, const uint16_t *x, uint16_t *out);
+    bool (*binary_f16)(ct_binary_op op, int64_t n, const uint16_t *a, int64_t ia,
+                       const uint16_t *b, int64_t ib, uint16_t *out);
+    bool (*unary_bf16)(ct_unary_op op, int64_t n, const uint16_t *x, uint16_t *out);
+    bool (*binary_bf16)(ct_binary_op op, int64_t n, const uint16_t *a, int64_t ia,
+                        const uint16_t *b, int64_t ib, uint16_t *out);
 } ct_kernel_table;
 
 /// The size of the last-level cache in bytes (from the OS; 8 MiB if unknown).
