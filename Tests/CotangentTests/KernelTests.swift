@@ -512,6 +512,46 @@ private func ulpError(_ got: Double, _ want: Float80) -> Double {
         }
     }
 
+    // MARK: Gather
+
+    /// ct_gather along a contiguous last dimension (the vector-gather path for
+    /// 4- and 8-byte elements, the scalar loop for the others and for strided
+    /// lines) against a reference, for line lengths around the 16-element
+    /// blocks; an out-of-range index (negative, or the dimension's size) in a
+    /// block or in the tail fails with that index.
+    @Test func gatherAlongContiguousRows() {
+        var rng = LCG(state: 21)
+        forEachBackend { backend in
+            for (rows, cols, size) in [(3, 1, 1), (5, 15, 40), (4, 16, 16), (7, 17, 300), (6, 2048, 2048), (2, 100, 5)] {
+                let src = (0..<rows * size).map { _ in Int64(bitPattern: rng.next()) }
+                let index = (0..<rows * cols).map { _ in Int64(rng.next() % UInt64(size)) }
+                let want = (0..<rows * cols).map { src[($0 / cols) * size + Int(index[$0])] }
+                for (dtype, width) in [(CT_I64, 8), (CT_F64, 8), (CT_F32, 4), (CT_I32, 4), (CT_F16, 2), (CT_U8, 1)] {
+                    // Each element's low `width` bytes, so the reference needs no conversions.
+                    func low(_ v: [Int64]) -> [UInt8] { v.flatMap { x in (0..<width).map { UInt8(truncatingIfNeeded: x >> (8 * $0)) } } }
+                    let s = low(src)
+                    var out = [UInt8](repeating: 0, count: rows * cols * width)
+                    var bad: Int64 = 0
+                    let ok = ct_gather(dtype, 2, [Int64(rows), Int64(cols)], 1, Int64(size), s, [Int64(size), 1],
+                                       index, [Int64(cols), 1], &out, [Int64(cols), 1], &bad)
+                    #expect(ok && out == low(want), "\(backend) dtype \(dtype.rawValue) \(rows)x\(cols) of \(size)")
+                }
+                for position in Set([0, cols / 2, cols - 1]) {
+                    for wrong in [Int64(-1), Int64(size)] {
+                        var index2 = index
+                        index2[(rows - 1) * cols + position] = wrong
+                        var out = [Float](repeating: 0, count: rows * cols)
+                        var bad: Int64 = 0
+                        let s = src.map { Float($0 & 0xffff) }
+                        let ok = ct_gather(CT_F32, 2, [Int64(rows), Int64(cols)], 1, Int64(size), s, [Int64(size), 1],
+                                           index2, [Int64(cols), 1], &out, [Int64(cols), 1], &bad)
+                        #expect(!ok && bad == wrong, "\(backend) \(rows)x\(cols) bad \(wrong) at \(position)")
+                    }
+                }
+            }
+        }
+    }
+
     // MARK: Reductions
 
     private static func refReduce(_ op: ct_reduce_op, _ v: [Double]) -> Double {
