@@ -275,8 +275,8 @@ CT_DEFINE_UNARY_NT(unary_nt_f64, unary_f64, double, vd)
 // vector variant gives the scalar loop's bits after that rounding: the ones
 // exact in float arithmetic, and the math ops that KernelTests checks on all
 // 65536 inputs of each type. bfloat16 converts with integer shifts (as
-// bfloat16.c rounds: NaN stays a quiet NaN); float16 uses vcvtph2ps/vcvtps2ph
-// and so only AVX-512 has it (AVX2 alone does not imply F16C). The portable
+// bfloat16.c rounds: NaN stays a quiet NaN), float16 with F16C's
+// vcvtph2ps/vcvtps2ph (CT_F16C: the AVX2 and AVX-512 builds). The portable
 // build has neither (its NaN + NaN may keep the other operand's payload).
 typedef unsigned short vh16 __attribute__((vector_size(CT_VBYTES / 2)));  // WF 16-bit lanes
 typedef unsigned vui __attribute__((vector_size(CT_VBYTES)));
@@ -296,7 +296,7 @@ CT_INLINE void st_bf16(uint16_t *p, vf v) {
 }
 CT_INLINE float ld1_bf16(const uint16_t *p) { uint32_t u = (uint32_t)*p << 16; float f; memcpy(&f, &u, 4); return f; }
 
-#if CT_VBYTES == 64 && defined(__x86_64__) && CT_MATH
+#if defined(CT_F16C) && defined(__x86_64__) && CT_MATH
 #define CT_HAS_F16 1
 typedef _Float16 vhf __attribute__((vector_size(CT_VBYTES / 2)));
 CT_INLINE vf ld_f16(const uint16_t *p) { vhf h; memcpy(&h, p, sizeof h); return __builtin_convertvector(h, vf); }
