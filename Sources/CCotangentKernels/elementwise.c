@@ -242,17 +242,17 @@ static void ct_unary_span(const void *vctx, int64_t n, char *const *p, const int
     switch (ctx->dtype) {
     case CT_F32: {
         const ct_kernel_table *K = ct_kernels();
-        bool (*f)(ct_unary_op, int64_t, const float *, float *) =
+        bool (*f)(ct_unary_op, int64_t, const float *, float *, const double *) =
             ctx->stream && K->unary_nt_f32 ? K->unary_nt_f32 : K->unary_f32;
-        if (contiguous && f && f(ctx->op, n, (const float *)p[0], (float *)p[1])) return;
+        if (contiguous && f && f(ctx->op, n, (const float *)p[0], (float *)p[1], ctx->params)) return;
         ct_unary_loop_f32(ctx, n, p, inner);
         break;
     }
     case CT_F64: {
         const ct_kernel_table *K = ct_kernels();
-        bool (*f)(ct_unary_op, int64_t, const double *, double *) =
+        bool (*f)(ct_unary_op, int64_t, const double *, double *, const double *) =
             ctx->stream && K->unary_nt_f64 ? K->unary_nt_f64 : K->unary_f64;
-        if (contiguous && f && f(ctx->op, n, (const double *)p[0], (double *)p[1])) return;
+        if (contiguous && f && f(ctx->op, n, (const double *)p[0], (double *)p[1], ctx->params)) return;
         ct_unary_loop_f64(ctx, n, p, inner);
         break;
     }

@@ -135,11 +135,30 @@
 // the vector exp/log1p (within a few ulp of libm's; GELU's tanh form stays
 // scalar: 1 + tanh(t) cancels for negative t and magnifies any difference
 // from libm's tanh past that).
+// ELU/SELU/CELU and softplus with their parameters p0, p1, p2 (rounded to the
+// element type, as the scalar loop's; 0 when the caller passes none), spelled
+// as CotangentOps.h's expressions.
+// Softplus is float32 only: the scalar expression step for step (expf, log1pf,
+// each rounded to float as Mish's steps are); in float64 the vector exp and
+// log1p's errors and libm's would add up past the scalar loop's.
+#define CT_HAS_V_elu 1
+#define CT_V_elu(x) CT_VSEL((x) > 0, (x) * CT_VSPLAT(p1), CT_V_expm1((x) * CT_VSPLAT(p2)) * CT_VSPLAT(p0 * p1))
+#define CT_HAS_V_softplus CT_CAT(CT_HAS_V_SOFTPLUS_, CT_VSFX)
+#define CT_HAS_V_SOFTPLUS_f 1
+#define CT_HAS_V_SOFTPLUS_d 0
+#define CT_V_softplus(x) CT_CAT(CT_V_SOFTPLUS_, CT_VSFX)(x)
+#define CT_V_SOFTPLUS_f(x) CT_VSEL(((x) * CT_VSPLAT(p0) > CT_VSPLAT(p1)) | ((x) != (x)), (x), \
+                                 log1p_f(exp_cr_f((x) * CT_VSPLAT(p0))) / CT_VSPLAT(p0))
+#define CT_V_SOFTPLUS_d(x) (x)
 #define CT_HAS_V_silu 1
 #define CT_V_silu(x) ((x) / (CT_VSPLAT(1) + CT_V_exp(-(x))))
 #define CT_HAS_V_logsigmoid 1
 #define CT_V_logsigmoid(x) (CT_VMIN_((x), CT_VSPLAT(0)) - CT_V_log1p(CT_V_exp(-CT_VABS(x))))
 #else
+#define CT_HAS_V_elu 0
+#define CT_V_elu(x) (x)
+#define CT_HAS_V_softplus 0
+#define CT_V_softplus(x) (x)
 #define CT_HAS_V_silu 0
 #define CT_V_silu(x) (x)
 #define CT_HAS_V_logsigmoid 0
@@ -202,7 +221,10 @@
         if (!ia && !ib) return false;                                             \
         switch (op) { CT_BINARY_OPS(CT_VBCASE) default: return false; }           \
     }                                                                             \
-    static bool UNAME(ct_unary_op op, int64_t n, const T *xs, T *out) {           \
+    static bool UNAME(ct_unary_op op, int64_t n, const T *xs, T *out, const double *params) { \
+        const T p0 = params ? (T)params[0] : 0, p1 = params ? (T)params[1] : 0;   \
+        const T p2 = params ? (T)params[2] : 0;                                   \
+        (void)p0; (void)p1; (void)p2;                                             \
         switch (op) { CT_UNARY_OPS(CT_VUCASE) default: return false; }            \
     }
 
@@ -217,16 +239,19 @@
 #endif
 #define CT_DEFINE_UNARY_NT(NTNAME, UNAME, T, V)                                   \
     CT_INLINE void NTNAME##_st(T *p, V v) { __builtin_nontemporal_store(v, (V *)p); } \
-    static bool NTNAME##_body(ct_unary_op op, int64_t n, const T *xs, T *out) {   \
+    static bool NTNAME##_body(ct_unary_op op, int64_t n, const T *xs, T *out, const double *params) { \
+        const T p0 = params ? (T)params[0] : 0, p1 = params ? (T)params[1] : 0;   \
+        const T p2 = params ? (T)params[2] : 0;                                   \
+        (void)p0; (void)p1; (void)p2;                                             \
         switch (op) { CT_UNARY_OPS(CT_VUCASE_NT) default: return false; }         \
     }                                                                             \
-    static bool NTNAME(ct_unary_op op, int64_t n, const T *xs, T *out) {          \
+    static bool NTNAME(ct_unary_op op, int64_t n, const T *xs, T *out, const double *params) { \
         const uintptr_t mis = (uintptr_t)out % CT_VBYTES;                         \
         int64_t head = mis == 0 ? 0 : (int64_t)((CT_VBYTES - mis) / sizeof(T));   \
         if (mis % sizeof(T) != 0 || head > n) head = n;                           \
-        if (!UNAME(op, head, xs, out)) return false;                              \
+        if (!UNAME(op, head, xs, out, params)) return false;                      \
         if (head == n) return true;                                               \
-        const bool ok = NTNAME##_body(op, n - head, xs + head, out + head);       \
+        const bool ok = NTNAME##_body(op, n - head, xs + head, out + head, params); \
         CT_STORE_FENCE();                                                         \
         return ok;                                                                \
     }
@@ -367,7 +392,7 @@ static bool half_unary_ok(ct_unary_op op, bool bf16) {
         for (int64_t i = 0; i < n; i += CT_HBLOCK) {                              \
             const int64_t m = n - i < CT_HBLOCK ? n - i : CT_HBLOCK;              \
             CT_HALF_TO_FLOAT(LD, xs + i, tx, m);                                  \
-            if (!unary_f32(op, m, tx, to)) return false;  /* only before any output */ \
+            if (!unary_f32(op, m, tx, to, NULL)) return false;  /* only before any output */ \
             CT_FLOAT_TO_HALF(ST, to, out + i, m);                                 \
         }                                                                         \
         return true;                                                              \

@@ -181,6 +181,8 @@ let workloads: [Workload] = [
     Workload(name: "log10_1M") { let a = Tensor.rand(1 << 20) + 0.5; return { _ = a.log10() } },
     Workload(name: "gelu_tanh_1M") { let a = Tensor.randn(1 << 20); return { _ = gelu(a, approximate: .tanh) } },
     Workload(name: "mish_1M") { let a = Tensor.randn(1 << 20); return { _ = mish(a) } },
+    Workload(name: "elu_1M") { let a = Tensor.randn(1 << 20); return { _ = elu(a) } },
+    Workload(name: "softplus_1M") { let a = Tensor.randn(1 << 20); return { _ = softplus(a) } },
     // The 16-bit floats: converted to float32 in blocks for the vector kernels.
     Workload(name: "add_f16_4M") {
         let (a, b) = (Tensor.randn(1 << 22).to(.float16), Tensor.randn(1 << 22).to(.float16))

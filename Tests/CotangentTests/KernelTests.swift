@@ -466,6 +466,54 @@ private func ulpError(_ got: Double, _ want: Float80) -> Double {
         }
     }
 
+    /// ELU (SELU, CELU) and softplus, whose vector variants take the op's
+    /// parameters: against the scalar loop within 2 ulp (float32 over the sweep
+    /// and random values, float64 over random values; softplus's float64 stays
+    /// scalar), zeros, infinities and NaN bit-exact (a NaN's sign included).
+    @Test func parametrisedVectorOpsMatchTheScalarLoop() {
+        let cases: [(ct_unary_op, [Double])] = [
+            (CT_ELU, [1, 1, 1]), (CT_ELU, [1.6732632423543772, 1.0507009873554805, 1]), (CT_ELU, [0.3, 1.5, 0.7]),
+            (CT_SOFTPLUS, [1, 20, 0]), (CT_SOFTPLUS, [0.3, 1.5, 0]), (CT_SOFTPLUS, [2, 5, 0]),
+        ]
+        var rng = LCG(state: 9)
+        let specials: [Float] = [0, -0.0, .infinity, -.infinity, .nan, -.nan, .leastNonzeroMagnitude, -.leastNonzeroMagnitude,
+                                 .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 20, 20.000002, 30, -30, -87, -104, -200]
+        let xs = specials + Self.sweepInputs + (0..<20_000).map { _ in Float(rng.uniform(-12, 12)) }
+        let xd = xs.map { Double($0) } + (0..<20_000).map { _ in rng.uniform(-40, 40) }
+        func sameSpecial<T: BinaryFloatingPoint>(_ v: T, _ s: T) -> Bool {
+            guard v.isNaN || s.isNaN || v == 0 || s == 0 || v.isInfinite || s.isInfinite else { return true }
+            return v.isNaN ? s.isNaN && v.sign == s.sign : (v == s && v.sign == s.sign)
+        }
+        forEachBackend(threads: [1]) { backend in
+            for (op, params) in cases {
+                let n = xs.count
+                var vector = [Float](repeating: 0, count: n), scalar = [Float](repeating: 0, count: 2 * n)
+                ct_unary(op, CT_F32, 1, [Int64(n)], xs, [1], &vector, [1], params)
+                ct_unary(op, CT_F32, 1, [Int64(n)], xs, [1], &scalar, [2], params)
+                var worst: Int64 = 0, at: Float = 0, bad = 0
+                for i in 0..<n {
+                    let d = ulpDistance(vector[i], scalar[2 * i])
+                    if d > worst { worst = d; at = xs[i] }
+                    if !sameSpecial(vector[i], scalar[2 * i]) { bad += 1 }
+                }
+                #expect(worst <= 2 && bad == 0, "\(backend) float32 op \(op.rawValue) \(params): \(worst) ulp at \(at), \(bad) specials differ")
+                let nd = xd.count
+                var vd = [Double](repeating: 0, count: nd), sd = [Double](repeating: 0, count: 2 * nd)
+                ct_unary(op, CT_F64, 1, [Int64(nd)], xd, [1], &vd, [1], params)
+                ct_unary(op, CT_F64, 1, [Int64(nd)], xd, [1], &sd, [2], params)
+                var worstD = 0.0, atD = 0.0, badD = 0
+                for i in 0..<nd {
+                    if !sameSpecial(vd[i], sd[2 * i]) { badD += 1; continue }
+                    if vd[i].isFinite && sd[2 * i].isFinite && sd[2 * i] != 0 {
+                        let e = ulpError(vd[i], Float80(sd[2 * i]))
+                        if e > worstD { worstD = e; atD = xd[i] }
+                    }
+                }
+                #expect(worstD <= 2 && badD == 0, "\(backend) float64 op \(op.rawValue) \(params): \(worstD) ulp at \(atD), \(badD) specials differ")
+            }
+        }
+    }
+
     /// float16 and bfloat16 elementwise ops through the float32 vector kernels
     /// (blocks converted, rounded back once) give the scalar loops' bits: every
     /// one of the 65536 inputs of each type for the unary ops the 16-bit kernels

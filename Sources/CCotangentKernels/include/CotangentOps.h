@@ -81,9 +81,9 @@
     /* p0: the slope for negative inputs */                                              \
     X(LEAKY_RELU, v > 0 ? v : v * p0, CT_FLOAT_ONLY, SAME, none, CHEAP)                  \
     /* p0: alpha, p1: scale, p2: input scale (elu, selu and celu) */                     \
-    X(ELU, v > 0 ? v * p1 : expm1(v * p2) * (p0 * p1), CT_FLOAT_ONLY, SAME, none, MATH)  \
+    X(ELU, v > 0 ? v * p1 : expm1(v * p2) * (p0 * p1), CT_FLOAT_ONLY, SAME, elu, MATH)   \
     /* p0: beta, p1: threshold */                                                        \
-    X(SOFTPLUS, v * p0 > p1 ? v : log1p(exp(v * p0)) / p0, CT_FLOAT_ONLY, SAME, none, MATH) \
+    X(SOFTPLUS, v * p0 > p1 ? v : log1p(exp(v * p0)) / p0, CT_FLOAT_ONLY, SAME, softplus, MATH) \
     /* p0: min, p1: max; NaN stays NaN */                                                \
     X(HARDTANH, v < p0 ? p0 : (v > p1 ? p1 : v), (v < p0 ? p0 : (v > p1 ? p1 : v)), SAME, none, CHEAP)
 
