@@ -242,22 +242,29 @@ static void ct_unary_span(const void *vctx, int64_t n, char *const *p, const int
     switch (ctx->dtype) {
     case CT_F32: {
         const ct_kernel_table *K = ct_kernels();
-        bool (*f)(ct_unary_op, int64_t, const float *, float *) =
+        bool (*f)(ct_unary_op, int64_t, const float *, float *, const double *) =
             ctx->stream && K->unary_nt_f32 ? K->unary_nt_f32 : K->unary_f32;
-        if (contiguous && f && f(ctx->op, n, (const float *)p[0], (float *)p[1])) return;
+        if (contiguous && f && f(ctx->op, n, (const float *)p[0], (float *)p[1], ctx->params)) return;
         ct_unary_loop_f32(ctx, n, p, inner);
         break;
     }
     case CT_F64: {
         const ct_kernel_table *K = ct_kernels();
-        bool (*f)(ct_unary_op, int64_t, const double *, double *) =
+        bool (*f)(ct_unary_op, int64_t, const double *, double *, const double *) =
             ctx->stream && K->unary_nt_f64 ? K->unary_nt_f64 : K->unary_f64;
-        if (contiguous && f && f(ctx->op, n, (const double *)p[0], (double *)p[1])) return;
+        if (contiguous && f && f(ctx->op, n, (const double *)p[0], (double *)p[1], ctx->params)) return;
         ct_unary_loop_f64(ctx, n, p, inner);
         break;
     }
-    case CT_F16: ct_unary_loop_f16(ctx, n, p, inner); break;
-    case CT_BF16: ct_unary_loop_bf16(ctx, n, p, inner); break;
+    case CT_F16: case CT_BF16: {
+        const ct_kernel_table *K = ct_kernels();
+        const bool f16 = ctx->dtype == CT_F16;
+        bool (*f)(ct_unary_op, int64_t, const uint16_t *, uint16_t *) = f16 ? K->unary_f16 : K->unary_bf16;
+        if (contiguous && f && f(ctx->op, n, (const uint16_t *)p[0], (uint16_t *)p[1])) return;
+        if (f16) ct_unary_loop_f16(ctx, n, p, inner);
+        else ct_unary_loop_bf16(ctx, n, p, inner);
+        break;
+    }
     case CT_I8: ct_unary_loop_i8(ctx, n, p, inner); break;
     case CT_U8: ct_unary_loop_u8(ctx, n, p, inner); break;
     case CT_I16: ct_unary_loop_i16(ctx, n, p, inner); break;
@@ -341,8 +348,17 @@ static void ct_binary_span(const void *vctx, int64_t n, char *const *p, const in
         ct_binary_loop_f64(op, n, p, inner);
         break;
     }
-    case CT_F16: ct_binary_loop_f16(op, n, p, inner); break;
-    case CT_BF16: ct_binary_loop_bf16(op, n, p, inner); break;
+    case CT_F16: case CT_BF16: {
+        const ct_kernel_table *K = ct_kernels();
+        const bool f16 = ctx->dtype == CT_F16;
+        bool (*f)(ct_binary_op, int64_t, const uint16_t *, int64_t, const uint16_t *, int64_t, uint16_t *) =
+            f16 ? K->binary_f16 : K->binary_bf16;
+        if (vec && f && f(op, n, (const uint16_t *)p[0], inner[0], (const uint16_t *)p[1], inner[1], (uint16_t *)p[2]))
+            return;
+        if (f16) ct_binary_loop_f16(op, n, p, inner);
+        else ct_binary_loop_bf16(op, n, p, inner);
+        break;
+    }
     case CT_I8: ct_binary_loop_i8(op, n, p, inner); break;
     case CT_U8: ct_binary_loop_u8(op, n, p, inner); break;
     case CT_I16: ct_binary_loop_i16(op, n, p, inner); break;

@@ -91,9 +91,9 @@ typedef struct {
                        const float *b, int64_t ib, float *out);
     bool (*binary_f64)(ct_binary_op op, int64_t n, const double *a, int64_t ia,
                        const double *b, int64_t ib, double *out);
-    // out[i] = op(x[i]); both contiguous.
-    bool (*unary_f32)(ct_unary_op op, int64_t n, const float *x, float *out);
-    bool (*unary_f64)(ct_unary_op op, int64_t n, const double *x, double *out);
+    // out[i] = op(x[i]); both contiguous; params: the op's three parameters (p0, p1, p2).
+    bool (*unary_f32)(ct_unary_op op, int64_t n, const float *x, float *out, const double *params);
+    bool (*unary_f64)(ct_unary_op op, int64_t n, const double *x, double *out, const double *params);
 
     // Reductions over n contiguous elements. sum/prod accumulate float32 in
     // double. maxmin returns false (writing nothing) if a NaN is present.
@@ -119,8 +119,19 @@ typedef struct {
     // unary_f32/unary_f64 with non-temporal stores, for outputs larger than the
     // last-level cache (they would be evicted before use anyway, and ordinary
     // stores read every line first). Same values.
-    bool (*unary_nt_f32)(ct_unary_op op, int64_t n, const float *x, float *out);
-    bool (*unary_nt_f64)(ct_unary_op op, int64_t n, const double *x, double *out);
+    bool (*unary_nt_f32)(ct_unary_op op, int64_t n, const float *x, float *out, const double *params);
+    bool (*unary_nt_f64)(ct_unary_op op, int64_t n, const double *x, double *out, const double *params);
+
+    // unary and binary for float16 and bfloat16 (bit patterns; same layouts as
+    // the float32 entries), through the float32 kernels on converted blocks,
+    // with the scalar loops' results bit for bit; false for the ops they do
+    // not take. NULL where the instruction set lacks them.
+    bool (*unary_f16)(ct_unary_op op, int64_t n, const uint16_t *x, uint16_t *out);
+    bool (*binary_f16)(ct_binary_op op, int64_t n, const uint16_t *a, int64_t ia,
+                       const uint16_t *b, int64_t ib, uint16_t *out);
+    bool (*unary_bf16)(ct_unary_op op, int64_t n, const uint16_t *x, uint16_t *out);
+    bool (*binary_bf16)(ct_binary_op op, int64_t n, const uint16_t *a, int64_t ia,
+                        const uint16_t *b, int64_t ib, uint16_t *out);
 } ct_kernel_table;
 
 /// The size of the last-level cache in bytes (from the OS; 8 MiB if unknown).

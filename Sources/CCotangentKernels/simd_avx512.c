@@ -6,6 +6,7 @@
 #define CT_VBYTES 64
 #define CT_FMA 1
 #define CT_MATH 1
+#define CT_F16C 1  // implied by AVX-512F
 #define CT_MR_F32 14
 #define CT_MR_F64 14
 #define CT_TABLE ct_kernels_avx512

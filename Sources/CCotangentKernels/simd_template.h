@@ -113,15 +113,52 @@
 #define CT_V_tanh(x) CT_CAT(tanh_, CT_VSFX)(x)
 #define CT_HAS_V_sigmoid 1
 #define CT_V_sigmoid(x) CT_CAT(sigmoid_, CT_VSFX)(x)
+#define CT_HAS_V_sinh 1
+#define CT_V_sinh(x) CT_CAT(sinh_, CT_VSFX)(x)
+#define CT_HAS_V_cosh 1
+#define CT_V_cosh(x) CT_CAT(cosh_, CT_VSFX)(x)
+#define CT_HAS_V_exp2 1
+#define CT_V_exp2(x) CT_CAT(exp2_, CT_VSFX)(x)
+#define CT_HAS_V_log2 1
+#define CT_V_log2(x) CT_CAT(log2_, CT_VSFX)(x)
+#define CT_HAS_V_log10 1
+#define CT_V_log10(x) CT_CAT(log10_, CT_VSFX)(x)
+// Mish: float32 only (vecmath.h; in float64 the vector exp/log1p/tanh's and
+// libm's errors, about an ulp each, would add up past the scalar loop's).
+#define CT_HAS_V_mish CT_CAT(CT_HAS_V_MISH_, CT_VSFX)
+#define CT_HAS_V_MISH_f 1
+#define CT_HAS_V_MISH_d 0
+#define CT_V_mish(x) CT_CAT(CT_V_MISH_, CT_VSFX)(x)
+#define CT_V_MISH_f(x) mish_f(x)
+#define CT_V_MISH_d(x) (x)
 // The activations spelled as their scalar expressions in CotangentOps.h, over
-// the vector exp/log1p (within a few ulp of libm's; GELU's tanh form and
-// Mish stay scalar: 1 + tanh(t) cancels for negative t and magnifies the
-// vector tanh's error past that).
+// the vector exp/log1p (within a few ulp of libm's; GELU's tanh form stays
+// scalar: 1 + tanh(t) cancels for negative t and magnifies any difference
+// from libm's tanh past that).
+// ELU/SELU/CELU and softplus with their parameters p0, p1, p2 (rounded to the
+// element type, as the scalar loop's; 0 when the caller passes none), spelled
+// as CotangentOps.h's expressions.
+// Softplus is float32 only: the scalar expression step for step (expf, log1pf,
+// each rounded to float as Mish's steps are); in float64 the vector exp and
+// log1p's errors and libm's would add up past the scalar loop's.
+#define CT_HAS_V_elu 1
+#define CT_V_elu(x) CT_VSEL((x) > 0, (x) * CT_VSPLAT(p1), CT_V_expm1((x) * CT_VSPLAT(p2)) * CT_VSPLAT(p0 * p1))
+#define CT_HAS_V_softplus CT_CAT(CT_HAS_V_SOFTPLUS_, CT_VSFX)
+#define CT_HAS_V_SOFTPLUS_f 1
+#define CT_HAS_V_SOFTPLUS_d 0
+#define CT_V_softplus(x) CT_CAT(CT_V_SOFTPLUS_, CT_VSFX)(x)
+#define CT_V_SOFTPLUS_f(x) CT_VSEL(((x) * CT_VSPLAT(p0) > CT_VSPLAT(p1)) | ((x) != (x)), (x), \
+                                 log1p_f(exp_cr_f((x) * CT_VSPLAT(p0))) / CT_VSPLAT(p0))
+#define CT_V_SOFTPLUS_d(x) (x)
 #define CT_HAS_V_silu 1
 #define CT_V_silu(x) ((x) / (CT_VSPLAT(1) + CT_V_exp(-(x))))
 #define CT_HAS_V_logsigmoid 1
 #define CT_V_logsigmoid(x) (CT_VMIN_((x), CT_VSPLAT(0)) - CT_V_log1p(CT_V_exp(-CT_VABS(x))))
 #else
+#define CT_HAS_V_elu 0
+#define CT_V_elu(x) (x)
+#define CT_HAS_V_softplus 0
+#define CT_V_softplus(x) (x)
 #define CT_HAS_V_silu 0
 #define CT_V_silu(x) (x)
 #define CT_HAS_V_logsigmoid 0
@@ -138,6 +175,18 @@
 #define CT_V_tanh(x) (x)
 #define CT_HAS_V_sigmoid 0
 #define CT_V_sigmoid(x) (x)
+#define CT_HAS_V_mish 0
+#define CT_V_mish(x) (x)
+#define CT_HAS_V_sinh 0
+#define CT_V_sinh(x) (x)
+#define CT_HAS_V_cosh 0
+#define CT_V_cosh(x) (x)
+#define CT_HAS_V_exp2 0
+#define CT_V_exp2(x) (x)
+#define CT_HAS_V_log2 0
+#define CT_V_log2(x) (x)
+#define CT_HAS_V_log10 0
+#define CT_V_log10(x) (x)
 #endif
 #define CT_HAS_V_add 1
 #define CT_V_add(x, y) ((x) + (y))
@@ -190,7 +239,10 @@
         if (!ia && !ib) return false;                                             \
         switch (op) { CT_BINARY_OPS(CT_VBCASE) default: return false; }           \
     }                                                                             \
-    static bool UNAME(ct_unary_op op, int64_t n, const T *xs, T *out) {           \
+    static bool UNAME(ct_unary_op op, int64_t n, const T *xs, T *out, const double *params) { \
+        const T p0 = params ? (T)params[0] : 0, p1 = params ? (T)params[1] : 0;   \
+        const T p2 = params ? (T)params[2] : 0;                                   \
+        (void)p0; (void)p1; (void)p2;                                             \
         switch (op) { CT_UNARY_OPS(CT_VUCASE) default: return false; }            \
     }
 
@@ -205,16 +257,19 @@
 #endif
 #define CT_DEFINE_UNARY_NT(NTNAME, UNAME, T, V)                                   \
     CT_INLINE void NTNAME##_st(T *p, V v) { __builtin_nontemporal_store(v, (V *)p); } \
-    static bool NTNAME##_body(ct_unary_op op, int64_t n, const T *xs, T *out) {   \
+    static bool NTNAME##_body(ct_unary_op op, int64_t n, const T *xs, T *out, const double *params) { \
+        const T p0 = params ? (T)params[0] : 0, p1 = params ? (T)params[1] : 0;   \
+        const T p2 = params ? (T)params[2] : 0;                                   \
+        (void)p0; (void)p1; (void)p2;                                             \
         switch (op) { CT_UNARY_OPS(CT_VUCASE_NT) default: return false; }         \
     }                                                                             \
-    static bool NTNAME(ct_unary_op op, int64_t n, const T *xs, T *out) {          \
+    static bool NTNAME(ct_unary_op op, int64_t n, const T *xs, T *out, const double *params) { \
         const uintptr_t mis = (uintptr_t)out % CT_VBYTES;                         \
         int64_t head = mis == 0 ? 0 : (int64_t)((CT_VBYTES - mis) / sizeof(T));   \
         if (mis % sizeof(T) != 0 || head > n) head = n;                           \
-        if (!UNAME(op, head, xs, out)) return false;                              \
+        if (!UNAME(op, head, xs, out, params)) return false;                      \
         if (head == n) return true;                                               \
-        const bool ok = NTNAME##_body(op, n - head, xs + head, out + head);       \
+        const bool ok = NTNAME##_body(op, n - head, xs + head, out + head, params); \
         CT_STORE_FENCE();                                                         \
         return ok;                                                                \
     }
@@ -253,6 +308,139 @@ CT_DEFINE_UNARY_NT(unary_nt_f64, unary_f64, double, vd)
 #undef CT_UN_KERNEL_
 #undef CT_UN_KERNEL_NT_
 #undef CT_BIN_KERNEL_
+
+// MARK: float16 and bfloat16
+
+// Blocks of 16-bit floats converted to float32 (exactly), run through the
+// float32 vector kernel, and rounded back to nearest even, once: what the
+// scalar loops do element by element (they compute in float too), so the
+// results are the scalar loops' bits. The ops taken are those whose float32
+// vector variant gives the scalar loop's bits after that rounding: the ones
+// exact in float arithmetic, and the math ops that KernelTests checks on all
+// 65536 inputs of each type. bfloat16 converts with integer shifts (as
+// bfloat16.c rounds: NaN stays a quiet NaN), float16 with F16C's
+// vcvtph2ps/vcvtps2ph (CT_F16C: the AVX2 and AVX-512 builds). The portable
+// build has neither (its NaN + NaN may keep the other operand's payload).
+typedef unsigned short vh16 __attribute__((vector_size(CT_VBYTES / 2)));  // WF 16-bit lanes
+typedef unsigned vui __attribute__((vector_size(CT_VBYTES)));
+
+CT_INLINE vf ld_bf16(const uint16_t *p) {
+    vh16 h;
+    memcpy(&h, p, sizeof h);
+    return (vf)(__builtin_convertvector(h, vui) << 16);
+}
+CT_INLINE void st_bf16(uint16_t *p, vf v) {
+    const vui b = (vui)v;
+    const vi nan = (b & 0x7fffffffu) > 0x7f800000u;
+    const vui r = (b + 0x7fffu + ((b >> 16) & 1u)) >> 16;
+    const vui q = (b >> 16) | 0x40u;
+    const vh16 h = __builtin_convertvector((vui)(((vi)r & ~nan) | ((vi)q & nan)), vh16);
+    memcpy(p, &h, sizeof h);
+}
+CT_INLINE float ld1_bf16(const uint16_t *p) { uint32_t u = (uint32_t)*p << 16; float f; memcpy(&f, &u, 4); return f; }
+
+#if defined(CT_F16C) && defined(__x86_64__) && CT_MATH
+#define CT_HAS_F16 1
+typedef _Float16 vhf __attribute__((vector_size(CT_VBYTES / 2)));
+CT_INLINE vf ld_f16(const uint16_t *p) { vhf h; memcpy(&h, p, sizeof h); return __builtin_convertvector(h, vf); }
+CT_INLINE void st_f16(uint16_t *p, vf v) { vhf h = __builtin_convertvector(v, vhf); memcpy(p, &h, sizeof h); }
+CT_INLINE float ld1_f16(const uint16_t *p) { _Float16 h; memcpy(&h, p, 2); return (float)h; }
+#else
+#define CT_HAS_F16 0
+#endif
+
+// The math ops whose float32 vector variants round to the scalar loops' bits
+// (KernelTests.halfKernelsMatchTheScalarLoopsOnEveryInput): in float16, Mish
+// and logsigmoid round differently for a few inputs, so they stay scalar there.
+#define CT_HALF_MATH_OPS                                                          \
+    case CT_EXP: case CT_LOG: case CT_LOG1P: case CT_EXPM1: case CT_TANH: case CT_SIGMOID: \
+    case CT_SILU: case CT_SINH: case CT_COSH: case CT_EXP2: case CT_LOG2: case CT_LOG10: \
+        return true;                                                              \
+    case CT_LOGSIGMOID: case CT_MISH:                                             \
+        return bf16;
+
+#define CT_HBLOCK 512  // elements per block: three float buffers stay in L1
+
+// The unary ops for the 16-bit kernels (see above).
+static bool half_unary_ok(ct_unary_op op, bool bf16) {
+    (void)bf16;
+    switch (op) {
+    case CT_NEG: case CT_ABS: case CT_SQUARE: case CT_SQRT: case CT_RSQRT: case CT_RECIPROCAL:
+    case CT_RELU: case CT_FLOOR: case CT_CEIL: case CT_ROUND: case CT_TRUNC: case CT_FRAC:
+    case CT_HARDSIGMOID: case CT_HARDSWISH:
+        return true;
+#if CT_MATH
+    CT_HALF_MATH_OPS
+#endif
+    default: return false;
+    }
+}
+
+// n elements between 16-bit storage and a float buffer: full vectors, then
+// the tail through a padded vector.
+#define CT_HALF_TO_FLOAT(LD, src, dst, n)                                         \
+    do {                                                                          \
+        int64_t j_ = 0;                                                           \
+        for (; j_ + WF <= (n); j_ += WF) stf((dst) + j_, LD((src) + j_));         \
+        if (j_ < (n)) {                                                           \
+            uint16_t t_[WF] = {0};                                                \
+            memcpy(t_, (src) + j_, (size_t)((n) - j_) * 2);                       \
+            float f_[WF];                                                         \
+            stf(f_, LD(t_));                                                      \
+            memcpy((dst) + j_, f_, (size_t)((n) - j_) * 4);                       \
+        }                                                                         \
+    } while (0)
+#define CT_FLOAT_TO_HALF(ST, src, dst, n)                                         \
+    do {                                                                          \
+        int64_t j_ = 0;                                                           \
+        for (; j_ + WF <= (n); j_ += WF) ST((dst) + j_, ldf((src) + j_));         \
+        if (j_ < (n)) {                                                           \
+            float f_[WF] = {0};                                                   \
+            memcpy(f_, (src) + j_, (size_t)((n) - j_) * 4);                       \
+            uint16_t t_[WF];                                                      \
+            ST(t_, ldf(f_));                                                      \
+            memcpy((dst) + j_, t_, (size_t)((n) - j_) * 2);                       \
+        }                                                                         \
+    } while (0)
+
+#define CT_DEFINE_HALF(UNAME, BNAME, LD, ST, LD1, BF16)                           \
+    static bool UNAME(ct_unary_op op, int64_t n, const uint16_t *xs, uint16_t *out) { \
+        if (!half_unary_ok(op, BF16)) return false;                               \
+        float tx[CT_HBLOCK], to[CT_HBLOCK];                                       \
+        for (int64_t i = 0; i < n; i += CT_HBLOCK) {                              \
+            const int64_t m = n - i < CT_HBLOCK ? n - i : CT_HBLOCK;              \
+            CT_HALF_TO_FLOAT(LD, xs + i, tx, m);                                  \
+            if (!unary_f32(op, m, tx, to, NULL)) return false;  /* only before any output */ \
+            CT_FLOAT_TO_HALF(ST, to, out + i, m);                                 \
+        }                                                                         \
+        return true;                                                              \
+    }                                                                             \
+    static bool BNAME(ct_binary_op op, int64_t n, const uint16_t *a, int64_t ia,  \
+                      const uint16_t *b, int64_t ib, uint16_t *out) {             \
+        switch (op) {  /* exact in float: the scalar loop's bits */               \
+        case CT_ADD: case CT_SUB: case CT_MUL: case CT_DIV: case CT_MAXIMUM: case CT_MINIMUM: break; \
+        default: return false;                                                    \
+        }                                                                         \
+        if (!ia && !ib) return false;                                             \
+        float ta[CT_HBLOCK], tb[CT_HBLOCK], to[CT_HBLOCK];                        \
+        if (!ia) ta[0] = LD1(a);                                                  \
+        if (!ib) tb[0] = LD1(b);                                                  \
+        for (int64_t i = 0; i < n; i += CT_HBLOCK) {                              \
+            const int64_t m = n - i < CT_HBLOCK ? n - i : CT_HBLOCK;              \
+            if (ia) CT_HALF_TO_FLOAT(LD, a + i, ta, m);                           \
+            if (ib) CT_HALF_TO_FLOAT(LD, b + i, tb, m);                           \
+            if (!binary_f32(op, m, ta, ia, tb, ib, to)) return false;             \
+            CT_FLOAT_TO_HALF(ST, to, out + i, m);                                 \
+        }                                                                         \
+        return true;                                                              \
+    }
+
+#if CT_MATH
+CT_DEFINE_HALF(unary_bf16, binary_bf16, ld_bf16, st_bf16, ld1_bf16, true)
+#endif
+#if CT_HAS_F16
+CT_DEFINE_HALF(unary_f16, binary_f16, ld_f16, st_f16, ld1_f16, false)
+#endif
 
 // MARK: Reductions
 
@@ -656,6 +844,12 @@ const ct_kernel_table CT_TABLE = {
     .binary_f32 = binary_f32, .binary_f64 = binary_f64,
     .unary_f32 = unary_f32, .unary_f64 = unary_f64,
     .unary_nt_f32 = unary_nt_f32, .unary_nt_f64 = unary_nt_f64,
+#if CT_MATH
+    .unary_bf16 = unary_bf16, .binary_bf16 = binary_bf16,
+#endif
+#if CT_HAS_F16
+    .unary_f16 = unary_f16, .binary_f16 = binary_f16,
+#endif
     .sum_f32 = sum_f32, .sum_f64 = sum_f64, .prod_f32 = prod_f32, .prod_f64 = prod_f64,
     .maxmin_f32 = maxmin_f32, .maxmin_f64 = maxmin_f64,
     .cols_f32 = cols_f32, .cols_f64 = cols_f64,

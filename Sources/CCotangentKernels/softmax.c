@@ -36,7 +36,7 @@ typedef struct {
         } else {                                                                     \
             if (!(K->binary_##SFX && K->binary_##SFX(CT_SUB, n, x, 1, &mx, 0, out))) \
                 for (int64_t j = 0; j < n; j++) out[j] = x[j] - mx;                  \
-            if (!(K->unary_##SFX && K->unary_##SFX(CT_EXP, n, out, out)))            \
+            if (!(K->unary_##SFX && K->unary_##SFX(CT_EXP, n, out, out, NULL)))      \
                 for (int64_t j = 0; j < n; j++) out[j] = EXPF(out[j]);               \
             s = (T)K->sum_##SFX(n, out);                                             \
         }                                                                            \
@@ -47,7 +47,7 @@ typedef struct {
             return;                                                                  \
         }                                                                            \
         T ls;                                                                        \
-        if (!(K->unary_##SFX && K->unary_##SFX(CT_LOG, 1, &s, &ls))) ls = LOGF(s);   \
+        if (!(K->unary_##SFX && K->unary_##SFX(CT_LOG, 1, &s, &ls, NULL))) ls = LOGF(s); \
         for (int64_t j = 0; j < n; j++) {                                            \
             T shifted = x[j] - mx;                                                   \
             out[j] = shifted - ls;                                                   \

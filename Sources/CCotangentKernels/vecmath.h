@@ -140,12 +140,15 @@ CT_INLINE vd log_pos_d(vd x) {
     return dk * CT_LN2_HI - ((hfsq - (s * (hfsq + R) + dk * CT_LN2_LO)) - f);
 }
 
-CT_INLINE vd log_specials_d(vd x, vd y) {
+// The NaN for negative arguments is libm's: glibc's log, log1p and log2
+// return the default NaN (sign bit set), its log10 a positive one.
+CT_INLINE vd log_specials_nan_d(vd x, vd y, double nan) {
     y = seld(x == 0.0, splatd(-__builtin_inf()), y);
-    y = seld(x < 0.0, splatd(__builtin_nan("")), y);
+    y = seld(x < 0.0, splatd(nan), y);
     y = seld(x == __builtin_inf(), x, y);
     return seld(x != x, x, y);
 }
+CT_INLINE vd log_specials_d(vd x, vd y) { return log_specials_nan_d(x, y, -__builtin_nan("")); }
 
 CT_INLINE vd log_d(vd x) { return log_specials_d(x, log_pos_d(x)); }
 
@@ -156,7 +159,7 @@ CT_INLINE vd log1p_d(vd x) {
     vd y = log_pos_d(u) + c / u;
     y = seld(u == 1.0, x, y);  // |x| < 2^-53: log1p(x) = x
     y = seld(x == -1.0, splatd(-__builtin_inf()), y);
-    y = seld(x < -1.0, splatd(__builtin_nan("")), y);
+    y = seld(x < -1.0, splatd(-__builtin_nan("")), y);
     y = seld(x == __builtin_inf(), x, y);
     return seld(x != x, x, y);
 }
@@ -252,7 +255,7 @@ CT_INLINE vf log_f(vf x) {
     y = FMAF(z, splatf(-0.5f), y);
     vf r = FMAF(fe, splatf(0.693359375f), f + y);
     r = self(x == 0.0f, splatf(-__builtin_inff()), r);
-    r = self(x < 0.0f, splatf(__builtin_nanf("")), r);
+    r = self(x < 0.0f, splatf(-__builtin_nanf("")), r);  // libm's default NaN
     r = self(x == __builtin_inff(), x, r);
     return self(x != x, x, r);
 }
@@ -317,8 +320,168 @@ CT_INLINE vf tanh_f(vf x) {
         vf y = join_to_f(CORE(lo_to_d(x)), CORE(hi_to_d(x)));            \
         return self(x != x, x, y);                                       \
     }
-CT_VIA_DOUBLE(expm1_f, expm1_core_f)
+// expm1 keeps the sign of zero (the polynomial's r + r^2 q gives +0 at -0).
+CT_INLINE vd expm1_signed_core_f(vd x) { return seld(x == 0.0, x, expm1_core_f(x)); }
+CT_VIA_DOUBLE(expm1_f, expm1_signed_core_f)
 CT_VIA_DOUBLE(log1p_f, log1p_core_f)
 CT_VIA_DOUBLE(sigmoid_f, sigmoid_core_f)
+
+// MARK: sinh, cosh, exp2, log2, log10
+
+// float64 exp(x) * 2^k (k = 0 or -1) with one rounding: exp_d's scheme with k
+// folded into the second scaling factor, for x in [-740, 712] (sinh and cosh
+// reach half of e^x past exp's own overflow).
+CT_INLINE vd exp_scaled_d(vd xc, double k) {
+    CT_REDUCE_LN2(xc, n, r);
+    vd p_lo, p_hi = expm1_dd(r, &p_lo);
+    vd e_hi = 1.0 + p_hi, e_lo = ((1.0 - e_hi) + p_hi) + p_lo;
+    vd n1 = __builtin_elementwise_floor(n * 0.5), n2 = n - n1 + k;
+    return ((e_hi + e_lo) * pow2d(n1)) * pow2d(n2);
+}
+
+// e^a - 1 for a in [0, 22] as t + t_lo, and e^a = t + 1 as e + e_lo (TwoSum).
+#define CT_EXPM1_AND_EXP(a, t, t_lo, e, e_lo)                              \
+    vd t_lo, t = expm1_core_d((a), &t_lo);                                 \
+    vd e = t + 1.0, e_lo;                                                  \
+    { vd bb_ = e - t; e_lo = ((t - (e - bb_)) + (1.0 - bb_)) + t_lo; }
+
+// sinh = (t + t/(t+1)) / 2 with t = expm1(|x|) for |x| < 22 (all terms
+// positive: no cancellation), e^|x| / 2 beyond; x itself below 2^-28.
+CT_INLINE vd sinh_d(vd x) {
+    vd ax = absd_(x);
+    CT_EXPM1_AND_EXP(mind_(ax, splatd(22.0)), t, t_lo, e, e_lo);
+    // u = t / e as u + u_lo (div_dd's quotient and correction, unsummed), then
+    // t + u by TwoSum, so only the final addition rounds.
+    vd u = t / e;
+    vd u_lo = (FMAD(-u, e, t) + t_lo - u * e_lo) / e;
+    vd s = t + u, bb = s - t;
+    vd y = 0.5 * (s + ((((t - (s - bb)) + (u - bb)) + u_lo) + t_lo));
+    y = seld(ax >= 22.0, exp_scaled_d(mind_(ax, splatd(712.0)), -1.0), y);
+    y = seld(ax < 0x1p-28, ax, y);
+    y = (vd)((vl)y | ((vl)x & (vl)splatd(-0.0)));  // copysign
+    return seld(x != x, x, y);
+}
+
+// cosh = 1 + t^2 / (2 (1 + t)) with t = expm1(|x|) below ln2/2, (e + 1/e) / 2
+// with e = e^|x| carried as e + e_lo below 22, e^|x| / 2 beyond.
+CT_INLINE vd cosh_d(vd x) {
+    vd ax = absd_(x);
+    CT_EXPM1_AND_EXP(mind_(ax, splatd(22.0)), t, t_lo, e, e_lo);
+    vd w = 1.0 + t;
+    vd near0 = 1.0 + (t * t) / (w + w);
+    vd y = 0.5 * (e + (e_lo + div_dd(splatd(1.0), splatd(0.0), e, e_lo)));
+    y = seld(ax < 0.3465735902799726, near0, y);
+    y = seld(ax >= 22.0, exp_scaled_d(mind_(ax, splatd(712.0)), -1.0), y);
+    return seld(x != x, x, y);
+}
+
+// exp2: x = n + t with t = x - n exact, then e^(t ln2) with t*ln2 carried as
+// r + r_lo (so the reduction adds no error) and exp_d's scaling.
+CT_INLINE vd exp2_d(vd x) {
+    vd xc = mind_(maxd_(x, splatd(-1080.0)), splatd(1025.0));
+    vd n = __builtin_elementwise_roundeven(xc);
+    vd tt = xc - n;
+    vd r = tt * CT_LN2_HI;
+    vd r_lo = FMAD(tt, splatd(CT_LN2_HI), -r) + tt * CT_LN2_LO;
+    vd p_lo, p_hi = expm1_dd(r, &p_lo);
+    p_lo = p_lo + r_lo * (1.0 + p_hi);  // expm1(r + r_lo) ~ expm1(r) + r_lo e^r
+    vd e_hi = 1.0 + p_hi, e_lo = ((1.0 - e_hi) + p_hi) + p_lo;
+    vd n1 = __builtin_elementwise_floor(n * 0.5), n2 = n - n1;
+    vd y = ((e_hi + e_lo) * pow2d(n1)) * pow2d(n2);
+    return seld(x != x, x, y);
+}
+
+// log_pos_d's reduction: x = 2^k (1 + f) with 1 + f in [sqrt(2)/2, sqrt(2)),
+// k returned as a double; and fdlibm's k_log1p, log(1+f) - (f - f^2/2).
+CT_INLINE vd log_reduce_d(vd x, vd *dk) {
+    vl sub = x < 0x1p-1022;
+    vd xs = seld(sub, x * 0x1p54, x);
+    vu u = (vu)xs + (0x3ff0000000000000ULL - 0x3fe6a09e667f3bcdULL);
+    vl k = (vl)(u >> 52) - 1023 - (sub & 54);
+    vd m = (vd)((u & 0x000fffffffffffffULL) + 0x3fe6a09e667f3bcdULL);
+    *dk = (vd)(k + (vl)splatd(0x1.8p52)) - 0x1.8p52;
+    return m - 1.0;
+}
+CT_INLINE vd k_log1p_d(vd f, vd hfsq) {
+    vd s = f / (2.0 + f);
+    vd z = s * s, w = z * z;
+    vd t1 = w * FMAD(w, FMAD(w, splatd(CT_LG6), splatd(CT_LG4)), splatd(CT_LG2));
+    vd t2 = z * FMAD(w, FMAD(w, FMAD(w, splatd(CT_LG7), splatd(CT_LG5)), splatd(CT_LG3)), splatd(CT_LG1));
+    return s * (hfsq + (t2 + t1));
+}
+
+// FreeBSD msun's log2 and log10: f - f^2/2 split into hi (its low 32 bits
+// cleared, so hi times the constants' high parts is nearly exact) and lo,
+// and the constants 1/ln2, 1/ln10, log10(2) in two parts each.
+CT_INLINE vd log2_d(vd x) {
+    vd k, f = log_reduce_d(x, &k);
+    vd hfsq = 0.5 * f * f;
+    vd r = k_log1p_d(f, hfsq);
+    vd hi = (vd)((vl)(f - hfsq) & ~0xffffffffLL);
+    vd lo = ((f - hi) - hfsq) + r;
+    vd val_hi = hi * 0x1.71547652p0;
+    vd val_lo = (lo + hi) * 0x1.705fc2eefa2p-33 + lo * 0x1.71547652p0;
+    vd w = k + val_hi;
+    val_lo += (k - w) + val_hi;
+    return log_specials_d(x, val_lo + w);
+}
+
+CT_INLINE vd log10_d(vd x) {
+    vd k, f = log_reduce_d(x, &k);
+    vd hfsq = 0.5 * f * f;
+    vd r = k_log1p_d(f, hfsq);
+    vd hi = (vd)((vl)(f - hfsq) & ~0xffffffffLL);
+    vd lo = ((f - hi) - hfsq) + r;
+    vd val_hi = hi * 0x1.bcb7b152p-2;
+    vd y2 = k * 0x1.34413509f6p-2;
+    vd val_lo = k * 0x1.9fef311f12b36p-42 + (lo + hi) * 0x1.b9438ca9aadd5p-36 + lo * 0x1.bcb7b152p-2;
+    vd w = y2 + val_hi;
+    val_lo += (y2 - w) + val_hi;
+    return log_specials_nan_d(x, val_lo + w, __builtin_nan(""));
+}
+
+// float32, evaluated in double and rounded once (see CT_VIA_DOUBLE): the
+// double cores' relative error (below 2^-36) leaves the float result nearly
+// correctly rounded; out-of-range arguments are clamped where the float
+// result is already 0 or inf.
+CT_INLINE vd sinh_core_f(vd x) {
+    vd ax = absd_(x);
+    vd t = expm1_core_f(ax);  // clamped at 100: e^100 overflows float
+    vd y = 0.5 * (t + t / (t + 1.0));
+    return (vd)((vl)y | ((vl)x & (vl)splatd(-0.0)));
+}
+CT_INLINE vd cosh_core_f(vd x) {
+    vd e = exp_core_f(absd_(x));
+    return 0.5 * (e + 1.0 / e);
+}
+CT_INLINE vd exp2_core_f(vd x) {
+    vd xc = mind_(maxd_(x, splatd(-160.0)), splatd(130.0));
+    vd n = __builtin_elementwise_roundeven(xc);
+    return (expm1_poly9((xc - n) * CT_LN2_HI) + 1.0) * pow2d(n);
+}
+CT_INLINE vd log2_core_f(vd x) { return log_specials_d(x, log_pos_d(x) * 0x1.71547652b82fep+0); }
+CT_INLINE vd log10_core_f(vd x) { return log_specials_nan_d(x, log_pos_d(x) * 0x1.bcb7b1526e50dp-2, __builtin_nan("")); }
+CT_VIA_DOUBLE(sinh_f, sinh_core_f)
+CT_VIA_DOUBLE(cosh_f, cosh_core_f)
+CT_VIA_DOUBLE(exp2_f, exp2_core_f)
+CT_VIA_DOUBLE(log2_f, log2_core_f)
+CT_VIA_DOUBLE(log10_f, log10_core_f)
+
+// MARK: Mish, float32
+
+// The scalar loop's float expression, v * tanhf(log1pf(expf(v))), with each
+// libm call replaced by a double evaluation rounded to float (nearly
+// correctly rounded): every step's relative error is at most about an ulp
+// and none is amplified, so the results agree with the scalar loop's to a few
+// ulp, and exactly where expf underflows to subnormals or 0 or overflows.
+// (GELU's tanh form stays scalar: 1 + tanhf(t) cancels for t < -2, so one ulp
+// of tanhf there is up to 0.4% of the result.)
+CT_INLINE vf exp_cr_f(vf x) { return join_to_f(exp_core_f(lo_to_d(x)), exp_core_f(hi_to_d(x))); }
+CT_INLINE vf tanh_cr_f(vf x) { return join_to_f(tanh_d(lo_to_d(x)), tanh_d(hi_to_d(x))); }
+
+CT_INLINE vf mish_f(vf x) {
+    vf y = x * tanh_cr_f(log1p_f(exp_cr_f(x)));
+    return self(x != x, x, y);
+}
 
 #endif

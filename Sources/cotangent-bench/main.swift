@@ -173,6 +173,27 @@ let workloads: [Workload] = [
         let a = Tensor.randn(1 << 24)
         return { _ = a.exp() }
     },
+    // Elementwise math with vector variants (issue 8), 1M float32 elements each.
+    Workload(name: "sinh_1M") { let a = Tensor.randn(1 << 20); return { _ = a.sinh() } },
+    Workload(name: "cosh_1M") { let a = Tensor.randn(1 << 20); return { _ = a.cosh() } },
+    Workload(name: "exp2_1M") { let a = Tensor.randn(1 << 20); return { _ = a.exp2() } },
+    Workload(name: "log2_1M") { let a = Tensor.rand(1 << 20) + 0.5; return { _ = a.log2() } },
+    Workload(name: "log10_1M") { let a = Tensor.rand(1 << 20) + 0.5; return { _ = a.log10() } },
+    Workload(name: "gelu_tanh_1M") { let a = Tensor.randn(1 << 20); return { _ = gelu(a, approximate: .tanh) } },
+    Workload(name: "mish_1M") { let a = Tensor.randn(1 << 20); return { _ = mish(a) } },
+    Workload(name: "elu_1M") { let a = Tensor.randn(1 << 20); return { _ = elu(a) } },
+    Workload(name: "softplus_1M") { let a = Tensor.randn(1 << 20); return { _ = softplus(a) } },
+    // The 16-bit floats: converted to float32 in blocks for the vector kernels.
+    Workload(name: "add_f16_4M") {
+        let (a, b) = (Tensor.randn(1 << 22).to(.float16), Tensor.randn(1 << 22).to(.float16))
+        return { _ = a + b }
+    },
+    Workload(name: "mul_bf16_4M") {
+        let (a, b) = (Tensor.randn(1 << 22).to(.bfloat16), Tensor.randn(1 << 22).to(.bfloat16))
+        return { _ = a * b }
+    },
+    Workload(name: "relu_f16_4M") { let a = Tensor.randn(1 << 22).to(.float16); return { _ = a.relu() } },
+    Workload(name: "exp_bf16_1M") { let a = Tensor.randn(1 << 20).to(.bfloat16); return { _ = a.exp() } },
     Workload(name: "softmax_4096x1024") {
         let a = Tensor.randn(4096, 1024)
         return { _ = a.softmax(dim: 1) }

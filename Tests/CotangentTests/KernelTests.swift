@@ -326,6 +326,9 @@ private func ulpError(_ got: Double, _ want: Float80) -> Double {
             ("exp", CT_EXP, { Foundation.exp($0) }), ("log", CT_LOG, { Foundation.log($0) }),
             ("tanh", CT_TANH, { Foundation.tanh($0) }), ("sigmoid", CT_SIGMOID, KernelTests.sigmoidRef),
             ("expm1", CT_EXPM1, { Foundation.expm1($0) }), ("log1p", CT_LOG1P, { Foundation.log1p($0) }),
+            ("sinh", CT_SINH, { Foundation.sinh($0) }), ("cosh", CT_COSH, { Foundation.cosh($0) }),
+            ("exp2", CT_EXP2, { Foundation.exp2($0) }), ("log2", CT_LOG2, { Foundation.log2($0) }),
+            ("log10", CT_LOG10, { Foundation.log10($0) }),
         ]
         forEachBackend(threads: [2]) { backend in
             for (name, op, ref) in cases {
@@ -348,11 +351,14 @@ private func ulpError(_ got: Double, _ want: Float80) -> Double {
         }
         xs += [0, -0.0, .infinity, -.infinity, .nan, .leastNonzeroMagnitude, .greatestFiniteMagnitude,
                -.greatestFiniteMagnitude, 709.782712893384, 709.7827128933841, -745.1332191019411, -745.1332191019412,
-               -708.3964185322641, -1, 1, 22, -22, 0x1p-28, 0.3465735902799726, -0.3465735902799726]
+               -708.3964185322641, -1, 1, 22, -22, 0x1p-28, 0.3465735902799726, -0.3465735902799726,
+               710.4758600739439, 710.475860073944, -710.4758600739439, -1074, -1074.5, -1075, 1023.5, 1024, 10, 1000]
         let cases: [(String, ct_unary_op, (Float80) -> Float80)] = [
             ("exp", CT_EXP, { expl($0) }), ("log", CT_LOG, { logl($0) }), ("tanh", CT_TANH, { tanhl($0) }),
             ("sigmoid", CT_SIGMOID, { $0 >= 0 ? 1 / (1 + expl(-$0)) : expl($0) / (1 + expl($0)) }),
             ("expm1", CT_EXPM1, { expm1l($0) }), ("log1p", CT_LOG1P, { log1pl($0) }),
+            ("sinh", CT_SINH, { sinhl($0) }), ("cosh", CT_COSH, { coshl($0) }), ("exp2", CT_EXP2, { exp2l($0) }),
+            ("log2", CT_LOG2, { log2l($0) }), ("log10", CT_LOG10, { log10l($0) }),
         ]
         forEachBackend(threads: [1]) { backend in
             guard ct_simd_level() > 0 else { return }  // the portable path is libm itself
@@ -392,6 +398,205 @@ private func ulpError(_ got: Double, _ want: Float80) -> Double {
             #expect(od[1] == .infinity && od[4] == -.infinity && od[5].isNaN && od[3].sign == .minus, "\(backend)")
             ct_unary(CT_EXPM1, CT_F64, 1, n, xd, [1], &od, [1], nil)
             #expect(od[0] == -1 && od[1] == .infinity && od[3].sign == .minus, "\(backend)")
+        }
+    }
+
+    /// The vector variants added for sinh, cosh, exp2, log2, log10 and (float32
+    /// only) Mish against the scalar loop (libm) they replace: within 2 ulp
+    /// (4 for Mish, whose scalar loop rounds three float libm results) over the
+    /// float sweep and a float64 sample; and on the special inputs (zeros,
+    /// infinities, NaN, subnormals, the overflow and underflow thresholds) the
+    /// same bits, a NaN's sign included, or within the same few ulp.
+    @Test func newVectorMathMatchesTheScalarLoop() {
+        let float32: [(ct_unary_op, Int64)] = [(CT_SINH, 2), (CT_COSH, 2), (CT_EXP2, 2), (CT_LOG2, 2), (CT_LOG10, 2), (CT_MISH, 4)]
+        let floatSpecials: [Float] = [0, -0.0, .infinity, -.infinity, .nan, -.nan, .leastNonzeroMagnitude, -.leastNonzeroMagnitude,
+                                      .leastNormalMagnitude, -.leastNormalMagnitude, .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
+                                      88.72283, 88.72284, 89.41599, 89.416, -89.416, -87.5, -103.973, -149, -150, -151, 127.99, 128, -126,
+                                      1, -1, 10, 1000, 1e-8, -1e-8]
+        var rng = LCG(state: 8)
+        let xs = floatSpecials + Self.sweepInputs + (0..<20_000).map { _ in Float(rng.uniform(-12, 12)) }
+        let n = xs.count
+        forEachBackend(threads: [1]) { backend in
+            for (op, bound) in float32 {
+                var vector = [Float](repeating: 0, count: n), scalar = [Float](repeating: 0, count: 2 * n)
+                ct_unary(op, CT_F32, 1, [Int64(n)], xs, [1], &vector, [1], nil)
+                ct_unary(op, CT_F32, 1, [Int64(n)], xs, [1], &scalar, [2], nil)
+                var worst: Int64 = 0, at: Float = 0, specials = 0
+                for i in 0..<n {
+                    let (v, s) = (vector[i], scalar[2 * i])
+                    let d = ulpDistance(v, s)
+                    if d > worst { worst = d; at = xs[i] }
+                    // Zeros, infinities and NaN: the same bits (a NaN's sign included).
+                    if v.isNaN || s.isNaN || v == 0 || s == 0 || v.isInfinite || s.isInfinite,
+                       !(v.isNaN ? s.isNaN && v.sign == s.sign : v.bitPattern == s.bitPattern) {
+                        specials += 1
+                    }
+                }
+                #expect(worst <= bound && specials == 0, "\(backend) op \(op.rawValue): \(worst) ulp at \(at), \(specials) specials differ")
+            }
+        }
+        var xd = [Double]()
+        for _ in 0..<20_000 {
+            xd.append((rng.next() & 1 == 0 ? 1 : -1) * Foundation.pow(2, rng.uniform(-1074, 1023)))
+            xd.append(rng.uniform(-30, 30))
+            xd.append(rng.uniform(-750, 750))
+        }
+        xd += [0, -0.0, .infinity, -.infinity, .nan, -.nan, .leastNonzeroMagnitude, -.leastNonzeroMagnitude,
+               .leastNormalMagnitude, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 709.782712893384,
+               710.4758600739439, 710.475860073944, -710.475860073944, 22, -22, 0x1p-28, -0x1p-28,
+               -1074, -1074.5, -1075, 1023.999, 1024, 1, -1, 10, 1000]
+        let nd = xd.count
+        forEachBackend(threads: [1]) { backend in
+            for op in [CT_SINH, CT_COSH, CT_EXP2, CT_LOG2, CT_LOG10] {
+                var vector = [Double](repeating: 0, count: nd), scalar = [Double](repeating: 0, count: 2 * nd)
+                ct_unary(op, CT_F64, 1, [Int64(nd)], xd, [1], &vector, [1], nil)
+                ct_unary(op, CT_F64, 1, [Int64(nd)], xd, [1], &scalar, [2], nil)
+                var worst = 0.0, at = 0.0, signs = 0
+                for i in 0..<nd {
+                    let (v, s) = (vector[i], scalar[2 * i])
+                    if v.isNaN || s.isNaN || v == 0 || s == 0 || v.isInfinite || s.isInfinite {
+                        if !(v.isNaN ? s.isNaN && v.sign == s.sign : v.bitPattern == s.bitPattern) { signs += 1 }
+                        continue
+                    }
+                    let e = ulpError(v, Float80(s))
+                    if e > worst { worst = e; at = xd[i] }
+                }
+                #expect(worst <= 2 && signs == 0, "\(backend) op \(op.rawValue): \(worst) ulp at \(at), \(signs) specials differ")
+            }
+        }
+    }
+
+    /// ELU (SELU, CELU) and softplus, whose vector variants take the op's
+    /// parameters: against the scalar loop within 2 ulp (float32 over the sweep
+    /// and random values, float64 over random values; softplus's float64 stays
+    /// scalar), zeros, infinities and NaN bit-exact (a NaN's sign included).
+    @Test func parametrisedVectorOpsMatchTheScalarLoop() {
+        let cases: [(ct_unary_op, [Double])] = [
+            (CT_ELU, [1, 1, 1]), (CT_ELU, [1.6732632423543772, 1.0507009873554805, 1]), (CT_ELU, [0.3, 1.5, 0.7]),
+            (CT_SOFTPLUS, [1, 20, 0]), (CT_SOFTPLUS, [0.3, 1.5, 0]), (CT_SOFTPLUS, [2, 5, 0]),
+        ]
+        var rng = LCG(state: 9)
+        let specials: [Float] = [0, -0.0, .infinity, -.infinity, .nan, -.nan, .leastNonzeroMagnitude, -.leastNonzeroMagnitude,
+                                 .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 20, 20.000002, 30, -30, -87, -104, -200]
+        let xs = specials + Self.sweepInputs + (0..<20_000).map { _ in Float(rng.uniform(-12, 12)) }
+        let xd = xs.map { Double($0) } + (0..<20_000).map { _ in rng.uniform(-40, 40) }
+        func sameSpecial<T: BinaryFloatingPoint>(_ v: T, _ s: T) -> Bool {
+            guard v.isNaN || s.isNaN || v == 0 || s == 0 || v.isInfinite || s.isInfinite else { return true }
+            return v.isNaN ? s.isNaN && v.sign == s.sign : (v == s && v.sign == s.sign)
+        }
+        forEachBackend(threads: [1]) { backend in
+            for (op, params) in cases {
+                let n = xs.count
+                var vector = [Float](repeating: 0, count: n), scalar = [Float](repeating: 0, count: 2 * n)
+                ct_unary(op, CT_F32, 1, [Int64(n)], xs, [1], &vector, [1], params)
+                ct_unary(op, CT_F32, 1, [Int64(n)], xs, [1], &scalar, [2], params)
+                var worst: Int64 = 0, at: Float = 0, bad = 0
+                for i in 0..<n {
+                    let d = ulpDistance(vector[i], scalar[2 * i])
+                    if d > worst { worst = d; at = xs[i] }
+                    if !sameSpecial(vector[i], scalar[2 * i]) { bad += 1 }
+                }
+                #expect(worst <= 2 && bad == 0, "\(backend) float32 op \(op.rawValue) \(params): \(worst) ulp at \(at), \(bad) specials differ")
+                let nd = xd.count
+                var vd = [Double](repeating: 0, count: nd), sd = [Double](repeating: 0, count: 2 * nd)
+                ct_unary(op, CT_F64, 1, [Int64(nd)], xd, [1], &vd, [1], params)
+                ct_unary(op, CT_F64, 1, [Int64(nd)], xd, [1], &sd, [2], params)
+                var worstD = 0.0, atD = 0.0, badD = 0
+                for i in 0..<nd {
+                    if !sameSpecial(vd[i], sd[2 * i]) { badD += 1; continue }
+                    if vd[i].isFinite && sd[2 * i].isFinite && sd[2 * i] != 0 {
+                        let e = ulpError(vd[i], Float80(sd[2 * i]))
+                        if e > worstD { worstD = e; atD = xd[i] }
+                    }
+                }
+                #expect(worstD <= 2 && badD == 0, "\(backend) float64 op \(op.rawValue) \(params): \(worstD) ulp at \(atD), \(badD) specials differ")
+            }
+        }
+    }
+
+    /// float16 and bfloat16 elementwise ops through the float32 vector kernels
+    /// (blocks converted, rounded back once) give the scalar loops' bits: every
+    /// one of the 65536 inputs of each type for the unary ops the 16-bit kernels
+    /// may take, and random pairs for the binary ops, contiguous and broadcast.
+    /// A NaN may differ only in its payload (the scalar loops keep a signalling
+    /// NaN's bits when the compiler folds the conversions, as in release builds).
+    @Test(arguments: [CT_F16, CT_BF16])
+    func halfKernelsMatchTheScalarLoopsOnEveryInput(dtype: ct_dtype) {
+        func isNaN(_ h: UInt16) -> Bool {
+            dtype == CT_F16 ? h & 0x7fff > 0x7c00 : h & 0x7fff > 0x7f80
+        }
+        func same(_ a: UInt16, _ b: UInt16) -> Bool {
+            a == b || (isNaN(a) && isNaN(b) && (a ^ b) & 0x8000 == 0)
+        }
+        // Every bit pattern, then 37 more so the blocks end in a partial vector.
+        let xs = (0..<65536).map { UInt16($0) } + (0..<37).map { UInt16(truncatingIfNeeded: $0 &* 1777) }
+        let n = xs.count
+        let unary: [ct_unary_op] = [
+            CT_NEG, CT_ABS, CT_SQUARE, CT_SQRT, CT_RSQRT, CT_RECIPROCAL, CT_RELU, CT_FLOOR, CT_CEIL, CT_ROUND, CT_TRUNC,
+            CT_FRAC, CT_HARDSIGMOID, CT_HARDSWISH, CT_EXP, CT_LOG, CT_LOG1P, CT_EXPM1, CT_TANH, CT_SIGMOID, CT_SILU,
+            CT_LOGSIGMOID, CT_SINH, CT_COSH, CT_EXP2, CT_LOG2, CT_LOG10, CT_MISH,
+        ]
+        var rng = LCG(state: 11)
+        let m = 100_003
+        let a = (0..<m).map { _ in UInt16(truncatingIfNeeded: rng.next()) }
+        let b = (0..<m).map { _ in UInt16(truncatingIfNeeded: rng.next()) }
+        forEachBackend(threads: [1]) { backend in
+            for op in unary {
+                var vector = [UInt16](repeating: 0, count: n), scalar = [UInt16](repeating: 0, count: 2 * n)
+                ct_unary(op, dtype, 1, [Int64(n)], xs, [1], &vector, [1], nil)
+                ct_unary(op, dtype, 1, [Int64(n)], xs, [1], &scalar, [2], nil)
+                let bad = (0..<n).filter { !same(vector[$0], scalar[2 * $0]) }
+                #expect(bad.isEmpty, "\(backend) op \(op.rawValue): \(bad.count) inputs differ, first \(bad.first.map { String(xs[$0], radix: 16) } ?? "")")
+            }
+            for op in [CT_ADD, CT_SUB, CT_MUL, CT_DIV, CT_MAXIMUM, CT_MINIMUM] {
+                for (sa, sb) in [(Int64(1), Int64(1)), (0, 1), (1, 0)] {
+                    var vector = [UInt16](repeating: 0, count: m), scalar = [UInt16](repeating: 0, count: 2 * m)
+                    ct_binary(op, dtype, 1, [Int64(m)], a, [sa], b, [sb], &vector, [1])
+                    ct_binary(op, dtype, 1, [Int64(m)], a, [sa], b, [sb], &scalar, [2])
+                    let bad = (0..<m).filter { !same(vector[$0], scalar[2 * $0]) }.count
+                    #expect(bad == 0, "\(backend) op \(op.rawValue) strides \(sa), \(sb): \(bad) differ")
+                }
+            }
+        }
+    }
+
+    // MARK: Gather
+
+    /// ct_gather along a contiguous last dimension (the vector-gather path for
+    /// 4- and 8-byte elements, the scalar loop for the others and for strided
+    /// lines) against a reference, for line lengths around the 16-element
+    /// blocks; an out-of-range index (negative, or the dimension's size) in a
+    /// block or in the tail fails with that index.
+    @Test func gatherAlongContiguousRows() {
+        var rng = LCG(state: 21)
+        forEachBackend { backend in
+            for (rows, cols, size) in [(3, 1, 1), (5, 15, 40), (4, 16, 16), (7, 17, 300), (6, 2048, 2048), (2, 100, 5)] {
+                let src = (0..<rows * size).map { _ in Int64(bitPattern: rng.next()) }
+                let index = (0..<rows * cols).map { _ in Int64(rng.next() % UInt64(size)) }
+                let want = (0..<rows * cols).map { src[($0 / cols) * size + Int(index[$0])] }
+                for (dtype, width) in [(CT_I64, 8), (CT_F64, 8), (CT_F32, 4), (CT_I32, 4), (CT_F16, 2), (CT_U8, 1)] {
+                    // Each element's low `width` bytes, so the reference needs no conversions.
+                    func low(_ v: [Int64]) -> [UInt8] { v.flatMap { x in (0..<width).map { UInt8(truncatingIfNeeded: x >> (8 * $0)) } } }
+                    let s = low(src)
+                    var out = [UInt8](repeating: 0, count: rows * cols * width)
+                    var bad: Int64 = 0
+                    let ok = ct_gather(dtype, 2, [Int64(rows), Int64(cols)], 1, Int64(size), s, [Int64(size), 1],
+                                       index, [Int64(cols), 1], &out, [Int64(cols), 1], &bad)
+                    #expect(ok && out == low(want), "\(backend) dtype \(dtype.rawValue) \(rows)x\(cols) of \(size)")
+                }
+                for position in Set([0, cols / 2, cols - 1]) {
+                    for wrong in [Int64(-1), Int64(size)] {
+                        var index2 = index
+                        index2[(rows - 1) * cols + position] = wrong
+                        var out = [Float](repeating: 0, count: rows * cols)
+                        var bad: Int64 = 0
+                        let s = src.map { Float($0 & 0xffff) }
+                        let ok = ct_gather(CT_F32, 2, [Int64(rows), Int64(cols)], 1, Int64(size), s, [Int64(size), 1],
+                                           index2, [Int64(cols), 1], &out, [Int64(cols), 1], &bad)
+                        #expect(!ok && bad == wrong, "\(backend) \(rows)x\(cols) bad \(wrong) at \(position)")
+                    }
+                }
+            }
         }
     }
 

@@ -13,7 +13,8 @@
 //   INT    the result for an integer or bool element `v`, or CT_FLOAT_ONLY
 //          when Swift always converts integers to float first
 //   OUT    SAME (the input's dtype) or BOOL
-//   VEC    the vector variant in simd_template.h (CT_V_<VEC>), or none
+//   VEC    the vector variant in simd_template.h (CT_V_<VEC>), or none (a variant may
+//          exist for float32 only: simd_template.h's CT_HAS_V_<VEC> says per type)
 //   COST   CHEAP (memory-bound: a large threading grain) or MATH
 //
 // CT_MAX_/CT_MIN_ are std::max/std::min (a NaN first argument is returned, as
@@ -53,17 +54,17 @@
     X(ISINF, isinf(v) != 0, ((void)v, 0), BOOL, none, CHEAP)                                  \
     X(ISFINITE, isfinite(v) != 0, ((void)v, 1), BOOL, none, CHEAP)                            \
     X(SINC, v == 0 ? (T)1 : sin((T)M_PI * v) / ((T)M_PI * v), CT_FLOAT_ONLY, SAME, none, MATH) \
-    X(SINH, sinh(v), CT_FLOAT_ONLY, SAME, none, MATH)                                    \
-    X(COSH, cosh(v), CT_FLOAT_ONLY, SAME, none, MATH)                                    \
+    X(SINH, sinh(v), CT_FLOAT_ONLY, SAME, sinh, MATH)                                    \
+    X(COSH, cosh(v), CT_FLOAT_ONLY, SAME, cosh, MATH)                                    \
     X(ASIN, asin(v), CT_FLOAT_ONLY, SAME, none, MATH)                                    \
     X(ACOS, acos(v), CT_FLOAT_ONLY, SAME, none, MATH)                                    \
     X(ATAN, atan(v), CT_FLOAT_ONLY, SAME, none, MATH)                                    \
     X(ASINH, asinh(v), CT_FLOAT_ONLY, SAME, none, MATH)                                  \
     X(ACOSH, acosh(v), CT_FLOAT_ONLY, SAME, none, MATH)                                  \
     X(ATANH, atanh(v), CT_FLOAT_ONLY, SAME, none, MATH)                                  \
-    X(LOG2, log2(v), CT_FLOAT_ONLY, SAME, none, MATH)                                    \
-    X(LOG10, log10(v), CT_FLOAT_ONLY, SAME, none, MATH)                                  \
-    X(EXP2, exp2(v), CT_FLOAT_ONLY, SAME, none, MATH)                                    \
+    X(LOG2, log2(v), CT_FLOAT_ONLY, SAME, log2, MATH)                                    \
+    X(LOG10, log10(v), CT_FLOAT_ONLY, SAME, log10, MATH)                                 \
+    X(EXP2, exp2(v), CT_FLOAT_ONLY, SAME, exp2, MATH)                                    \
     X(ERF, erf(v), CT_FLOAT_ONLY, SAME, none, MATH)                                      \
     X(ERFC, erfc(v), CT_FLOAT_ONLY, SAME, none, MATH)                                    \
     X(ERFINV, CT_TG1(ct_erfinv, v), CT_FLOAT_ONLY, SAME, none, MATH)                     \
@@ -73,16 +74,16 @@
     X(GELU, v * (T)0.5 * ((T)1 + erf(v * (T)M_SQRT1_2)), CT_FLOAT_ONLY, SAME, none, MATH) \
     X(GELU_TANH, CT_TG1(ct_gelu_tanh, v), CT_FLOAT_ONLY, SAME, none, MATH)               \
     X(SILU, v / ((T)1 + exp(-v)), CT_FLOAT_ONLY, SAME, silu, MATH)                       \
-    X(MISH, v * tanh(log1p(exp(v))), CT_FLOAT_ONLY, SAME, none, MATH)                    \
+    X(MISH, v * tanh(log1p(exp(v))), CT_FLOAT_ONLY, SAME, mish, MATH)                    \
     X(LOGSIGMOID, CT_TG1(ct_logsigmoid, v), CT_FLOAT_ONLY, SAME, logsigmoid, MATH)             \
     X(HARDSIGMOID, CT_MIN_(CT_MAX_(v + (T)3, (T)0), (T)6) / (T)6, CT_FLOAT_ONLY, SAME, hardsigmoid, CHEAP) \
     X(HARDSWISH, v * CT_MIN_(CT_MAX_(v + (T)3, (T)0), (T)6) / (T)6, CT_FLOAT_ONLY, SAME, hardswish, CHEAP) \
     /* p0: the slope for negative inputs */                                              \
     X(LEAKY_RELU, v > 0 ? v : v * p0, CT_FLOAT_ONLY, SAME, none, CHEAP)                  \
     /* p0: alpha, p1: scale, p2: input scale (elu, selu and celu) */                     \
-    X(ELU, v > 0 ? v * p1 : expm1(v * p2) * (p0 * p1), CT_FLOAT_ONLY, SAME, none, MATH)  \
+    X(ELU, v > 0 ? v * p1 : expm1(v * p2) * (p0 * p1), CT_FLOAT_ONLY, SAME, elu, MATH)   \
     /* p0: beta, p1: threshold */                                                        \
-    X(SOFTPLUS, v * p0 > p1 ? v : log1p(exp(v * p0)) / p0, CT_FLOAT_ONLY, SAME, none, MATH) \
+    X(SOFTPLUS, v * p0 > p1 ? v : log1p(exp(v * p0)) / p0, CT_FLOAT_ONLY, SAME, softplus, MATH) \
     /* p0: min, p1: max; NaN stays NaN */                                                \
     X(HARDTANH, v < p0 ? p0 : (v > p1 ? p1 : v), (v < p0 ? p0 : (v > p1 ? p1 : v)), SAME, none, CHEAP)
 
