@@ -300,7 +300,7 @@ void ct_unary(ct_unary_op op, ct_dtype dtype, int32_t ndim, const int64_t *shape
     ct_nd_run(&it, ct_unary_grain(op));
 }
 
-typedef struct { ct_binary_op op; ct_dtype dtype; } ct_binary_ctx;
+typedef struct { ct_binary_op op; ct_dtype dtype; double params[3]; } ct_binary_ctx;
 
 #define CT_BCASE_FLOAT(NAME, FLOAT, INT, BOOL, OUT, VEC, COST) \
     case CT_##NAME: CT_BINARY_SEG(S, CT_OUT_##OUT, FLOAT); break;
@@ -310,9 +310,12 @@ typedef struct { ct_binary_op op; ct_dtype dtype; } ct_binary_ctx;
     case CT_##NAME: CT_BINARY_SEG(S, ct_bool, BOOL); break;
 
 #define CT_DEFINE_BINARY_LOOP(FN, STORAGE, COMPUTE, CASE)                            \
-    static void FN(ct_binary_op op, int64_t n, char *const *p, const int64_t *inner) { \
+    static void FN(const ct_binary_ctx *ctx, int64_t n, char *const *p, const int64_t *inner) { \
         typedef STORAGE S;                                                           \
         typedef COMPUTE T;                                                           \
+        const ct_binary_op op = ctx->op;                                             \
+        const T p0 = (T)ctx->params[0], p1 = (T)ctx->params[1], p2 = (T)ctx->params[2]; \
+        (void)p0; (void)p1; (void)p2;                                                \
         switch (op) { CT_BINARY_OPS(CASE) default: break; }                          \
     }
 CT_DEFINE_BINARY_LOOP(ct_binary_loop_f32, float, float, CT_BCASE_FLOAT)
@@ -337,7 +340,7 @@ static void ct_binary_span(const void *vctx, int64_t n, char *const *p, const in
         if (vec && K->binary_f32 &&
             K->binary_f32(op, n, (const float *)p[0], inner[0], (const float *)p[1], inner[1], (float *)p[2]))
             return;
-        ct_binary_loop_f32(op, n, p, inner);
+        ct_binary_loop_f32(ctx, n, p, inner);
         break;
     }
     case CT_F64: {
@@ -345,7 +348,7 @@ static void ct_binary_span(const void *vctx, int64_t n, char *const *p, const in
         if (vec && K->binary_f64 &&
             K->binary_f64(op, n, (const double *)p[0], inner[0], (const double *)p[1], inner[1], (double *)p[2]))
             return;
-        ct_binary_loop_f64(op, n, p, inner);
+        ct_binary_loop_f64(ctx, n, p, inner);
         break;
     }
     case CT_F16: case CT_BF16: {
@@ -355,16 +358,16 @@ static void ct_binary_span(const void *vctx, int64_t n, char *const *p, const in
             f16 ? K->binary_f16 : K->binary_bf16;
         if (vec && f && f(op, n, (const uint16_t *)p[0], inner[0], (const uint16_t *)p[1], inner[1], (uint16_t *)p[2]))
             return;
-        if (f16) ct_binary_loop_f16(op, n, p, inner);
-        else ct_binary_loop_bf16(op, n, p, inner);
+        if (f16) ct_binary_loop_f16(ctx, n, p, inner);
+        else ct_binary_loop_bf16(ctx, n, p, inner);
         break;
     }
-    case CT_I8: ct_binary_loop_i8(op, n, p, inner); break;
-    case CT_U8: ct_binary_loop_u8(op, n, p, inner); break;
-    case CT_I16: ct_binary_loop_i16(op, n, p, inner); break;
-    case CT_I32: ct_binary_loop_i32(op, n, p, inner); break;
-    case CT_I64: ct_binary_loop_i64(op, n, p, inner); break;
-    case CT_BOOL: ct_binary_loop_bool(op, n, p, inner); break;
+    case CT_I8: ct_binary_loop_i8(ctx, n, p, inner); break;
+    case CT_U8: ct_binary_loop_u8(ctx, n, p, inner); break;
+    case CT_I16: ct_binary_loop_i16(ctx, n, p, inner); break;
+    case CT_I32: ct_binary_loop_i32(ctx, n, p, inner); break;
+    case CT_I64: ct_binary_loop_i64(ctx, n, p, inner); break;
+    case CT_BOOL: ct_binary_loop_bool(ctx, n, p, inner); break;
     }
 }
 
@@ -379,8 +382,9 @@ static int64_t ct_binary_out_size(ct_binary_op op, int64_t es) {
 
 void ct_binary(ct_binary_op op, ct_dtype dtype, int32_t ndim, const int64_t *shape,
                const void *a, const int64_t *sa, const void *b, const int64_t *sb,
-               void *out, const int64_t *so) {
-    const ct_binary_ctx ctx = {op, dtype};
+               void *out, const int64_t *so, const double *params) {
+    ct_binary_ctx ctx = {op, dtype, {0, 0, 0}};
+    if (params) memcpy(ctx.params, params, sizeof ctx.params);
     const int64_t es = (int64_t)ct_dtype_size(dtype);
     ct_nd it = {
         .ndim = ndim, .shape = shape, .nops = 3,

@@ -188,4 +188,17 @@ static inline float ct_sigmoid_backward_f(float g, float r) {
 CT_DEFINE_ACTIVATION_BACKWARDS(double, d, exp, erf, tanh, log1p, fma)
 CT_DEFINE_ACTIVATION_BACKWARDS(float, f, expf, erff, tanhf, log1pf, fmaf)
 
+// softplus's gradient as PyTorch's softplus_backward: grad where x·β > threshold,
+// else grad·z/(z + 1) with z = e^(x·β).
+static inline double ct_softplus_backward_d(double g, double x, double beta, double threshold) {
+#pragma STDC FP_CONTRACT OFF
+    const double z = exp(x * beta);
+    return x * beta > threshold ? g : g * z / (z + 1.0);
+}
+static inline float ct_softplus_backward_f(float g, float x, float beta, float threshold) {
+#pragma STDC FP_CONTRACT OFF
+    const float z = expf(x * beta);
+    return x * beta > threshold ? g : g * z / (z + 1.0f);
+}
+
 #endif

@@ -130,10 +130,10 @@ private func ulpError(_ got: Double, _ want: Float80) -> Double {
                     var got = [Double](repeating: .nan, count: extent(so))
                     if dtype == CT_F32 {
                         var o = [Float](repeating: .nan, count: extent(so))
-                        ct_binary(op, dtype, 2, shape, a32, sa64, b32, sb64, &o, so64)
+                        ct_binary(op, dtype, 2, shape, a32, sa64, b32, sb64, &o, so64, nil)
                         got = o.map { Double($0) }
                     } else {
-                        ct_binary(op, dtype, 2, shape, av, sa64, bv, sb64, &got, so64)
+                        ct_binary(op, dtype, 2, shape, av, sa64, bv, sb64, &got, so64, nil)
                     }
                     let bad = zip(got, want).filter { !($0 == $1 || ($0.isNaN && $1.isNaN)) }.count
                     #expect(bad == 0, "\(backend) op \(op) \(rows)x\(cols)")
@@ -147,17 +147,17 @@ private func ulpError(_ got: Double, _ want: Float80) -> Double {
         let b: [Int32] = [2, -2, 3, 5, -4, 0, 7, 10, 3]
         let shape: [Int64] = [9], s: [Int64] = [1]
         var o = [Int32](repeating: 0, count: 9)
-        ct_binary(CT_FLOORDIV, CT_I32, 1, shape, a, s, b, s, &o, s)
+        ct_binary(CT_FLOORDIV, CT_I32, 1, shape, a, s, b, s, &o, s, nil)
         #expect(o == [-4, 1, 0, 1, -3, 0, -1, 10, 1])
-        ct_binary(CT_REM, CT_I32, 1, shape, a, s, b, s, &o, s)
+        ct_binary(CT_REM, CT_I32, 1, shape, a, s, b, s, &o, s, nil)
         #expect(o == [1, -1, 0, 0, -3, 0, 6, 0, 0])
         var cmp = [UInt8](repeating: 9, count: 9)
-        ct_binary(CT_LT, CT_I32, 1, shape, a, s, b, s, &cmp, s)
+        ct_binary(CT_LT, CT_I32, 1, shape, a, s, b, s, &cmp, s, nil)
         #expect(cmp == [1, 1, 1, 0, 0, 0, 1, 0, 0])
         let big = (0..<100_000).map { Int64($0) }
         var out = [Int64](repeating: 0, count: big.count)
         forEachBackend { _ in
-            ct_binary(CT_MUL, CT_I64, 1, [Int64(big.count)], big, [1], [Int64(3)], [0], &out, [1])
+            ct_binary(CT_MUL, CT_I64, 1, [Int64(big.count)], big, [1], [Int64(3)], [0], &out, [1], nil)
             #expect(out == big.map { $0 * 3 })
         }
     }
@@ -551,8 +551,8 @@ private func ulpError(_ got: Double, _ want: Float80) -> Double {
             for op in [CT_ADD, CT_SUB, CT_MUL, CT_DIV, CT_MAXIMUM, CT_MINIMUM] {
                 for (sa, sb) in [(Int64(1), Int64(1)), (0, 1), (1, 0)] {
                     var vector = [UInt16](repeating: 0, count: m), scalar = [UInt16](repeating: 0, count: 2 * m)
-                    ct_binary(op, dtype, 1, [Int64(m)], a, [sa], b, [sb], &vector, [1])
-                    ct_binary(op, dtype, 1, [Int64(m)], a, [sa], b, [sb], &scalar, [2])
+                    ct_binary(op, dtype, 1, [Int64(m)], a, [sa], b, [sb], &vector, [1], nil)
+                    ct_binary(op, dtype, 1, [Int64(m)], a, [sa], b, [sb], &scalar, [2], nil)
                     let bad = (0..<m).filter { !same(vector[$0], scalar[2 * $0]) }.count
                     #expect(bad == 0, "\(backend) op \(op.rawValue) strides \(sa), \(sb): \(bad) differ")
                 }
@@ -718,17 +718,17 @@ private func ulpError(_ got: Double, _ want: Float80) -> Double {
         var mx = [T](repeating: 0, count: m), sums = [T](repeating: 0, count: m)
         var shifted = [T](repeating: 0, count: m * n), e = shifted, out = shifted
         ct_reduce(CT_MAX, dtype, Int64(m), Int64(n), x, Int64(n), 1, &mx, 1)
-        ct_binary(CT_SUB, dtype, 2, shape, x, rowStrides, mx, colStrides, &shifted, rowStrides)
+        ct_binary(CT_SUB, dtype, 2, shape, x, rowStrides, mx, colStrides, &shifted, rowStrides, nil)
         ct_unary(CT_EXP, dtype, 1, [Int64(m * n)], shifted, [1], &e, [1], nil)
         ct_reduce(CT_SUM, dtype, Int64(m), Int64(n), e, Int64(n), 1, &sums, 1)
         if log {
             var logs = sums
             ct_unary(CT_LOG, dtype, 1, [Int64(m)], sums, [1], &logs, [1], nil)
-            ct_binary(CT_SUB, dtype, 2, shape, shifted, rowStrides, logs, colStrides, &out, rowStrides)
+            ct_binary(CT_SUB, dtype, 2, shape, shifted, rowStrides, logs, colStrides, &out, rowStrides, nil)
         } else {  // times 1/sum, as PyTorch's kernel
             var reciprocals = sums
             ct_unary(CT_RECIPROCAL, dtype, 1, [Int64(m)], sums, [1], &reciprocals, [1], nil)
-            ct_binary(CT_MUL, dtype, 2, shape, e, rowStrides, reciprocals, colStrides, &out, rowStrides)
+            ct_binary(CT_MUL, dtype, 2, shape, e, rowStrides, reciprocals, colStrides, &out, rowStrides, nil)
         }
         return out
     }

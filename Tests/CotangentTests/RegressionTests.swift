@@ -130,6 +130,10 @@ struct RegressionTests {
     static let fusedActivations: [(String, @Sendable (Tensor) -> Tensor)] = [
         ("gelu", { gelu($0) }), ("geluTanh", { gelu($0, approximate: .tanh) }), ("silu", { silu($0) }),
         ("mish", { mish($0) }), ("hardswish", { hardswish($0) }),
+        ("leakyRelu", { leakyRelu($0, negativeSlope: 0.1) }), ("elu", { elu($0, alpha: 1.3) }),
+        ("celu", { celu($0, alpha: 0.7) }), ("selu", { selu($0) }),
+        ("softplus", { softplus($0, beta: 2, threshold: 5) }), ("hardtanh", { hardtanh($0, minVal: -1.5, maxVal: 2.5) }),
+        ("relu6", { relu6($0) }),
     ]
 
     @Test("Fused activation gradients match aten's *_backward kernels in every float dtype",
@@ -143,8 +147,9 @@ struct RegressionTests {
             let g = grad(of: f(x), wrt: [x], gradient: Tensor(grads, dtype: .float64).to(dtype))[0]
             // Exact where no transcendental function is involved; libm's exp/erf/tanh
             // may differ from PyTorch's vector versions in the last bit of a float.
-            if key == "hardswish" || dtype == .float64 {
-                expectGolden(g, "\(key)Backward.\(dtype)", exact: key == "hardswish")
+            let exact = ["hardswish", "leakyRelu", "hardtanh", "relu6"].contains(key)
+            if exact || dtype == .float64 {
+                expectGolden(g, "\(key)Backward.\(dtype)", exact: exact)
             } else {
                 let expected = RegressionGoldens.values["\(key)Backward.\(dtype)"]!
                 // gelu's 1 + erf(x/√2) cancels for negative x, magnifying an ulp of erf.
@@ -155,7 +160,8 @@ struct RegressionTests {
     }
 
     @Test("Double backward through the fused activations records PyTorch's nodes and values",
-          arguments: ["gelu", "geluTanh", "silu", "mish", "hardswish"])
+          arguments: ["gelu", "geluTanh", "silu", "mish", "hardswish", "leakyRelu", "elu", "celu", "selu", "softplus",
+                      "hardtanh", "relu6"])
     func doubleBackwardThroughFusedActivations(key: String) {
         let f = Self.fusedActivations.first { $0.0 == key }!.1
         let x = Tensor([-2.5, -1.5, -0.2, 0, 0.4, 2, 3.5] as [Double], dtype: .float64, requiresGrad: true)

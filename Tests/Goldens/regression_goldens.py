@@ -134,15 +134,26 @@ act = {
     "silu": torch.ops.aten.silu_backward, "mish": torch.ops.aten.mish_backward,
     "hardswish": torch.ops.aten.hardswish_backward,
 }
+# The activations with parameters, whose aten kernels take them too: autograd's
+# first-order gradient is that kernel's result.
+param_fns = {
+    "leakyRelu": lambda x: F.leaky_relu(x, 0.1), "elu": lambda x: F.elu(x, alpha=1.3),
+    "celu": lambda x: F.celu(x, alpha=0.7), "selu": F.selu,
+    "softplus": lambda x: F.softplus(x, beta=2.0, threshold=5.0),
+    "hardtanh": lambda x: F.hardtanh(x, -1.5, 2.5), "relu6": F.relu6,
+}
 for dt in [torch.float64, torch.float32, torch.float16, torch.bfloat16]:
     g0 = torch.tensor(act_g, dtype=torch.float64).to(dt)
     x0 = torch.tensor(act_x, dtype=torch.float64).to(dt)
     name = str(dt).replace("torch.", "")
     for k, f in act.items():
         val(f"{k}Backward.{name}", f(g0, x0))
+    for k, f in param_fns.items():
+        xr = x0.clone().requires_grad_()
+        val(f"{k}Backward.{name}", torch.autograd.grad(f(xr), [xr], g0)[0])
 act_fns = {
     "gelu": F.gelu, "geluTanh": lambda x: F.gelu(x, approximate="tanh"), "silu": F.silu, "mish": F.mish,
-    "hardswish": F.hardswish,
+    "hardswish": F.hardswish, **param_fns,
 }
 for k, f in act_fns.items():
     x = leaf([-2.5, -1.5, -0.2, 0.0, 0.4, 2.0, 3.5], torch.float64)

@@ -41,10 +41,11 @@ void ct_unary(ct_unary_op op, ct_dtype dtype, int32_t ndim, const int64_t *shape
 /// `out = op(a, b)` for a binary operation of CotangentOps.h on two operands of
 /// the same dtype; comparisons and logical ops write bool. DIV, ATAN2, HYPOT,
 /// COPYSIGN, XLOGY and LOGADDEXP are for floats (Swift promotes integers first);
-/// FLOORDIV and REM follow Python's sign rules, FMOD C's.
+/// FLOORDIV and REM follow Python's sign rules, FMOD C's. `params` holds the
+/// parameters of the gradient ops that have them (LEAKY_RELU_BACKWARD, ...), else NULL.
 void ct_binary(ct_binary_op op, ct_dtype dtype, int32_t ndim, const int64_t *shape,
                const void *a, const int64_t *sa, const void *b, const int64_t *sb,
-               void *out, const int64_t *so);
+               void *out, const int64_t *so, const double *params);
 
 /// out = cond ? a : b, with `cond` bool and a, b, out of `dtype`.
 void ct_where(ct_dtype dtype, int32_t ndim, const int64_t *shape,

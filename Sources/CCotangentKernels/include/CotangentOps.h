@@ -110,6 +110,10 @@
     X(GELU_TANH_BACKWARD, CT_TG2(ct_gelu_tanh_backward, x, y), CT_FLOAT_ONLY, CT_UNSUPPORTED, SAME, none, MATH) \
     X(SILU_BACKWARD, CT_TG2(ct_silu_backward, x, y), CT_FLOAT_ONLY, CT_UNSUPPORTED, SAME, none, MATH) \
     X(MISH_BACKWARD, CT_TG2(ct_mish_backward, x, y), CT_FLOAT_ONLY, CT_UNSUPPORTED, SAME, none, MATH) \
+    X(LEAKY_RELU_BACKWARD, (y > 0 ? x : x * p0), CT_FLOAT_ONLY, CT_UNSUPPORTED, SAME, none, CHEAP) \
+    X(HARDTANH_BACKWARD, ((y <= p0 || y >= p1) ? (T)0 : x), CT_FLOAT_ONLY, CT_UNSUPPORTED, SAME, none, CHEAP) \
+    X(ELU_BACKWARD, (y <= 0 ? x * p2 * (p0 * p1) * exp(y * p2) : x * p1), CT_FLOAT_ONLY, CT_UNSUPPORTED, SAME, none, MATH) \
+    X(SOFTPLUS_BACKWARD, _Generic((x), float: ct_softplus_backward_f, default: ct_softplus_backward_d)(x, y, p0, p1), CT_FLOAT_ONLY, CT_UNSUPPORTED, SAME, none, MATH) \
     X(HARDSWISH_BACKWARD, CT_TG2(ct_hardswish_backward, x, y), CT_FLOAT_ONLY, CT_UNSUPPORTED, SAME, hardswish_backward, CHEAP) \
     X(EQ, x == y, x == y, x == y, BOOL, none, CHEAP)                                     \
     X(NE, x != y, x != y, x != y, BOOL, none, CHEAP)                                     \

@@ -267,6 +267,8 @@ public enum Primitives {
             ("thresholdBackward", ["ThresholdBackwardBackward0"]), ("tanhBackward", ["TanhBackwardBackward0"]),
             ("sigmoidBackward", ["SigmoidBackwardBackward0"]), ("geluBackward", ["GeluBackwardBackward0"]),
             ("hardswishBackward", ["HardswishBackwardBackward0"]),
+            ("activationBackward", ["LeakyReluBackwardBackward0", "EluBackwardBackward0", "SoftplusBackwardBackward0",
+                                    "HardtanhBackwardBackward0"]),
         ]),
         ("composite", [
             ("softmax", ["SoftmaxBackward0"]), ("logSoftmax", ["LogSoftmaxBackward0"]),

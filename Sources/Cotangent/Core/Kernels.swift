@@ -32,19 +32,23 @@ enum Kernels {
         }
     }
 
-    /// `out = op(a, b)`, with `a` and `b` of one dtype, broadcast to `out`'s shape.
-    static func binary(_ op: ct_binary_op, _ a: Tensor, _ b: Tensor, into out: Tensor) {
+    /// `out = op(a, b)`, with `a` and `b` of one dtype, broadcast to `out`'s shape
+    /// (`params`: the op's parameters, for the gradient ops that take them).
+    static func binary(_ op: ct_binary_op, _ a: Tensor, _ b: Tensor, into out: Tensor, params: KernelParameters = .none) {
         guard out.count > 0 else { return }
-        if out.isContiguous, var sa = flatStride(a, out), var sb = flatStride(b, out) {
-            var n = Int64(out.count), so: Int64 = 1
-            ct_binary(op, a.dtype.kernelCode, 1, &n, a.baseAddress, &sa, b.baseAddress, &sb, out.baseAddress, &so)
-            return
-        }
-        withKernelLayout(shape: out.shape, strides: [
-            a.strides(broadcastTo: out.shape), b.strides(broadcastTo: out.shape), out.strides,
-        ]) { ndim, shape, s in
-            ct_binary(op, a.dtype.kernelCode, ndim, shape, a.baseAddress, s[0], b.baseAddress, s[1],
-                      out.baseAddress, s[2])
+        withUnsafeBytes(of: params) { raw in
+            let p = raw.baseAddress!.assumingMemoryBound(to: Double.self)
+            if out.isContiguous, var sa = flatStride(a, out), var sb = flatStride(b, out) {
+                var n = Int64(out.count), so: Int64 = 1
+                ct_binary(op, a.dtype.kernelCode, 1, &n, a.baseAddress, &sa, b.baseAddress, &sb, out.baseAddress, &so, p)
+                return
+            }
+            withKernelLayout(shape: out.shape, strides: [
+                a.strides(broadcastTo: out.shape), b.strides(broadcastTo: out.shape), out.strides,
+            ]) { ndim, shape, s in
+                ct_binary(op, a.dtype.kernelCode, ndim, shape, a.baseAddress, s[0], b.baseAddress, s[1],
+                          out.baseAddress, s[2], p)
+            }
         }
     }
 

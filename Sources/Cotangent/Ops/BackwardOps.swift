@@ -97,6 +97,66 @@ extension Tensor {
         }
     }
 
+    /// The gradients of the activations with parameters, each one kernel pass.
+    enum ParameterizedActivation {
+        /// p0: the negative slope (`LeakyReluBackwardBackward0`).
+        case leakyRelu
+        /// p0: alpha, p1: scale, p2: input scale (`EluBackwardBackward0`; CELU and SELU too).
+        case elu
+        /// p0: beta, p1: threshold (`SoftplusBackwardBackward0`).
+        case softplus
+        /// p0: min, p1: max (`HardtanhBackwardBackward0`; ReLU6 too).
+        case hardtanh
+
+        var kernel: ct_binary_op {
+            switch self {
+            case .leakyRelu: CT_LEAKY_RELU_BACKWARD
+            case .elu: CT_ELU_BACKWARD
+            case .softplus: CT_SOFTPLUS_BACKWARD
+            case .hardtanh: CT_HARDTANH_BACKWARD
+            }
+        }
+
+        var node: String {
+            switch self {
+            case .leakyRelu: "LeakyReluBackwardBackward0"
+            case .elu: "EluBackwardBackward0"
+            case .softplus: "SoftplusBackwardBackward0"
+            case .hardtanh: "HardtanhBackwardBackward0"
+            }
+        }
+    }
+
+    /// The gradient of a parameterized activation from its input in one kernel
+    /// pass, as PyTorch's `leaky_relu_backward`, `elu_backward`, `softplus_backward`
+    /// and `hardtanh_backward` compute it (the 16-bit floats in float, rounded
+    /// once), recorded as PyTorch's double-backward node with derivatives.yaml's rules.
+    static func activationBackward(_ kind: ParameterizedActivation, _ grad: Tensor, _ input: Tensor,
+                                   _ p: KernelParameters) -> Tensor {
+        let out = arithmetic(kind.kernel, grad, input, op: "activation_backward", params: p)
+        guard isRecording(out, grad, input) else { return out }
+        let operands = [grad, input]  // one array for inputs and saved values
+        return record(kind.node, inputs: operands, result: out, saving: operands) { gg, saved in
+            let (gradOutput, x) = (saved[0], saved[1])
+            let forInput: Tensor?
+            switch kind {
+            case .leakyRelu, .hardtanh:
+                forInput = saved.needsGrad(1) ? Tensor.zeros(like: gg) : nil
+            case .elu:
+                // d/dx of grad_output · s·α·σ·e^(σx): one more factor σ, where x < 0
+                // (PyTorch's elu_double_backward gives 0 at 0, though the gradient takes that branch).
+                forInput = saved.needsGrad(1)
+                    ? Tensor.where(x .< 0.0, gg * gradOutput * (p.p2 * p.p2 * p.p0 * p.p1) * (x * p.p2).exp(), 0.0) : nil
+            case .softplus:
+                // softplus_double_backward: sigmoid'(βx)·β where βx < threshold.
+                let bx = x * p.p0
+                forInput = saved.needsGrad(1)
+                    ? sigmoidBackward(gg * gradOutput, result: bx.sigmoid()) * (bx .< p.p1).to(gg.dtype) * p.p0 : nil
+            }
+            return [saved.needsGrad(0) ? activationBackward(kind, gg, x, p) : nil, forInput]
+        }
+    }
+
     /// Division rounded toward negative infinity with a zero gradient for both
     /// operands: PyTorch's `div(a, b, rounding_mode="floor")` (`DivBackward2`),
     /// which `remainder`'s rule uses. Unlike ``floorDivide(_:)``, whose backward

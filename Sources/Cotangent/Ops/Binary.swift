@@ -7,16 +7,17 @@ import CCotangentKernels
 extension Tensor {
     /// Runs a binary kernel after promoting both operands to `computeDType`.
     static func binaryKernel(_ kernel: ct_binary_op, _ a: Tensor, _ b: Tensor, op: String,
-                             computeDType: DType, outDType: DType? = nil) -> Tensor {
+                             computeDType: DType, outDType: DType? = nil, params: KernelParameters = .none) -> Tensor {
         let shape = Shape.broadcast(a.shape, b.shape, op: op)
         let out = Tensor(uninitializedShape: shape, dtype: outDType ?? computeDType)
-        Kernels.binary(kernel, a.ensuring(computeDType), b.ensuring(computeDType), into: out)
+        Kernels.binary(kernel, a.ensuring(computeDType), b.ensuring(computeDType), into: out, params: params)
         return out
     }
 
     /// Arithmetic in the promoted dtype of the operands.
-    static func arithmetic(_ kernel: ct_binary_op, _ a: Tensor, _ b: Tensor, op: String) -> Tensor {
-        binaryKernel(kernel, a, b, op: op, computeDType: .resultType(a, b))
+    static func arithmetic(_ kernel: ct_binary_op, _ a: Tensor, _ b: Tensor, op: String,
+                           params: KernelParameters = .none) -> Tensor {
+        binaryKernel(kernel, a, b, op: op, computeDType: .resultType(a, b), params: params)
     }
 
     /// Arithmetic that always produces floating point (true division, pow with a float exponent).

@@ -96,22 +96,25 @@ struct UnaryPrimitives {
         Tensor.hardswishBackward(grad, input: x)
     })
     /// p0: the slope below zero.
+    // Their gradients too are one fused kernel each (PyTorch's leaky_relu_backward,
+    // elu_backward, softplus_backward, hardtanh_backward: Ops/BackwardOps.swift).
+    /// p0: the slope below zero.
     let leakyRelu = UnaryPrimitive("LeakyReluBackward0", CT_LEAKY_RELU, .floatingOnly(kernel: "leaky_relu_cpu"),
-                                   vjp: .ofInput { grad, x, p in Tensor.where(x .> 0.0, grad, grad * p.p0) })
+                                   vjp: .ofInput { grad, x, p in Tensor.activationBackward(.leakyRelu, grad, x, p) })
     /// p0: alpha, p1: scale, p2: input scale.
     let elu = UnaryPrimitive("EluBackward0", CT_ELU, .floatingOnly(kernel: "elu_cpu"), vjp: .ofInput { grad, x, p in
-        Tensor.where(x .<= 0.0, grad * ((x * p.p2).exp() * (p.p0 * p.p1 * p.p2)), grad * p.p1)
+        Tensor.activationBackward(.elu, grad, x, p)
     })
     let celu = UnaryPrimitive("CeluBackward0", CT_ELU, .floatingOnly(kernel: "elu_cpu"), vjp: .ofInput { grad, x, p in
-        Tensor.where(x .<= 0.0, grad * ((x * p.p2).exp() * (p.p0 * p.p1 * p.p2)), grad * p.p1)
+        Tensor.activationBackward(.elu, grad, x, p)
     })
     /// p0: beta, p1: threshold.
     let softplus = UnaryPrimitive("SoftplusBackward0", CT_SOFTPLUS, .floatingOnly(kernel: "softplus_cpu"), vjp: .ofInput { grad, x, p in
-        Tensor.where(x * p.p0 .> p.p1, grad, grad * (x * p.p0).sigmoid())
+        Tensor.activationBackward(.softplus, grad, x, p)
     })
     /// p0: min, p1: max.
     let hardtanh = UnaryPrimitive("HardtanhBackward0", CT_HARDTANH, .anyDType, vjp: .ofInput { grad, x, p in
-        Tensor.where((x .<= p.p0) .|| (x .>= p.p1), 0.0, grad)
+        Tensor.activationBackward(.hardtanh, grad, x, p)
     })
 }
 
