@@ -37,4 +37,19 @@ struct ContractionTests {
         #expect(r.shape == [2, 5])
         #expect(r.detached().max().item() == 12)
     }
+
+    @Test("bmm gives each slice's mm, on the one-product-per-thread path and the threaded one",
+          arguments: [(64, 24, 20, 28), (2, 160, 128, 160)])
+    func bmmMatchesEachSlicesProduct(batch: Int, m: Int, k: Int, n: Int) {
+        Tensor.manualSeed(3)
+        let a = Tensor.randn(batch, m, k)
+        // A transposed second operand, as q·kᵀ in attention.
+        let b = Tensor.randn(batch, n, k).transposed(1, 2)
+        let product = a.bmm(b)
+        for i in [0, batch / 2, batch - 1] {
+            let slice = a.select(dim: 0, index: i).mm(b.select(dim: 0, index: i))
+            #expect(product.select(dim: 0, index: i).scalars(as: Float.self) == slice.scalars(as: Float.self))
+        }
+        #expect(Tensor.zeros(3, 4, 0).bmm(Tensor.zeros(3, 0, 5)).scalars(as: Float.self) == [Float](repeating: 0, count: 60))
+    }
 }

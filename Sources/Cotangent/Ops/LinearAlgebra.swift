@@ -20,6 +20,27 @@ extension Tensor {
                 c.baseAddress, Int64(sc.0), Int64(sc.1))
     }
 
+    /// `c[i] = a[i] @ b[i]` for 3-d operands. Many or small products run one per
+    /// thread, each single-threaded (`ct_gemm_batched`: no per-product packing
+    /// split or barrier); a few large ones run in turn, each over all threads.
+    static func batchedGemm(_ a: Tensor, _ b: Tensor, into c: Tensor) {
+        let (batch, m, n, k) = (a.shape[0], a.shape[1], b.shape[2], a.shape[2])
+        guard c.count > 0 else { return }
+        if k == 0 { Kernels.fill(c, with: 0); return }
+        guard batch >= 2 * Cotangent.numThreads || m * n * k <= 1 << 21 else {
+            for i in 0..<batch {
+                withNoGrad { gemm(a.select(dim: 0, index: i), b.select(dim: 0, index: i), into: c.select(dim: 0, index: i)) }
+            }
+            return
+        }
+        withExtendedLifetime((a, b, c)) {
+            ct_gemm_batched(a.dtype.kernelCode, 1, Int64(batch), Int64(m), Int64(n), Int64(k), 1,
+                            a.baseAddress, 0, Int64(a.strides[0]), Int64(a.strides[1]), Int64(a.strides[2]),
+                            b.baseAddress, 0, Int64(b.strides[0]), Int64(b.strides[1]), Int64(b.strides[2]), 0,
+                            c.baseAddress, 0, Int64(c.strides[0]), Int64(c.strides[1]), Int64(c.strides[2]))
+        }
+    }
+
     /// Stops unless both operands have one dtype, with each op's PyTorch wording.
     ///
     /// As PyTorch's kernels, which never run when an operand is empty, bool
@@ -103,9 +124,7 @@ extension Tensor {
         let nothingToMultiply = count == 0 || other.count == 0
         if !nothingToMultiply { Tensor.checkSameDType(self, other, op: "bmm") }
         let out = Tensor(uninitializedShape: outShape, dtype: nothingToMultiply ? other.dtype : dtype)
-        for i in 0..<shape[0] {
-            withNoGrad { Tensor.gemm(select(dim: 0, index: i), other.select(dim: 0, index: i), into: out.select(dim: 0, index: i)) }
-        }
+        Tensor.batchedGemm(self, other, into: out)
         let operands = [self, other]  // one array for inputs and saved values
         return Tensor.record("BmmBackward0", inputs: operands, result: out, saving: operands) { grad, saved in
             [saved.needsGrad(0) ? grad.bmm(saved[1].transposed(1, 2)) : nil,
