@@ -130,28 +130,26 @@ static inline float ct_logaddexp_f(float a, float b) {
 }
 
 
-// The gradients of tanh and sigmoid from the output gradient `g` and the
-// forward result `r`, as PyTorch's x86 kernels (built with FMA) compute them:
-// tanh's `1 - r·r` is one fused multiply-add, then a rounded product; sigmoid's
-// `g·(1 - r)·r` rounds each step. The vector variants in simd_template.h agree.
-static inline double ct_tanh_backward_d(double g, double r) { return g * fma(-r, r, 1.0); }
-static inline float ct_tanh_backward_f(float g, float r) { return g * fmaf(-r, r, 1.0f); }
-static inline double ct_sigmoid_backward_d(double g, double r) {
-#pragma STDC FP_CONTRACT OFF
-    return g * (1.0 - r) * r;
-}
-static inline float ct_sigmoid_backward_f(float g, float r) {
-#pragma STDC FP_CONTRACT OFF
-    return g * (1.0f - r) * r;
-}
-
-// The gradients of the activations PyTorch computes with one fused kernel
-// (`gelu_backward`, `silu_backward`, `mish_backward`, `hardswish_backward`),
-// from the output gradient `g` and the input `x`, with PyTorch's formulas
-// (Activation.cpp). The fused multiply-adds stand where PyTorch's x86 builds
-// contract `a + b·c`; every other step rounds. The 16-bit floats run the float
-// forms and round once, as PyTorch does.
+// The gradients PyTorch computes with one fused kernel (`tanh_backward`,
+// `sigmoid_backward` from the output gradient `g` and the result `r`;
+// `gelu_backward`, `silu_backward`, `mish_backward`, `hardswish_backward` and
+// `softplus_backward` from `g` and the input `x`), with PyTorch's formulas
+// (BinaryOpsKernel.cpp, Activation.cpp). The fused multiply-adds stand where
+// PyTorch's x86 builds contract `a + b·c`; every other step rounds. The 16-bit
+// floats run the float forms and round once, as PyTorch does. The vector
+// variants in simd_template.h agree.
 #define CT_DEFINE_ACTIVATION_BACKWARDS(T, SFX, EXP, ERF, TANH, LOG1P, FMA)                        \
+    static inline T ct_tanh_backward_##SFX(T g, T r) { return g * FMA(-r, r, (T)1); }            \
+    static inline T ct_sigmoid_backward_##SFX(T g, T r) {                                        \
+        _Pragma("STDC FP_CONTRACT OFF")                                                          \
+        return g * ((T)1 - r) * r;                                                               \
+    }                                                                                            \
+    /* softplus: grad where x·β > threshold, else grad·z/(z + 1) with z = e^(x·β). */            \
+    static inline T ct_softplus_backward_##SFX(T g, T x, T beta, T threshold) {                  \
+        _Pragma("STDC FP_CONTRACT OFF")                                                          \
+        const T z = EXP(x * beta);                                                               \
+        return x * beta > threshold ? g : g * z / (z + (T)1);                                    \
+    }                                                                                            \
     static inline T ct_gelu_backward_##SFX(T g, T x) {                                           \
         _Pragma("STDC FP_CONTRACT OFF")                                                          \
         const T alpha = (T)M_SQRT1_2, beta = (T)(M_2_SQRTPI * M_SQRT1_2 * 0.5);                 \
@@ -187,18 +185,5 @@ static inline float ct_sigmoid_backward_f(float g, float r) {
     }
 CT_DEFINE_ACTIVATION_BACKWARDS(double, d, exp, erf, tanh, log1p, fma)
 CT_DEFINE_ACTIVATION_BACKWARDS(float, f, expf, erff, tanhf, log1pf, fmaf)
-
-// softplus's gradient as PyTorch's softplus_backward: grad where x·β > threshold,
-// else grad·z/(z + 1) with z = e^(x·β).
-static inline double ct_softplus_backward_d(double g, double x, double beta, double threshold) {
-#pragma STDC FP_CONTRACT OFF
-    const double z = exp(x * beta);
-    return x * beta > threshold ? g : g * z / (z + 1.0);
-}
-static inline float ct_softplus_backward_f(float g, float x, float beta, float threshold) {
-#pragma STDC FP_CONTRACT OFF
-    const float z = expf(x * beta);
-    return x * beta > threshold ? g : g * z / (z + 1.0f);
-}
 
 #endif

@@ -2,8 +2,6 @@
 // `F.scaled_dot_product_attention`) and the safe softmax its math path uses.
 // `MultiheadAttention` and the Transformer layers are in `Transformer.swift`.
 
-import CCotangentKernels
-
 extension Tensor {
     /// Softmax along `dim` whose rows of only `-inf` give zeros rather than NaN
     /// (PyTorch's `torch._safe_softmax`, which its attention math path uses so a
@@ -142,15 +140,10 @@ private func batchedProduct(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, 
                             alpha: Double = 1) -> Tensor {
     let (m, k) = transposeA ? (a.shape[3], a.shape[2]) : (a.shape[2], a.shape[3])
     let n = transposeB ? b.shape[2] : b.shape[3]
-    let (rsa, csa) = transposeA ? (a.strides[3], a.strides[2]) : (a.strides[2], a.strides[3])
-    let (rsb, csb) = transposeB ? (b.strides[3], b.strides[2]) : (b.strides[2], b.strides[3])
+    let sa = transposeA ? (a.strides[3], a.strides[2]) : (a.strides[2], a.strides[3])
+    let sb = transposeB ? (b.strides[3], b.strides[2]) : (b.strides[2], b.strides[3])
     let c = Tensor(uninitializedShape: [a.shape[0], a.shape[1], m, n], dtype: a.dtype)
-    withExtendedLifetime((a, b, c)) {
-        ct_gemm_batched(a.dtype.kernelCode, Int64(a.shape[0]), Int64(a.shape[1]), Int64(m), Int64(n), Int64(k), alpha,
-                        a.baseAddress, Int64(a.strides[0]), Int64(a.strides[1]), Int64(rsa), Int64(csa),
-                        b.baseAddress, Int64(b.strides[0]), Int64(b.strides[1]), Int64(rsb), Int64(csb), 0,
-                        c.baseAddress, Int64(c.strides[0]), Int64(c.strides[1]), Int64(c.strides[2]), Int64(c.strides[3]))
-    }
+    Tensor.gemmBatched(m: m, n: n, k: k, a, sa, b, sb, into: c, alpha: alpha)
     return c
 }
 

@@ -5,6 +5,20 @@ import CCotangentKernels
 // PyTorch's second-order graph and values.
 
 extension Tensor {
+    /// Records the output of a fused gradient kernel, `out = kernel(gradOutput, saved)`,
+    /// as PyTorch's `node`: its gradient for `gradOutput` is the same kernel again
+    /// (`again(gg, saved)`, the kernel being linear in it), for the saved input or
+    /// result `forSaved(gg, gradOutput, saved)`. Outside recording, `out` as it is.
+    private static func recordGradientKernel(_ node: String, _ out: Tensor, gradOutput: Tensor, saved value: Tensor,
+                                             again: @escaping (Tensor, Tensor) -> Tensor,
+                                             forSaved: @escaping (Tensor, Tensor, Tensor) -> Tensor) -> Tensor {
+        guard isRecording(out, gradOutput, value) else { return out }
+        let operands = [gradOutput, value]  // one array for inputs and saved values
+        return record(node, inputs: operands, result: out, saving: operands) { gg, saved in
+            [saved.needsGrad(0) ? again(gg, saved[1]) : nil, saved.needsGrad(1) ? forSaved(gg, saved[0], saved[1]) : nil]
+        }
+    }
+
     /// The gradient of `relu`: `grad` where `result > 0`, zero elsewhere (NaN
     /// passes the gradient), in one kernel pass as PyTorch's `threshold_backward`,
     /// recorded as `ThresholdBackwardBackward0`.
@@ -13,13 +27,10 @@ extension Tensor {
     /// is piecewise constant), so a double backward through `relu` gives zeros
     /// rather than stopping for want of a graph.
     static func thresholdBackward(_ grad: Tensor, result: Tensor) -> Tensor {
-        let out = arithmetic(CT_THRESHOLD_BACKWARD, grad, result, op: "threshold_backward")
-        guard isRecording(out, grad, result) else { return out }
-        let operands = [grad, result]  // one array for inputs and saved values
-        return record("ThresholdBackwardBackward0", inputs: operands, result: out, saving: operands) { gg, saved in
-            [saved.needsGrad(0) ? thresholdBackward(gg, result: saved[1]) : nil,
-             saved.needsGrad(1) ? Tensor.zeros(like: gg) : nil]
-        }
+        recordGradientKernel("ThresholdBackwardBackward0",
+                             arithmetic(CT_THRESHOLD_BACKWARD, grad, result, op: "threshold_backward"),
+                             gradOutput: grad, saved: result, again: { thresholdBackward($0, result: $1) },
+                             forSaved: { gg, _, _ in Tensor.zeros(like: gg) })
     }
 
     /// The gradient of `tanh` from its result: `grad · (1 - result²)` in one
@@ -27,14 +38,10 @@ extension Tensor {
     /// fused multiply-add; the 16-bit floats computed in float and rounded once),
     /// recorded as `TanhBackwardBackward0`.
     static func tanhBackward(_ grad: Tensor, result: Tensor) -> Tensor {
-        let out = arithmetic(CT_TANH_BACKWARD, grad, result, op: "tanh_backward")
-        guard isRecording(out, grad, result) else { return out }
-        let operands = [grad, result]  // one array for inputs and saved values
-        return record("TanhBackwardBackward0", inputs: operands, result: out, saving: operands) { gg, saved in
-            // derivatives.yaml: tanh_backward(grad, output) and grad * (-2 * output * grad_output).
-            [saved.needsGrad(0) ? tanhBackward(gg, result: saved[1]) : nil,
-             saved.needsGrad(1) ? gg * (-2.0 * saved[1] * saved[0]) : nil]
-        }
+        // derivatives.yaml: tanh_backward(grad, output) and grad * (-2 * output * grad_output).
+        recordGradientKernel("TanhBackwardBackward0", arithmetic(CT_TANH_BACKWARD, grad, result, op: "tanh_backward"),
+                             gradOutput: grad, saved: result, again: { tanhBackward($0, result: $1) },
+                             forSaved: { gg, gradOutput, result in gg * (-2.0 * result * gradOutput) })
     }
 
     /// The gradient of `sigmoid` from its result: `grad · (1 - result) · result`
@@ -45,13 +52,10 @@ extension Tensor {
         let out = DType.resultType(grad, result) == .float16
             ? withNoGrad { grad * (1.0 - result) * result }
             : arithmetic(CT_SIGMOID_BACKWARD, grad, result, op: "sigmoid_backward")
-        guard isRecording(out, grad, result) else { return out }
-        let operands = [grad, result]  // one array for inputs and saved values
-        return record("SigmoidBackwardBackward0", inputs: operands, result: out, saving: operands) { gg, saved in
-            // derivatives.yaml: sigmoid_backward(grad, output) and grad * grad_output * (-2 * output + 1).
-            [saved.needsGrad(0) ? sigmoidBackward(gg, result: saved[1]) : nil,
-             saved.needsGrad(1) ? gg * saved[0] * (-2.0 * saved[1] + 1.0) : nil]
-        }
+        // derivatives.yaml: sigmoid_backward(grad, output) and grad * grad_output * (-2 * output + 1).
+        return recordGradientKernel("SigmoidBackwardBackward0", out, gradOutput: grad, saved: result,
+                                    again: { sigmoidBackward($0, result: $1) },
+                                    forSaved: { gg, gradOutput, result in gg * gradOutput * (-2.0 * result + 1.0) })
     }
 
     /// The gradient of `gelu` from its input in one kernel pass (PyTorch's
@@ -59,12 +63,11 @@ extension Tensor {
     /// recorded as `GeluBackwardBackward0`.
     static func geluBackward(_ grad: Tensor, input: Tensor, approximate: Bool) -> Tensor {
         let out = arithmetic(approximate ? CT_GELU_TANH_BACKWARD : CT_GELU_BACKWARD, grad, input, op: "gelu_backward")
-        guard isRecording(out, grad, input) else { return out }
-        let operands = [grad, input]  // one array for inputs and saved values
-        return record("GeluBackwardBackward0", inputs: operands, result: out, saving: operands) { gg, saved in
-            [saved.needsGrad(0) ? geluBackward(gg, input: saved[1], approximate: approximate) : nil,
-             saved.needsGrad(1) ? gg * saved[0] * geluSecondDerivative(saved[1], approximate: approximate) : nil]
-        }
+        return recordGradientKernel("GeluBackwardBackward0", out, gradOutput: grad, saved: input,
+                                    again: { geluBackward($0, input: $1, approximate: approximate) },
+                                    forSaved: { gg, gradOutput, x in
+                                        gg * gradOutput * geluSecondDerivative(x, approximate: approximate)
+                                    })
     }
 
     /// d²/dx² of `gelu`, in tensor ops (PyTorch's `gelu_double_backward`).
@@ -86,18 +89,16 @@ extension Tensor {
     /// The gradient of `hardswish` from its input in one kernel pass (PyTorch's
     /// `hardswish_backward`), recorded as `HardswishBackwardBackward0`.
     static func hardswishBackward(_ grad: Tensor, input: Tensor) -> Tensor {
-        let out = arithmetic(CT_HARDSWISH_BACKWARD, grad, input, op: "hardswish_backward")
-        guard isRecording(out, grad, input) else { return out }
-        let operands = [grad, input]  // one array for inputs and saved values
-        return record("HardswishBackwardBackward0", inputs: operands, result: out, saving: operands) { gg, saved in
-            // derivatives.yaml: where(-3 < x < 3, grad · grad_output / 3, 0) for the input.
-            let x = saved[1]
-            return [saved.needsGrad(0) ? hardswishBackward(gg, input: x) : nil,
-                    saved.needsGrad(1) ? Tensor.where((x .> -3.0) .&& (x .< 3.0), gg * saved[0] / 3.0, 0.0) : nil]
-        }
+        // derivatives.yaml: where(-3 < x < 3, grad · grad_output / 3, 0) for the input.
+        recordGradientKernel("HardswishBackwardBackward0",
+                             arithmetic(CT_HARDSWISH_BACKWARD, grad, input, op: "hardswish_backward"),
+                             gradOutput: grad, saved: input, again: { hardswishBackward($0, input: $1) },
+                             forSaved: { gg, gradOutput, x in
+                                 Tensor.where((x .> -3.0) .&& (x .< 3.0), gg * gradOutput / 3.0, 0.0)
+                             })
     }
 
-    /// The gradients of the activations with parameters, each one kernel pass.
+    /// The activations whose gradient kernels take parameters.
     enum ParameterizedActivation {
         /// p0: the negative slope (`LeakyReluBackwardBackward0`).
         case leakyRelu
@@ -125,6 +126,23 @@ extension Tensor {
             case .hardtanh: "HardtanhBackwardBackward0"
             }
         }
+
+        /// The second-order term for the input: derivatives.yaml's rule for
+        /// `self` of the activation's `*_backward`.
+        func forInput(_ gg: Tensor, _ gradOutput: Tensor, _ x: Tensor, _ p: KernelParameters) -> Tensor {
+            switch self {
+            case .leakyRelu, .hardtanh:
+                return Tensor.zeros(like: gg)
+            case .elu:
+                // d/dx of grad_output · s·α·σ·e^(σx): one more factor σ, where x < 0
+                // (PyTorch's elu_double_backward gives 0 at 0, though the gradient takes that branch).
+                return Tensor.where(x .< 0.0, gg * gradOutput * (p.p2 * p.p2 * p.p0 * p.p1) * (x * p.p2).exp(), 0.0)
+            case .softplus:
+                // softplus_double_backward: sigmoid'(βx)·β where βx < threshold.
+                let bx = x * p.p0
+                return Tensor.sigmoidBackward(gg * gradOutput, result: bx.sigmoid()) * (bx .< p.p1).to(gg.dtype) * p.p0
+            }
+        }
     }
 
     /// The gradient of a parameterized activation from its input in one kernel
@@ -133,28 +151,9 @@ extension Tensor {
     /// once), recorded as PyTorch's double-backward node with derivatives.yaml's rules.
     static func activationBackward(_ kind: ParameterizedActivation, _ grad: Tensor, _ input: Tensor,
                                    _ p: KernelParameters) -> Tensor {
-        let out = arithmetic(kind.kernel, grad, input, op: "activation_backward", params: p)
-        guard isRecording(out, grad, input) else { return out }
-        let operands = [grad, input]  // one array for inputs and saved values
-        return record(kind.node, inputs: operands, result: out, saving: operands) { gg, saved in
-            let (gradOutput, x) = (saved[0], saved[1])
-            let forInput: Tensor?
-            switch kind {
-            case .leakyRelu, .hardtanh:
-                forInput = saved.needsGrad(1) ? Tensor.zeros(like: gg) : nil
-            case .elu:
-                // d/dx of grad_output · s·α·σ·e^(σx): one more factor σ, where x < 0
-                // (PyTorch's elu_double_backward gives 0 at 0, though the gradient takes that branch).
-                forInput = saved.needsGrad(1)
-                    ? Tensor.where(x .< 0.0, gg * gradOutput * (p.p2 * p.p2 * p.p0 * p.p1) * (x * p.p2).exp(), 0.0) : nil
-            case .softplus:
-                // softplus_double_backward: sigmoid'(βx)·β where βx < threshold.
-                let bx = x * p.p0
-                forInput = saved.needsGrad(1)
-                    ? sigmoidBackward(gg * gradOutput, result: bx.sigmoid()) * (bx .< p.p1).to(gg.dtype) * p.p0 : nil
-            }
-            return [saved.needsGrad(0) ? activationBackward(kind, gg, x, p) : nil, forInput]
-        }
+        recordGradientKernel(kind.node, arithmetic(kind.kernel, grad, input, op: "activation_backward", params: p),
+                             gradOutput: grad, saved: input, again: { activationBackward(kind, $0, $1, p) },
+                             forSaved: { gg, gradOutput, x in kind.forInput(gg, gradOutput, x, p) })
     }
 
     /// Division rounded toward negative infinity with a zero gradient for both

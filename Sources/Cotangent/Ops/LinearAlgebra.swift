@@ -21,8 +21,9 @@ extension Tensor {
     }
 
     /// `c[i] = a[i] @ b[i]` for 3-d operands. Many or small products run one per
-    /// thread, each single-threaded (`ct_gemm_batched`: no per-product packing
-    /// split or barrier); a few large ones run in turn, each over all threads.
+    /// thread, each single-threaded (``gemmBatched(m:n:k:_:_:_:_:into:alpha:)``:
+    /// no per-product packing split or barrier); a few large ones run in turn,
+    /// each over all threads.
     static func batchedGemm(_ a: Tensor, _ b: Tensor, into c: Tensor) {
         let (batch, m, n, k) = (a.shape[0], a.shape[1], b.shape[2], a.shape[2])
         guard c.count > 0 else { return }
@@ -33,11 +34,27 @@ extension Tensor {
             }
             return
         }
+        gemmBatched(m: m, n: n, k: k, a, (a.strides[1], a.strides[2]), b, (b.strides[1], b.strides[2]), into: c)
+    }
+
+    /// `c[..] = alpha · a[..] @ b[..]` for each matrix of 3-d or 4-d operands
+    /// (their leading one or two dims are the batch), one product per thread.
+    /// The matrices are read through the (row, column) strides `sa`, `sb`, so a
+    /// transposed operand needs no copy; `c` is written through its own strides.
+    static func gemmBatched(m: Int, n: Int, k: Int, _ a: Tensor, _ sa: (Int, Int), _ b: Tensor, _ sb: (Int, Int),
+                            into c: Tensor, alpha: Double = 1) {
+        // Leading (count, stride) pairs: a 3-d operand is one batch of shape[0].
+        func batch(_ t: Tensor) -> (Int64, Int64, Int64, Int64) {
+            t.rank == 4 ? (Int64(t.shape[0]), Int64(t.strides[0]), Int64(t.shape[1]), Int64(t.strides[1]))
+                        : (1, 0, Int64(t.shape[0]), Int64(t.strides[0]))
+        }
+        let (b0, sa0, b1, sa1) = batch(a), (_, sb0, _, sb1) = batch(b), (_, sc0, _, sc1) = batch(c)
+        let (rsc, csc) = (c.strides[c.rank - 2], c.strides[c.rank - 1])
         withExtendedLifetime((a, b, c)) {
-            ct_gemm_batched(a.dtype.kernelCode, 1, Int64(batch), Int64(m), Int64(n), Int64(k), 1,
-                            a.baseAddress, 0, Int64(a.strides[0]), Int64(a.strides[1]), Int64(a.strides[2]),
-                            b.baseAddress, 0, Int64(b.strides[0]), Int64(b.strides[1]), Int64(b.strides[2]), 0,
-                            c.baseAddress, 0, Int64(c.strides[0]), Int64(c.strides[1]), Int64(c.strides[2]))
+            ct_gemm_batched(a.dtype.kernelCode, b0, b1, Int64(m), Int64(n), Int64(k), alpha,
+                            a.baseAddress, sa0, sa1, Int64(sa.0), Int64(sa.1),
+                            b.baseAddress, sb0, sb1, Int64(sb.0), Int64(sb.1), 0,
+                            c.baseAddress, sc0, sc1, Int64(rsc), Int64(csc))
         }
     }
 
