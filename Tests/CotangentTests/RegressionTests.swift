@@ -173,6 +173,27 @@ struct RegressionTests {
         expectGolden(w.grad!, "\(key)Double.gradW")
     }
 
+    @Test("The fused gradient kernels' own rules match finite differences in Float64",
+          arguments: ["tanh", "sigmoid", "gelu", "geluTanh", "silu", "mish", "hardswish", "leakyRelu", "elu", "celu",
+                      "selu", "softplus", "hardtanh", "relu6"])
+    func fusedGradientRulesGradcheck(key: String) {
+        let f: (Tensor) -> Tensor
+        switch key {
+        case "tanh": f = { $0.tanh() }
+        case "sigmoid": f = { $0.sigmoid() }
+        default: f = Self.fusedActivations.first { $0.0 == key }!.1
+        }
+        // Away from every kink (0, ±3, the hardtanh bounds, softplus's threshold).
+        let x = Tensor([-2.7, -1.2, -0.2, 0.4, 1.7, 2.2, 3.6] as [Double], dtype: .float64)
+        let w = Tensor([0.5, -1, 2, 1.5, -0.25, 0.75, 1] as [Double], dtype: .float64)
+        // The gradient as a function of the input and the output gradient: its
+        // derivatives are the fused kernel's own backward rules.
+        let report = gradCheck({ inputs in
+            withGrad { grad(of: f(inputs[0]), wrt: [inputs[0]], gradient: inputs[1], createGraph: true)[0] }
+        }, inputs: [x, w])
+        #expect(report.passed, "\(key): \(report)")
+    }
+
     @Test("Double backward through tanh and sigmoid records PyTorch's nodes and values", arguments: ["tanh", "sigmoid"])
     func doubleBackwardThroughTanhAndSigmoid(op: String) {
         let x = Tensor([-1.5, -0.2, 0, 0.4, 2] as [Double], dtype: .float64, requiresGrad: true)
