@@ -110,6 +110,15 @@ static void ct_nd_run(ct_nd *it, int64_t grain) {
         it->shape = &one;
         for (int32_t k = 0; k < it->nops; k++) it->strides[k] = &zero;
     }
+    if (it->ndim == 1 && it->shape[0] < 2 * grain) {
+        // One run on this thread (a small flat tensor, the commonest case):
+        // straight to the span function, without the row walk.
+        if (it->shape[0] <= 0) return;
+        int64_t inner[CT_MAX_OPS];
+        for (int32_t k = 0; k < it->nops; k++) inner[k] = it->strides[k][0];
+        it->span(it->ctx, it->shape[0], it->base, inner);
+        return;
+    }
     int64_t total = 1;
     for (int32_t d = 0; d < it->ndim; d++) total *= it->shape[d];
     if (total <= 0) return;

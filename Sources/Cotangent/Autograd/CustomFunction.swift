@@ -109,7 +109,9 @@ extension CustomFunction {
         let onceOnly = isOnceDifferentiable
         let result = Tensor.record(name, inputs: inputs, result: output, saving: savedInputs,
                              savingResult: slots.contains(.output)) { grad, saved in
+            // The saved values are readable only while the rule runs (they live in the node).
             ctx.saved = saved
+            defer { ctx.saved = nil }
             let gradOutputs: [Tensor?] = [grad]
             var grads: [Tensor?]
             if onceOnly && GradMode.isEnabled {
@@ -128,9 +130,11 @@ extension CustomFunction {
                 check(isExpandable(inputShapes[i], to: g.shape), "backward",
                       "Function \(name) returned an invalid gradient at index \(i) - got \(shapeText(g.shape)) but expected shape compatible with \(shapeText(inputShapes[i]))")
             }
-            return grads
+            return InputGradients(grads)
         }
-        if let saved = result.gradNode?.saved {
+        if let node = result.gradNode, node.savesValues {
+            // Unowned: the closure lives in the node's extras.
+            let saved = SavedValues(node: node)
             let order = slots
             result.gradNode?.extrasOrNew.savedForDisplay = {
                 order.compactMap { slot in

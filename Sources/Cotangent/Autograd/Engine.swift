@@ -109,6 +109,7 @@ private final class BackwardPass {
         // The array of nodes is its own worklist: a node is marked when it is
         // appended, and the nodes after `next` have not had their inputs read yet.
         var nodes: [Node] = []
+        nodes.reserveCapacity(16)  // one allocation for small graphs, not one per doubling
         for root in roots {
             if let node = root.gradNode, node.visitMark != mark {
                 node.visitMark = mark
@@ -117,12 +118,12 @@ private final class BackwardPass {
         }
         var next = 0
         while next < nodes.count {
-            // By index, reading only `edge`: a `for input in` loop would copy
-            // (retain and release) each input's shape as well.
-            let inputs = nodes[next].inputs
+            // By index, reading only `edge`: copying each input would retain
+            // and release its shape as well.
+            let node = nodes[next]
             next += 1
-            for i in inputs.indices {
-                if case .node(let input)? = inputs[i].edge, input.visitMark != mark {
+            for i in 0..<node.inputCount {
+                if case .node(let input)? = node.edge(i), input.visitMark != mark {
                     input.visitMark = mark
                     nodes.append(input)
                 }
@@ -144,8 +145,8 @@ private final class BackwardPass {
         // taken; with backward(inputs:) its rule runs, as in PyTorch.
         var waiting: [ObjectIdentifier: WaitingLeaf] = [:]
         for node in nodes.reversed() {
-            let leadsOn = !filtered || node.inputs.contains { input in
-                switch input.edge {
+            let leadsOn = !filtered || (0..<node.inputCount).contains { i in
+                switch node.edge(i) {
                 case .node(let next)?: next.needed
                 case .leaf(let leaf)?: index[ObjectIdentifier(leaf)] != nil
                 case nil: false
@@ -155,9 +156,8 @@ private final class BackwardPass {
             node.needed = leadsOn || isTarget
             node.executes = leadsOn || (isTarget && accumulate)
             guard node.executes else { continue }
-            let inputs = node.inputs
-            for i in inputs.indices {
-                if case .leaf(let leaf)? = inputs[i].edge, leaf.leafHooks != nil,
+            for i in 0..<node.inputCount {
+                if case .leaf(let leaf)? = node.edge(i), leaf.leafHooks != nil,
                    !filtered || index[ObjectIdentifier(leaf)] != nil {
                     let id = ObjectIdentifier(leaf)
                     if waiting[id] == nil { waitingOrder.append(id) }
@@ -200,19 +200,19 @@ private final class BackwardPass {
             if anomaly || extras?.postHooks.isEmpty == false {
                 runChecked(node, rule: rule, grad: grad)
             } else {
-                var inputGrads = rule(grad, node.saved ?? SavedValues.none)
-                let inputs = node.inputs
-                for i in inputs.indices {
-                    guard let edge = inputs[i].edge, i < inputGrads.count, let g = inputGrads[i] else { continue }
+                var inputGrads = rule(grad, node.saved)
+                for i in 0..<node.inputCount {
+                    guard let edge = node.edge(i), i < inputGrads.count, let g = inputGrads[i] else { continue }
                     // Drop the array's reference, so a gradient held nowhere else can be
                     // taken by a leaf's .grad without a copy.
                     inputGrads[i] = nil
-                    let reduced = g.reduced(toShape: inputs[i].shape, dtype: inputs[i].dtype)
+                    let input = node.input(i)
+                    let reduced = g.reduced(toShape: input.shape, dtype: input.dtype)
                     _ = consume g
                     deliver(reduced, to: edge)
                 }
             }
-            if !retainGraph { node.saved?.release() }
+            if !retainGraph { node.releaseSaved() }
             inputsDone(node)
         }
         // Leaves still waiting (a contributor sent nothing) get what arrived.
@@ -225,7 +225,7 @@ private final class BackwardPass {
     /// call site on record for errors and a NaN check of its results.
     private func runChecked(_ node: Node, rule: BackwardRule, grad: Tensor) {
         func body() {
-            let raw = rule(grad, node.saved ?? SavedValues.none)
+            let raw = rule(grad, node.saved)
             var inputGrads: [Tensor?] = node.inputs.enumerated().map { i, input in
                 guard input.edge != nil, i < raw.count, let g = raw[i] else { return nil }
                 return g.reduced(toShape: input.shape, dtype: input.dtype)
@@ -254,9 +254,8 @@ private final class BackwardPass {
     /// Counts down the leaves with hooks that `node` feeds.
     private func inputsDone(_ node: Node) {
         guard !waitingLeaves.isEmpty else { return }
-        let inputs = node.inputs
-        for i in inputs.indices {
-            if case .leaf(let leaf)? = inputs[i].edge { leafContributorDone(leaf) }
+        for i in 0..<node.inputCount {
+            if case .leaf(let leaf)? = node.edge(i) { leafContributorDone(leaf) }
         }
     }
 

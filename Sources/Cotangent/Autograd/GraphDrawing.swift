@@ -101,8 +101,8 @@ struct GraphWalker {
 
     private mutating func addNodes(_ fn: Node) {
         guard markSeen(fn) else { return }
-        if showSaved, let saved = fn.saved {
-            for (name, t) in saved.shownValues() {
+        if showSaved {
+            for (name, t) in fn.shownSavedValues() {
                 _ = markSeen(t)
                 edge(fn, t, attributes: "dir=none")
                 node(t, label(t, name: name), color: "orange")

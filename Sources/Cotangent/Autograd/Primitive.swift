@@ -60,7 +60,7 @@ struct UnaryPrimitive: Sendable {
     /// The node's rule for the rules that read a saved value, made once here
     /// (the kernel parameters travel in the saved values), so recording an op
     /// allocates no closure context.
-    let savedValueRule: (@Sendable (_ grad: Tensor, _ saved: SavedValues) -> [Tensor?])?
+    let savedValueRule: (@Sendable (_ grad: Tensor, _ saved: SavedValues) -> InputGradients)?
 
     init(_ node: String?, _ kernel: ct_unary_op, _ domain: UnaryDomain = .promotesIntegers,
          vjp: UnaryRule, jvp: UnaryJVP? = nil) {
@@ -70,8 +70,16 @@ struct UnaryPrimitive: Sendable {
         self.vjp = vjp
         self.jvp = jvp
         switch vjp {
-        case .ofInput(let rule): savedValueRule = { grad, saved in [rule(grad, saved[0], saved.parameters)] }
-        case .ofResult(let rule): savedValueRule = { grad, saved in [rule(grad, saved.result, saved.parameters)] }
+        case .ofInput(let rule):
+            savedValueRule = { grad, saved in
+                let g = rule(grad, saved[0], saved.parameters)
+                return [g]
+            }
+        case .ofResult(let rule):
+            savedValueRule = { grad, saved in
+                let g = rule(grad, saved.result, saved.parameters)
+                return [g]
+            }
         case .ofGradient, .zero, .none: savedValueRule = nil
         }
     }

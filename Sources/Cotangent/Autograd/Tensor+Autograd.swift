@@ -178,8 +178,7 @@ extension Tensor {
     ///   - inputs: The primitive's differentiable inputs, in the order `rule` returns gradients.
     ///   - saving: Tensors the rule reads as `saved[i]`, checked for in-place changes.
     ///   - savingResult: Whether the rule reads `saved.result`.
-    ///   - parameters: Kernel parameters the rule reads as `saved.parameters`
-    ///     (kept only when something is saved).
+    ///   - parameters: Kernel parameters the rule reads as `saved.parameters`.
     ///   - rule: The backward rule, written in tensor ops.
     /// Whether ``record(_:inputs:result:saving:savingResult:parameters:rule:)``
     /// would record an op of these inputs, so the hottest ops can skip building
@@ -212,12 +211,8 @@ extension Tensor {
         var mask: UInt64 = 0
         for (i, input) in inputs.enumerated() where input.requiresGradWhenRecording { mask |= 1 << UInt64(Swift.min(i, 63)) }
         guard mask != 0 else { return result }
-        let slots = inputs.map { Input(edge: $0.gradientEdge, shape: $0.shape, dtype: $0.dtype) }
-        let saved = saving.isEmpty && !savingResult ? nil : SavedValues(saving, result: savingResult ? result : nil)
-        saved?.needsGradMask = mask
-        saved?.parameters = parameters
-        let node = Node(name: name, inputs: slots, saved: saved, rule: rule)
-        saved?.node = node
+        let node = Node(name: name, inputs: inputs, mask: mask, saving: saving, result: savingResult ? result : nil,
+                        parameters: parameters, rule: rule)
         // Anomaly mode: remember the forward call (one relaxed atomic load when off).
         if AnomalyMode.isEnabled { node.extrasOrNew.forwardTrace = ForwardTrace.capture() }
         result.gradNode = node

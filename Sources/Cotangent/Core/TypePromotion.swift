@@ -1,3 +1,4 @@
+import Synchronization
 extension DType {
     /// PyTorch's `result_type` for the operands of an op: tensors with dimensions
     /// decide within a category, then 0-d tensors, then Swift numbers, so
@@ -94,6 +95,24 @@ extension Tensor {
         }
     }
 
+    /// A Swift number wrapped for an op with `other`, as
+    /// ``init(wrapping:matching:)-(Double,_)`` makes it, but shared: the recently
+    /// wrapped values are kept and handed out again, so `y * 1.01` in a loop
+    /// allocates no tensor for the number. A wrapped number is never written,
+    /// never requires grad and never gets a history, so sharing it is unseen.
+    static func wrapped(_ value: Double, matching other: Tensor) -> Tensor {
+        guard other.dtype == .float32 || other.dtype == .float64, !other.isWrappedNumber else {
+            return Tensor(wrapping: value, matching: other)
+        }
+        return WrappedNumbers.tensor(value, dtype: other.dtype)
+    }
+
+    /// A Swift integer wrapped for an op with `other`, shared as ``wrapped(_:matching:)-(Double,_)``.
+    static func wrapped(_ value: Int, matching other: Tensor) -> Tensor {
+        guard other.dtype.isFloatingPoint, !other.isWrappedNumber else { return Tensor(wrapping: value) }
+        return wrapped(Double(value), matching: other)
+    }
+
     /// A Swift integer wrapped for an op with `other` (see the `Double` form).
     convenience init(wrapping value: Int, matching other: Tensor) {
         guard other.dtype.isFloatingPoint, !other.isWrappedNumber else {
@@ -101,5 +120,42 @@ extension Tensor {
             return
         }
         self.init(wrapping: Double(value), matching: other)
+    }
+}
+
+/// The wrapped numbers ``Tensor/wrapped(_:matching:)-(Double,_)`` hands out:
+/// a small direct-mapped table keyed by the value's bits and the dtype.
+private enum WrappedNumbers {
+    /// A shared wrapped number (only ever read, so it may cross threads).
+    struct Entry: @unchecked Sendable {
+        let bits: UInt64
+        let dtype: DType
+        let tensor: Tensor
+    }
+    private static let slots = 32
+    private static let table = Mutex<[Entry?]>(Array(repeating: nil, count: slots))
+
+    static func tensor(_ value: Double, dtype: DType) -> Tensor {
+        let bits = value.bitPattern
+        // Fibonacci hashing of the bits: neighbouring values land in different slots.
+        let slot = Int(truncatingIfNeeded: (bits &* 0x9E37_79B9_7F4A_7C15) >> 59) ^ (dtype == .float32 ? 1 : 0)
+        let hit = table.withLock { t -> Entry? in t[slot] }
+        if let hit, hit.bits == bits, hit.dtype == dtype { return hit.tensor }
+        let t = Tensor(uninitializedShape: [], dtype: dtype)
+        t.isWrappedNumber = true
+        if dtype == .float32 {
+            t.baseAddress.storeBytes(of: Float(value), as: Float.self)
+        } else {
+            t.baseAddress.storeBytes(of: value, as: Double.self)
+        }
+        let entry = Entry(bits: bits, dtype: dtype, tensor: t)
+        // The evicted entry is released outside the lock.
+        let evicted = table.withLock { t -> Entry? in
+            let old = t[slot]
+            t[slot] = entry
+            return old
+        }
+        _ = evicted
+        return t
     }
 }

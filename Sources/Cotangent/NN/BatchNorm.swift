@@ -99,7 +99,7 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?
             grads = [saved.needsGrad(0) ? dx : nil]
             if hasWeight { grads.append(saved.needsGrad(1) ? (grad * xhat).sum(dim: dims) : nil) }
             if hasBias { grads.append(saved.needsGrad(hasWeight ? 2 : 1) ? grad.sum(dim: dims) : nil) }
-            return grads
+            return InputGradients(grads)
         }
         let g = grad.to(computeType).contiguous(), xs = saved[0].to(computeType).contiguous()
         let wv = hasWeight ? saved[1].scalars(as: Double.self) : nil
@@ -115,7 +115,7 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?
         if hasBias {
             grads.append(saved.needsGrad(hasWeight ? 2 : 1) ? Tensor(shape: [channels], scalars: sumDy).to(biasDType!) : nil)
         }
-        return grads
+        return InputGradients(grads)
     }
 }
 

@@ -227,12 +227,12 @@ extension Tensor {
             switch kind {
             case .forward:  // a = x, b = w
                 return [saved.needsGrad(0) ? convolutionProduct(.inputGradient, grad, b, bias: nil, g, node: again) : nil,
-                        saved.needsGrad(1) ? convolutionProduct(.weightGradient, a, grad, bias: nil, g, node: again) : nil]
-                    + (hasBias ? [biasGrad] : [])
+                        saved.needsGrad(1) ? convolutionProduct(.weightGradient, a, grad, bias: nil, g, node: again) : nil,
+                        biasGrad]
             case .inputGradient:  // a = gy, b = w; grad has the input's shape
                 return [saved.needsGrad(0) ? convolutionProduct(.forward, grad, b, bias: nil, g, node: again) : nil,
-                        saved.needsGrad(1) ? convolutionProduct(.weightGradient, grad, a, bias: nil, g, node: again) : nil]
-                    + (hasBias ? [biasGrad] : [])
+                        saved.needsGrad(1) ? convolutionProduct(.weightGradient, grad, a, bias: nil, g, node: again) : nil,
+                        biasGrad]
             case .weightGradient:  // a = x, b = gy; grad has the weight's shape
                 return [saved.needsGrad(0) ? convolutionProduct(.inputGradient, b, grad, bias: nil, g, node: again) : nil,
                         saved.needsGrad(1) ? convolutionProduct(.forward, a, grad, bias: nil, g, node: again) : nil]

@@ -63,7 +63,7 @@ public func cosineEmbeddingLoss(_ input1: Tensor, _ input2: Tensor, target: Tens
     let denominator = (magnitude1 * magnitude2).sqrt()
     let cos = productSum / denominator
     let zeros = Tensor.zeros(like: cos)
-    let positive = Tensor(wrapping: 1, matching: cos) - cos
+    let positive = Tensor.wrapped(1, matching: cos) - cos
     let negative = (cos - margin).clampedMin(0)
     let output = Tensor.where(target .== 1.0, positive, zeros) + Tensor.where(target .== -1.0, negative, zeros)
     return reduction.apply(output)

@@ -60,7 +60,7 @@ public func groupNorm(_ input: Tensor, numGroups: Int, weight: Tensor? = nil, bi
         var grads: [Tensor?] = [saved.needsGrad(0) ? dx.reshaped(shape) : nil]
         if hasWeight { grads.append(saved.needsGrad(1) ? (grad * xhat.reshaped(shape)).sum(dim: reduceDims) : nil) }
         if hasBias { grads.append(saved.needsGrad(hasWeight ? 2 : 1) ? grad.sum(dim: reduceDims) : nil) }
-        return grads
+        return InputGradients(grads)
     }
 }
 

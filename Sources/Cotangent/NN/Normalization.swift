@@ -48,7 +48,7 @@ public func layerNorm(_ input: Tensor, normalizedShape: [Int], weight: Tensor? =
         var grads: [Tensor?] = [dx]
         if weight != nil { grads.append(grad * xhat) }
         if bias != nil { grads.append(grad) }
-        return grads
+        return InputGradients(grads)
     }
 }
 

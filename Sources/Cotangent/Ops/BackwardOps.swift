@@ -15,7 +15,9 @@ extension Tensor {
         guard isRecording(out, gradOutput, value) else { return out }
         let operands = [gradOutput, value]  // one array for inputs and saved values
         return record(node, inputs: operands, result: out, saving: operands) { gg, saved in
-            [saved.needsGrad(0) ? again(gg, saved[1]) : nil, saved.needsGrad(1) ? forSaved(gg, saved[0], saved[1]) : nil]
+            let ga = saved.needsGrad(0) ? again(gg, saved[1]) : nil
+            let gb = saved.needsGrad(1) ? forSaved(gg, saved[0], saved[1]) : nil
+            return [ga, gb]
         }
     }
 

@@ -43,7 +43,8 @@ extension Tensor {
         let result = arithmetic(CT_SUB, a, b, op: "sub")
         guard isRecording(result, a, b) else { return result }
         return record("SubBackward0", inputs: [a, b], result: result) { grad, _ in
-            [grad, -grad]
+            let negated = -grad
+            return [grad, negated]
         }
     }
 
@@ -62,7 +63,8 @@ extension Tensor {
         let result = arithmetic(CT_SUB, number, a, op: "rsub")
         guard isRecording(result, a) else { return result }
         return record("RsubBackward1", inputs: [a], result: result) { grad, _ in
-            [-grad]
+            let negated = -grad
+            return [negated]
         }
     }
 
@@ -72,7 +74,8 @@ extension Tensor {
         guard isRecording(result, a, b) else { return result }
         let operands = [a, b]  // one array for inputs and saved values
         return record("MulBackward0", inputs: operands, result: result, saving: operands) { grad, saved in
-            [saved.needsGrad(0) ? grad * saved[1] : nil, saved.needsGrad(1) ? grad * saved[0] : nil]
+            let ga = saved.needsGrad(0) ? grad * saved[1] : nil, gb = saved.needsGrad(1) ? grad * saved[0] : nil
+            return [ga, gb]
         }
     }
 
@@ -85,7 +88,8 @@ extension Tensor {
             let b = saved[1]
             // PyTorch's `-grad * ((a / b) / b)`: forming b * b would overflow or underflow
             // where the quotient itself is representable.
-            return [saved.needsGrad(0) ? grad / b : nil, saved.needsGrad(1) ? -grad * ((saved[0] / b) / b) : nil]
+            let ga = saved.needsGrad(0) ? grad / b : nil, gb = saved.needsGrad(1) ? -grad * ((saved[0] / b) / b) : nil
+            return [ga, gb]
         }
     }
 
@@ -213,22 +217,22 @@ extension Tensor {
 
     // MARK: Swift numbers on either side
 
-    public static func + (a: Tensor, b: Double) -> Tensor { a + Tensor(wrapping: b, matching: a) }
+    public static func + (a: Tensor, b: Double) -> Tensor { a + Tensor.wrapped(b, matching: a) }
     // `number + tensor` and `number * tensor` put the tensor first, as Python's
     // `__radd__`/`__rmul__` do, so `gradFn.nextFunctions` lists it first.
-    public static func + (a: Double, b: Tensor) -> Tensor { b + Tensor(wrapping: a, matching: b) }
-    public static func + (a: Tensor, b: Int) -> Tensor { a + Tensor(wrapping: b, matching: a) }
-    public static func + (a: Int, b: Tensor) -> Tensor { b + Tensor(wrapping: a, matching: b) }
-    public static func - (a: Tensor, b: Double) -> Tensor { a - Tensor(wrapping: b, matching: a) }
-    public static func - (a: Double, b: Tensor) -> Tensor { reverseSubtract(b, from: Tensor(wrapping: a, matching: b)) }
-    public static func - (a: Tensor, b: Int) -> Tensor { a - Tensor(wrapping: b, matching: a) }
-    public static func - (a: Int, b: Tensor) -> Tensor { reverseSubtract(b, from: Tensor(wrapping: a, matching: b)) }
-    public static func * (a: Tensor, b: Double) -> Tensor { a * Tensor(wrapping: b, matching: a) }
-    public static func * (a: Double, b: Tensor) -> Tensor { b * Tensor(wrapping: a, matching: b) }
-    public static func * (a: Tensor, b: Int) -> Tensor { a * Tensor(wrapping: b, matching: a) }
-    public static func * (a: Int, b: Tensor) -> Tensor { b * Tensor(wrapping: a, matching: b) }
-    public static func / (a: Tensor, b: Double) -> Tensor { a / Tensor(wrapping: b, matching: a) }
-    public static func / (a: Tensor, b: Int) -> Tensor { a / Tensor(wrapping: b, matching: a) }
+    public static func + (a: Double, b: Tensor) -> Tensor { b + Tensor.wrapped(a, matching: b) }
+    public static func + (a: Tensor, b: Int) -> Tensor { a + Tensor.wrapped(b, matching: a) }
+    public static func + (a: Int, b: Tensor) -> Tensor { b + Tensor.wrapped(a, matching: b) }
+    public static func - (a: Tensor, b: Double) -> Tensor { a - Tensor.wrapped(b, matching: a) }
+    public static func - (a: Double, b: Tensor) -> Tensor { reverseSubtract(b, from: Tensor.wrapped(a, matching: b)) }
+    public static func - (a: Tensor, b: Int) -> Tensor { a - Tensor.wrapped(b, matching: a) }
+    public static func - (a: Int, b: Tensor) -> Tensor { reverseSubtract(b, from: Tensor.wrapped(a, matching: b)) }
+    public static func * (a: Tensor, b: Double) -> Tensor { a * Tensor.wrapped(b, matching: a) }
+    public static func * (a: Double, b: Tensor) -> Tensor { b * Tensor.wrapped(a, matching: b) }
+    public static func * (a: Tensor, b: Int) -> Tensor { a * Tensor.wrapped(b, matching: a) }
+    public static func * (a: Int, b: Tensor) -> Tensor { b * Tensor.wrapped(a, matching: b) }
+    public static func / (a: Tensor, b: Double) -> Tensor { a / Tensor.wrapped(b, matching: a) }
+    public static func / (a: Tensor, b: Int) -> Tensor { a / Tensor.wrapped(b, matching: a) }
     /// `number / tensor`, computed as PyTorch does: `tensor.reciprocal() * number`.
     public static func / (a: Double, b: Tensor) -> Tensor { b.reciprocal() * a }
     public static func / (a: Int, b: Tensor) -> Tensor { b.reciprocal() * a }

@@ -20,7 +20,7 @@ enum BinaryDomain: Sendable {
 /// A binary backward rule: both gradients from `grad`, the operands and (when
 /// the primitive saves it) the result; `needs` says which inputs want one.
 typealias BinaryRule = @Sendable (_ grad: Tensor, _ a: Tensor, _ b: Tensor, _ result: Tensor?,
-                                  _ needs: (Bool, Bool)) -> [Tensor?]
+                                  _ needs: (Bool, Bool)) -> InputGradients
 /// A forward-mode rule: the output's tangent from both input tangents (room for the transforms).
 typealias BinaryJVP = @Sendable (_ ta: Tensor?, _ tb: Tensor?, _ a: Tensor, _ b: Tensor, _ result: Tensor) -> Tensor
 
@@ -109,7 +109,7 @@ extension Tensor {
         return Tensor.apply(Primitives.binary.fmod, self, other, op: "fmod")
     }
     /// `fmod` by a number.
-    public func fmod(_ other: Double) -> Tensor { fmod(Tensor(wrapping: other, matching: self)) }
+    public func fmod(_ other: Double) -> Tensor { fmod(Tensor.wrapped(other, matching: self)) }
 
     /// The magnitude of each element with the sign of `other`'s (`torch.copysign`); integers give floats.
     public func copysign(_ other: Tensor) -> Tensor {
@@ -157,7 +157,7 @@ extension Tensor {
     public static func addcmul(_ input: Tensor, _ tensor1: Tensor, _ tensor2: Tensor, value: Double = 1) -> Tensor {
         // An integral value keeps integer tensors integer, as a Python int does.
         let scale = value == value.rounded() && !tensor1.dtype.isFloatingPoint
-            ? Tensor(wrapping: Int(value)) : Tensor(wrapping: value, matching: tensor1)
+            ? Tensor(wrapping: Int(value)) : Tensor.wrapped(value, matching: tensor1)
         let result = withNoGrad { input + scale * tensor1 * tensor2 }
         let operands = [input, tensor1, tensor2]
         return record("AddcmulBackward0", inputs: operands, result: result, saving: operands) { grad, saved in
@@ -211,7 +211,7 @@ extension Tensor {
                 let above = lo.map { (x .> hi) .|| (hi .< $0) } ?? (x .> hi)
                 grads.append(saved.needsGrad(grads.count) ? Tensor.where(above, grad, 0.0) : nil)
             }
-            return grads
+            return InputGradients(grads)
         }
     }
 

@@ -25,12 +25,12 @@ extension Tensor {
     /// Elementwise `>=`, giving a bool tensor.
     public static func .>= (a: Tensor, b: Tensor) -> Tensor { compare(CT_GE, a, b, op: "ge") }
 
-    public static func .== (a: Tensor, b: Double) -> Tensor { a .== Tensor(wrapping: b, matching: a) }
-    public static func .!= (a: Tensor, b: Double) -> Tensor { a .!= Tensor(wrapping: b, matching: a) }
-    public static func .< (a: Tensor, b: Double) -> Tensor { a .< Tensor(wrapping: b, matching: a) }
-    public static func .<= (a: Tensor, b: Double) -> Tensor { a .<= Tensor(wrapping: b, matching: a) }
-    public static func .> (a: Tensor, b: Double) -> Tensor { a .> Tensor(wrapping: b, matching: a) }
-    public static func .>= (a: Tensor, b: Double) -> Tensor { a .>= Tensor(wrapping: b, matching: a) }
+    public static func .== (a: Tensor, b: Double) -> Tensor { a .== Tensor.wrapped(b, matching: a) }
+    public static func .!= (a: Tensor, b: Double) -> Tensor { a .!= Tensor.wrapped(b, matching: a) }
+    public static func .< (a: Tensor, b: Double) -> Tensor { a .< Tensor.wrapped(b, matching: a) }
+    public static func .<= (a: Tensor, b: Double) -> Tensor { a .<= Tensor.wrapped(b, matching: a) }
+    public static func .> (a: Tensor, b: Double) -> Tensor { a .> Tensor.wrapped(b, matching: a) }
+    public static func .>= (a: Tensor, b: Double) -> Tensor { a .>= Tensor.wrapped(b, matching: a) }
 
     /// Elementwise logical and (`torch.logical_and`).
     public static func .&& (a: Tensor, b: Tensor) -> Tensor { logical(CT_AND, a, b, op: "logical_and") }

@@ -74,9 +74,14 @@ extension Tensor {
     /// Overwrites this tensor with `compute(old value)` and, when recording,
     /// makes this tensor the output of the recorded computation (PyTorch
     /// "rebases" its history the same way).
-    ///
-    /// `fastPath` writes the result directly when no history needs recording.
-    func updateInPlace(_ op: String, involving other: Tensor? = nil, fastPath: (() -> Void)? = nil,
+    func updateInPlace(_ op: String, involving other: Tensor? = nil, _ compute: (Tensor) -> Tensor) {
+        updateInPlace(op, involving: other, direct: false, write: {}, compute)
+    }
+
+    /// ``updateInPlace(_:involving:_:)`` with a direct write: when `direct` and no
+    /// history needs recording, `write` stores the result in place.
+    /// (Non-optional, so the closure is not escaping and needs no allocation.)
+    func updateInPlace(_ op: String, involving other: Tensor? = nil, direct: Bool, write: () -> Void,
                        _ compute: (Tensor) -> Tensor) {
         checkInPlace(op)
         let recording = GradMode.isEnabled && (requiresGrad || other?.requiresGrad == true)
@@ -105,8 +110,8 @@ extension Tensor {
             }
             return
         }
-        if let fastPath {
-            fastPath()
+        if direct {
+            write()
         } else {
             let result = withNoGrad { compute(self) }
             check(result.shape == shape || Shape.count(result.shape) == 1, op,
@@ -160,9 +165,9 @@ extension Tensor {
         checkMemoryOverlap(reading: [other], op: op)
         let overlaps = other.storage === storage && (other.strides != strides || other.storageOffset != storageOffset)
         let direct = type == dtype && !overlaps
-        updateInPlace(op, involving: other, fastPath: direct ? {
+        updateInPlace(op, involving: other, direct: direct, write: {
             Kernels.binary(kernel, self, other.ensuring(self.dtype), into: self)
-        } : nil) { compute($0, other) }
+        }) { compute($0, other) }
     }
 
     /// Adds `b` into `a` in place (broadcasting `b`).
@@ -176,14 +181,14 @@ extension Tensor {
         a.arithmeticInPlace(CT_DIV, b, op: "div_", trueDivision: true) { $0 / $1 }
     }
 
-    public static func += (a: Tensor, b: Double) { a += Tensor(wrapping: b, matching: a) }
-    public static func -= (a: Tensor, b: Double) { a -= Tensor(wrapping: b, matching: a) }
-    public static func *= (a: Tensor, b: Double) { a *= Tensor(wrapping: b, matching: a) }
-    public static func /= (a: Tensor, b: Double) { a /= Tensor(wrapping: b, matching: a) }
-    public static func += (a: Tensor, b: Int) { a += Tensor(wrapping: b, matching: a) }
-    public static func -= (a: Tensor, b: Int) { a -= Tensor(wrapping: b, matching: a) }
-    public static func *= (a: Tensor, b: Int) { a *= Tensor(wrapping: b, matching: a) }
-    public static func /= (a: Tensor, b: Int) { a /= Tensor(wrapping: b, matching: a) }
+    public static func += (a: Tensor, b: Double) { a += Tensor.wrapped(b, matching: a) }
+    public static func -= (a: Tensor, b: Double) { a -= Tensor.wrapped(b, matching: a) }
+    public static func *= (a: Tensor, b: Double) { a *= Tensor.wrapped(b, matching: a) }
+    public static func /= (a: Tensor, b: Double) { a /= Tensor.wrapped(b, matching: a) }
+    public static func += (a: Tensor, b: Int) { a += Tensor.wrapped(b, matching: a) }
+    public static func -= (a: Tensor, b: Int) { a -= Tensor.wrapped(b, matching: a) }
+    public static func *= (a: Tensor, b: Int) { a *= Tensor.wrapped(b, matching: a) }
+    public static func /= (a: Tensor, b: Int) { a /= Tensor.wrapped(b, matching: a) }
 
     /// Adds a gradient into this tensor (used by gradient accumulation; no checks).
     func addInPlaceUnchecked(_ other: Tensor) {
@@ -198,7 +203,7 @@ extension Tensor {
     public func fill(_ value: Double) { fill(value, op: "fill_", node: "FillBackward2") }
 
     private func fill(_ value: Double, op: String, node: String) {
-        updateInPlace(op, fastPath: { Kernels.fill(self, with: value) }) { old in
+        updateInPlace(op, direct: true, write: { Kernels.fill(self, with: value) }) { old in
             // The old value gets a zero gradient.
             Tensor.record(node, inputs: [old], result: Tensor.full(like: old, value)) { grad, _ in
                 [Tensor.zeros(like: grad)]
@@ -213,7 +218,7 @@ extension Tensor {
         check(broadcast == shape, "copy_", "output with shape \(shapeText(shape)) doesn't match the broadcast shape \(shapeText(broadcast))")
         checkMemoryOverlap(reading: [source], op: "copy_")
         let overlaps = source.storage === storage
-        updateInPlace("copy_", involving: source, fastPath: overlaps ? nil : { Kernels.copy(source, into: self) }) { old in
+        updateInPlace("copy_", involving: source, direct: !overlaps, write: { Kernels.copy(source, into: self) }) { old in
             let copied = Tensor.empty(like: old)
             Kernels.copy(source, into: copied)
             // The old value gets a zero gradient, the source all of it (the engine

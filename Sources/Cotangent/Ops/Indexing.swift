@@ -211,7 +211,7 @@ extension Tensor {
             let region = withNoGrad { basicIndex(items).view }
             let broadcast = Shape.broadcast(region.shape, value.shape, op: "index_put_")
             check(broadcast == region.shape, "index_put_", "shape mismatch: value tensor of shape \(shapeText(value.shape)) cannot be broadcast to indexing result of shape \(shapeText(region.shape))")
-            updateInPlace("index_put_", involving: value, fastPath: value.storage === storage ? nil : {
+            updateInPlace("index_put_", involving: value, direct: value.storage !== storage, write: {
                 Kernels.copy(value, into: region)
             }) { old in
                 Tensor.copySlices(old, value: value, region: { $0.basicIndex(items).view })
@@ -219,7 +219,7 @@ extension Tensor {
             return
         }
         let value = value.storage === storage ? withNoGrad { value.cloned() } : value
-        updateInPlace("index_put_", involving: value, fastPath: {
+        updateInPlace("index_put_", involving: value, direct: true, write: {
             let (view, advanced) = self.basicIndex(items)
             let plan = IndexPlan(advanced, of: view, op: "index_put_")
             check(Shape.broadcast(plan.resultShape, value.shape, op: "index_put_") == plan.resultShape, "index_put_",

@@ -86,7 +86,8 @@ extension Tensor {
         Tensor.gemm(m: 1, n: 1, k: count, self, (0, strides[0]), other, (other.strides[0], 1), into: out, (1, 1))
         let operands = [self, other]  // one array for inputs and saved values
         return Tensor.record("DotBackward0", inputs: operands, result: out, saving: operands) { grad, saved in
-            [saved.needsGrad(0) ? grad * saved[1] : nil, saved.needsGrad(1) ? grad * saved[0] : nil]
+            let ga = saved.needsGrad(0) ? grad * saved[1] : nil, gb = saved.needsGrad(1) ? grad * saved[0] : nil
+            return [ga, gb]
         }
     }
 
@@ -102,8 +103,9 @@ extension Tensor {
         Tensor.gemm(self, other, into: out)
         let operands = [self, other]  // one array for inputs and saved values
         return Tensor.record("MmBackward0", inputs: operands, result: out, saving: operands) { grad, saved in
-            [saved.needsGrad(0) ? grad.mm(saved[1].t()) : nil,
-             saved.needsGrad(1) ? Tensor.mmMat2Backward(grad, mat1: saved[0], mat2: saved[1]) : nil]
+            let ga = saved.needsGrad(0) ? grad.mm(saved[1].t()) : nil
+            let gb = saved.needsGrad(1) ? Tensor.mmMat2Backward(grad, mat1: saved[0], mat2: saved[1]) : nil
+            return [ga, gb]
         }
     }
 

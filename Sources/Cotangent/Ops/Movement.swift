@@ -316,7 +316,7 @@ extension Tensor {
         guard let first = parts.first else {
             // Only empty 1-d tensors: an empty result of the promoted dtype, still a CatBackward0.
             return record("CatBackward0", inputs: tensors, result: Tensor(uninitializedShape: [0], dtype: type)) { grad, _ in
-                tensors.map { _ in Tensor.zeros([0], dtype: grad.dtype) }
+                InputGradients(tensors.map { _ in Tensor.zeros([0], dtype: grad.dtype) })
             }
         }
         check(first.rank > 0, "cat", "zero-dimensional tensor (at position 0) cannot be concatenated")
@@ -339,11 +339,11 @@ extension Tensor {
         }
         return record("CatBackward0", inputs: tensors, result: out) { grad, _ in
             var start = 0
-            return sizes.map { size in
+            return InputGradients(sizes.map { size in
                 guard let size else { return Tensor.zeros([0], dtype: grad.dtype) }
                 defer { start += size }
                 return grad.slice(dim: d, start: start, end: start + size)
-            }
+            })
         }
     }
 
@@ -356,7 +356,7 @@ extension Tensor {
         let d = Shape.normalize(dim: dim, rank: tensors[0].rank + 1, op: "stack")
         let joined = withNoGrad { cat(tensors.map { $0.unsqueezed(d) }, dim: d) }
         return record("StackBackward0", inputs: tensors, result: joined) { grad, _ in
-            (0..<tensors.count).map { grad.select(dim: d, index: $0) }
+            InputGradients((0..<tensors.count).map { grad.select(dim: d, index: $0) })
         }
     }
 

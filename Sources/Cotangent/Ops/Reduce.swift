@@ -79,7 +79,10 @@ extension Tensor {
     public func sum() -> Tensor {
         let shape = self.shape
         let result = reduceKernel(CT_SUM, dims: Array(0..<rank), keepDim: false, dtype: accumulationDType, op: "sum")
-        return Tensor.record("SumBackward0", inputs: [self], result: result) { grad, _ in [grad.expanded(to: shape)] }
+        return Tensor.record("SumBackward0", inputs: [self], result: result) { grad, _ in
+            let g = grad.expanded(to: shape)
+            return [g]
+        }
     }
 
     /// Sums along `dim` (negative counts from the end), keeping it as size 1 with `keepDim`.

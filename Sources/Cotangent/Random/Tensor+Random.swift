@@ -137,7 +137,7 @@ extension Tensor {
         let memoryOrdered = withNoGrad { permuted(order) }
         let buffer = Tensor.random(memoryOrdered.shape, dtype: dtype, op: op, float32: float32, float64: float64,
                                    reduced: reduced, bounds: bounds)
-        updateInPlace(op, fastPath: { Kernels.copy(buffer, into: memoryOrdered) }) { _ in
+        updateInPlace(op, direct: true, write: { Kernels.copy(buffer, into: memoryOrdered) }) { _ in
             buffer.permuted(order.indices.map { order.firstIndex(of: $0)! })
         }
     }
