@@ -7,6 +7,7 @@
 // each thread has its own lists; a buffer freed on another thread than the
 // one that allocated it simply joins that thread's lists.
 #include "CotangentKernels.h"
+#include "internal.h"
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -26,7 +27,7 @@ typedef struct {
     int registered;
 } ct_buffer_lists;
 
-static _Thread_local ct_buffer_lists ct_lists;
+static CT_TLS ct_buffer_lists ct_lists;
 static pthread_key_t ct_lists_key;
 static pthread_once_t ct_lists_once = PTHREAD_ONCE_INIT;
 

@@ -9,7 +9,7 @@ static _Atomic(const ct_kernel_table *) ct_table = NULL;
 // A table forced by ct_set_simd_level for the calling thread (and the pool
 // workers running its chunks), or NULL: tests switch instruction sets without
 // changing what other threads compute.
-static _Thread_local const ct_kernel_table *ct_table_local = NULL;
+static CT_TLS const ct_kernel_table *ct_table_local = NULL;
 
 const ct_kernel_table *ct_kernels_local(void) { return ct_table_local; }
 void ct_kernels_set_local(const ct_kernel_table *t) { ct_table_local = t; }

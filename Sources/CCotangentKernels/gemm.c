@@ -37,9 +37,9 @@
 // The threshold in effect on the calling thread: -1 = the default (decided
 // at first use). Thread-local, so a test that forces one path cannot change
 // the results of work on other threads.
-static _Thread_local int64_t ct_gemm_blas_threshold = -1;
+static CT_TLS int64_t ct_gemm_blas_threshold = -1;
 // The path the calling thread's latest ct_gemm took (NULL before any).
-static _Thread_local const char *ct_gemm_last_backend;
+static CT_TLS const char *ct_gemm_last_backend;
 
 static int64_t ct_gemm_blas_min(void) {
     int64_t t = ct_gemm_blas_threshold;

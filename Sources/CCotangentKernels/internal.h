@@ -60,6 +60,16 @@ static inline void ct_parallel_disjoint(int64_t n, int64_t grain, ct_chunk_fn fn
     ct_parallel_chunks(n, (int32_t)(k < CT_MAX_CHUNKS ? k : CT_MAX_CHUNKS), fn, ctx);
 }
 
+// Thread-local state of the kernels. The initial-exec model reads it with one
+// load off the thread pointer instead of a call to __tls_get_addr, which the
+// default (general-dynamic) model makes on every access of a PIC build; the
+// library is linked into the executable, so its TLS block is static.
+#if defined(__ELF__) && !defined(__APPLE__)
+#define CT_TLS _Thread_local __attribute__((tls_model("initial-exec")))
+#else
+#define CT_TLS _Thread_local
+#endif
+
 // MARK: Vectorised kernels
 
 /// The GEMM kernels of one instruction set: register tile MR x NR, panel

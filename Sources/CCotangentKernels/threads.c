@@ -29,7 +29,7 @@ void ct_set_num_threads(int32_t n) {
 }
 
 // A thread count for the calling thread only (0: none), for tests.
-static _Thread_local int32_t ct_local_threads = 0;
+static CT_TLS int32_t ct_local_threads = 0;
 
 void ct_set_local_num_threads(int32_t n) {
     ct_local_threads = n < 1 ? 0 : (n > CT_MAX_CHUNKS ? CT_MAX_CHUNKS : n);
@@ -80,7 +80,7 @@ static struct {
     .wake = PTHREAD_COND_INITIALIZER,
 };
 
-static _Thread_local int ct_inside_chunk = 0;
+static CT_TLS int ct_inside_chunk = 0;
 
 static inline void ct_cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)

@@ -102,7 +102,7 @@ public final class Node: CustomStringConvertible {
         } else {
             saved0 = saving.count > 0 ? saving[0] : nil
             saved1 = saving.count > 1 ? saving[1] : nil
-            moreSaved = saving.count > 2 ? Array(saving[2...]) : []
+            moreSaved = saving.count > 2 ? saving[2...].map { $0 } : []  // a copy, so `saving` does not escape (and can live on the caller's stack)
             resultData = result.map { $0.aliasWithoutHistory() }
         }
     }
