@@ -132,7 +132,8 @@ private final class BackwardPass {
         // A node is always created after the nodes of its inputs: decreasing
         // creation order is a topological order (and the order in which
         // PyTorch's engine, which runs the newest ready node first, visits them).
-        if nodes.count > 1 { nodes.sort { $0.sequenceNumber > $1.sequenceNumber } }
+        // (A chain is found in that order already; only a branching graph needs the sort.)
+        if nodes.count > 1, !Self.isInDecreasingCreationOrder(nodes) { nodes.sort { $0.sequenceNumber > $1.sequenceNumber } }
         self.nodes = nodes
 
         filtered = targets != nil
@@ -171,6 +172,11 @@ private final class BackwardPass {
             waiting[id, default: WaitingLeaf(leaf: root, remaining: 0)].remaining += 1
         }
         waitingLeaves = waiting
+    }
+
+    private static func isInDecreasingCreationOrder(_ nodes: [Node]) -> Bool {
+        for i in 1..<nodes.count where nodes[i - 1].sequenceNumber < nodes[i].sequenceNumber { return false }
+        return true
     }
 
     func execute(roots: [Tensor], grads: [Tensor]) {
