@@ -101,6 +101,19 @@ struct ErrorTests {
         expectMessage(result, "one of the variables needed for gradient computation has been modified by an inplace operation: [torch.FloatTensor [3]]")
     }
 
+    /// A third saved tensor lives outside the node's two inline slots; its version is checked all the same.
+    @Test func inPlaceChangeOfAThirdSavedTensor() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let x = Tensor.ones(3, requiresGrad: true)
+            let (i, a, b) = (x * 1, x * 2, x * 3)
+            let y = Tensor.addcmul(i, a, b, value: 0.5)
+            b += 1
+            y.sum().backward()
+        }
+        // PyTorch's message (torch 2.15), up to its hint.
+        expectMessage(result, "one of the variables needed for gradient computation has been modified by an inplace operation: [torch.FloatTensor [3]], which is output 0 of Add, is at version 1; expected version 0 instead.")
+    }
+
     @Test func raggedNestedArray() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Tensor([[1, 2], [3]])

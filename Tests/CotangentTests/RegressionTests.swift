@@ -29,6 +29,31 @@ struct RegressionTests {
 
     // MARK: Gradients
 
+    /// Swift numbers in expressions are wrapped once and shared between ops,
+    /// graphs and tasks (`Tensor.wrapped`); sharing must never show.
+    @Test func sharedWrappedNumbersKeepEveryOpsValue() async {
+        let x = Tensor([1.0, 2.0, 3.0] as [Float], requiresGrad: true)
+        let y = (x * 1.5 + 1.5) * 1.5
+        y.sum().backward()
+        #expect(y.scalars(as: Float.self) == [4.5, 6.75, 9.0])
+        #expect(x.grad!.scalars(as: Float.self) == [2.25, 2.25, 2.25])
+        // The same value in two dtypes, and many values from many tasks at once (more than the table holds).
+        let d = Tensor([2.0], dtype: .float64) * 0.1, f = Tensor([2.0] as [Float]) * 0.1
+        #expect(d.item() == 0.2 && f.item(as: Float.self) == Float(2) * Float(0.1))
+        let sums = await withTaskGroup(of: Bool.self) { group in
+            for task in 0..<4 {
+                group.addTask {
+                    (0..<200).allSatisfy { i in
+                        let c = Double(i % 50) + Double(task) / 4
+                        return (Tensor([1.0, 1.0], dtype: .float64) * c).sum().item() == 2 * c
+                    }
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(sums == [true, true, true, true])
+    }
+
     @Test func quotientRuleNeverFormsTheSquareOfTheDivisor() {
         let a = Tensor([Float(1e30)], requiresGrad: true), b = Tensor([Float(1e20)], requiresGrad: true)
         (a / b).sum().backward()
