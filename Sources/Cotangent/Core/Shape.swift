@@ -90,7 +90,7 @@ enum Shape {
 /// Contiguous operands of the output's shape, and scalars, take a fast path.
 @inline(__always)
 func withKernelLayout<R>(shape: [Int], strides operands: [[Int]],
-                         _ body: (Int32, UnsafePointer<Int64>, [UnsafePointer<Int64>]) -> R) -> R {
+                         _ body: (Int32, UnsafePointer<Int64>, UnsafeBufferPointer<UnsafePointer<Int64>>) -> R) -> R {
     let k = operands.count, rank = shape.count
     return withUnsafeTemporaryAllocation(of: Int64.self, capacity: (k + 1) * Swift.max(rank, 1)) { buffer in
         let base = buffer.baseAddress!
@@ -112,13 +112,20 @@ func withKernelLayout<R>(shape: [Int], strides operands: [[Int]],
                 ndim += 1
             }
         }
-        if ndim == 0 {
-            // A single element: one dim of size 1 (strides are irrelevant).
-            let stride = Swift.max(rank, 1)
-            base[0] = 1
-            for j in 0..<k { base[(j + 1) * stride] = 0 }
-            return body(1, base, (0..<k).map { UnsafePointer(base + ($0 + 1) * stride) })
+        // The operands' stride pointers on the stack too (an array would be one allocation per call).
+        return withUnsafeTemporaryAllocation(of: UnsafePointer<Int64>.self, capacity: k) { pointers in
+            if ndim == 0 {
+                // A single element: one dim of size 1 (strides are irrelevant).
+                let stride = Swift.max(rank, 1)
+                base[0] = 1
+                for j in 0..<k {
+                    base[(j + 1) * stride] = 0
+                    pointers.initializeElement(at: j, to: UnsafePointer(base + (j + 1) * stride))
+                }
+                return body(1, base, UnsafeBufferPointer(pointers))
+            }
+            for j in 0..<k { pointers.initializeElement(at: j, to: UnsafePointer(base + (j + 1) * rank)) }
+            return body(Int32(ndim), base, UnsafeBufferPointer(pointers))
         }
-        return body(Int32(ndim), base, (0..<k).map { UnsafePointer(base + ($0 + 1) * rank) })
     }
 }
