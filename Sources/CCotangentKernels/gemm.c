@@ -9,6 +9,7 @@
 // table (AVX-512, AVX2+FMA or portable). Large products may go to an external
 // CBLAS instead (blas.c). Integer dtypes keep the plain loop.
 #include "gemm_kernels.h"
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -349,6 +350,33 @@ static bool ct_gemm_transpose_pays(ct_dtype dtype, int64_t M, int64_t N) {
             }                                                                        \
     } while (0)
 
+// A dot product of a few terms (`dot` of short vectors): the micro-kernels'
+// sum in their order (one accumulator, fused multiply-adds in turn where they
+// use FMA, separate products and sums where the portable build cannot),
+// without packing a partial tile of each operand. Only for C = A B (alpha 1,
+// beta 0), whose epilogue is then the accumulator itself.
+#define CT_TINY_DOT(T, FMAFN)                                                         \
+    do {                                                                              \
+        const T *a = (const T *)A, *b = (const T *)B;                                 \
+        T acc = 0;                                                                    \
+        if (fused) for (int64_t p = 0; p < K; p++) acc = FMAFN(a[p * csa], b[p * rsb], acc); \
+        else for (int64_t p = 0; p < K; p++) acc = a[p * csa] * b[p * rsb] + acc;      \
+        *(T *)C = acc;                                                                \
+    } while (0)
+static bool ct_gemm_tiny_dot(ct_dtype dtype, int64_t M, int64_t N, int64_t K, double alpha,
+                             const void *A, int64_t csa, const void *B, int64_t rsb, double beta, void *C) {
+#pragma STDC FP_CONTRACT OFF
+    if (M != 1 || N != 1 || K > 16 || alpha != 1 || beta != 0) return false;
+#if defined(__FMA__) || defined(__aarch64__)
+    const bool fused = true;  // as simd_generic.c's CT_FMA
+#else
+    const bool fused = ct_simd_level() >= 1;  // the AVX2 and AVX-512 kernels
+#endif
+    if (dtype == CT_F32) CT_TINY_DOT(float, fmaf);
+    else CT_TINY_DOT(double, fma);
+    return true;
+}
+
 void ct_gemm(ct_dtype dtype, int64_t M, int64_t N, int64_t K, double alpha,
              const void *A, int64_t rsa, int64_t csa,
              const void *B, int64_t rsb, int64_t csb, double beta,
@@ -362,6 +390,7 @@ void ct_gemm(ct_dtype dtype, int64_t M, int64_t N, int64_t K, double alpha,
             return;
         }
         ct_gemm_last_backend = ct_gemm_own_name();
+        if (ct_gemm_tiny_dot(dtype, M, N, K, alpha, A, csa, B, rsb, beta, C)) return;
         if (ct_gemm_transpose_pays(dtype, M, N)) {
             // C^T = B^T A^T: the same sums in the same order, so the same bits.
             int64_t t;

@@ -85,6 +85,39 @@ import Testing
         }
     }
 
+    /// A 1 x 1 product of up to 16 terms (`dot` of short vectors) skips the
+    /// micro-kernel but must give its bits: the same element of a 2 x 2 product
+    /// of the same rows and columns, which runs it, on every instruction set.
+    @Test func tinyDotGivesTheMicroKernelsBits() {
+        var rng = LCG(state: 7)
+        func check<T: BinaryFloatingPoint>(_: T.Type, _ dtype: ct_dtype) -> [String] {
+            var failures = [String]()
+            for k in 1...16 {
+                // A's row with column stride 3, B's column with row stride 2 (a 2-row, 2-column layout).
+                let a = (0..<(3 * k + 1)).map { _ in T(rng.uniform(-1, 1)) }
+                let b = (0..<(2 * k)).map { _ in T(rng.uniform(-1, 1)) }
+                var one = [T](repeating: .nan, count: 1), four = [T](repeating: .nan, count: 4)
+                a.withUnsafeBytes { a in
+                    b.withUnsafeBytes { b in
+                        one.withUnsafeMutableBytes { c in
+                            ct_gemm(dtype, 1, 1, Int64(k), 1, a.baseAddress, 1, 3, b.baseAddress, 2, 1, 0, c.baseAddress, 1, 1)
+                        }
+                        // Rows 0 and 1 of A start one element apart; columns 0 and 1 of B likewise.
+                        four.withUnsafeMutableBytes { c in
+                            ct_gemm(dtype, 2, 2, Int64(k), 1, a.baseAddress, 1, 3, b.baseAddress, 2, 1, 0, c.baseAddress, 2, 1)
+                        }
+                    }
+                }
+                if one[0] != four[0] { failures.append("\(T.self) k=\(k): \(one[0]) != \(four[0])") }
+            }
+            return failures
+        }
+        forEachBackend { backend in
+            let failures = check(Float.self, CT_F32) + check(Double.self, CT_F64)
+            #expect(failures.isEmpty, "\(backend): \(failures)")
+        }
+    }
+
     @Test func sizesAroundTheTile() {
         let sizes = [1, 13, 14, 15, 17, 31, 33]
         var cases = [Case]()
