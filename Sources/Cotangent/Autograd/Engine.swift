@@ -208,10 +208,8 @@ private final class BackwardPass {
             } else {
                 var inputGrads = rule(grad, node.saved)
                 for i in 0..<node.inputCount {
-                    guard let edge = node.edge(i), i < inputGrads.count, let g = inputGrads[i] else { continue }
-                    // Drop the array's reference, so a gradient held nowhere else can be
-                    // taken by a leaf's .grad without a copy.
-                    inputGrads[i] = nil
+                    // Taken out, so a gradient held nowhere else can become a leaf's .grad without a copy.
+                    guard let edge = node.edge(i), i < inputGrads.count, let g = inputGrads.take(i) else { continue }
                     let input = node.input(i)
                     let reduced = g.reduced(toShape: input.shape, dtype: input.dtype)
                     _ = consume g

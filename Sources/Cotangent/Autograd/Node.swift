@@ -362,6 +362,26 @@ struct InputGradients: ExpressibleByArrayLiteral {
         }
     }
 
+    /// Removes gradient `i` and returns it, so nothing else holds a reference.
+    /// (Not through the subscript's setter: its code would make the spill
+    /// array unique, allocating, even for the inline slots.)
+    @inline(__always)
+    mutating func take(_ i: Int) -> Tensor? {
+        if i == 0 {
+            let g = first
+            first = nil
+            return g
+        }
+        if i == 1 {
+            let g = second
+            second = nil
+            return g
+        }
+        let g = rest[i - 2]
+        rest[i - 2] = nil
+        return g
+    }
+
     /// The gradients as an array (for hooks).
     var array: [Tensor?] { (0..<count).map { self[$0] } }
 }
