@@ -51,13 +51,19 @@ static void ct_attention_forward_chunk(void *arg, int64_t begin, int64_t end, in
             double d = 0;                                                                 \
             for (int64_t e0 = 0; e0 < E; e0 += 256) {                                     \
                 const int64_t n = E - e0 < 256 ? E - e0 : 256;                            \
-                for (int64_t e = 0; e < n; e++) prod[e] = go[r * grs + (e0 + e) * gcs] * o[r * E + e0 + e]; \
+                const T *gr = go + r * grs + e0 * gcs, *orow = o + r * E + e0;            \
+                if (!(gcs == 1 && K->binary_##SFX && K->binary_##SFX(CT_MUL, n, gr, 1, orow, 1, prod))) \
+                    for (int64_t e = 0; e < n; e++) prod[e] = gr[e * gcs] * orow[e];      \
                 d += K->sum_##SFX(n, prod);                                               \
             }                                                                             \
             const T dr = (T)d;                                                            \
             const T *pr = p + r * S;                                                      \
             T *row = dp + r * S;                                                          \
-            for (int64_t s = 0; s < S; s++) row[s] = (row[s] - dr) * pr[s];               \
+            /* The table's sub and mul (the unfused path's kernels), else the same in a loop. */ \
+            if (!(K->binary_##SFX && K->binary_##SFX(CT_SUB, S, row, 1, &dr, 0, row)))   \
+                for (int64_t s = 0; s < S; s++) row[s] = row[s] - dr;                     \
+            if (!(K->binary_##SFX && K->binary_##SFX(CT_MUL, S, row, 1, pr, 1, row)))     \
+                for (int64_t s = 0; s < S; s++) row[s] = row[s] * pr[s];                  \
         }                                                                                 \
     }
 
