@@ -316,6 +316,16 @@ private final class BackwardPass {
     private func give(_ grad: consuming Tensor, to leaf: Tensor) {
         if leaf.gradStorage == nil, !createGraph, grad.isOwnedGradient, isKnownUniquelyReferenced(&grad) {
             leaf.gradStorage = grad
+        } else if leaf.gradStorage == nil, !createGraph, grad.isWholeViewOfOwnedBase, isKnownUniquelyReferenced(&grad) {
+            // A view with its base's own geometry (`(Xᵀ)ᵀ`: a weight used as `w.t()` gets its
+            // gradient as `mm(...).t().t()`): once the view is gone, keep the base if nothing else holds it.
+            var base = grad.viewBase
+            _ = consume grad
+            if isKnownUniquelyReferenced(&base) {
+                leaf.gradStorage = base
+            } else {
+                Engine.accumulate(base!, into: &leaf.gradStorage, createGraph: createGraph)
+            }
         } else {
             Engine.accumulate(grad, into: &leaf.gradStorage, createGraph: createGraph)
         }
@@ -329,5 +339,11 @@ private extension Tensor {
     var isOwnedGradient: Bool {
         viewBase == nil && isContiguous && gradNode == nil && !isWrappedNumber && storageOffset == 0
             && storage.byteCount == count * dtype.byteSize
+    }
+
+    /// Whether this is a view that covers its (owned, history-free) base exactly, element for element.
+    var isWholeViewOfOwnedBase: Bool {
+        guard let base = viewBase else { return false }
+        return shape == base.shape && strides == base.strides && storageOffset == base.storageOffset && base.isOwnedGradient
     }
 }

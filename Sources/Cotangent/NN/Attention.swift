@@ -210,7 +210,7 @@ private func attentionForwardInC(_ q: Tensor, _ k: Tensor, _ v: Tensor, scale: D
 
 /// `[dQ, dK, dV]` of unmasked attention through `ct_attention_backward`, from the saved `P` and `O`.
 private func attentionBackwardInC(_ q: Tensor, _ k: Tensor, _ v: Tensor, _ p: Tensor, _ o: Tensor, _ grad: Tensor,
-                                  scale: Double) -> [Tensor] {
+                                  scale: Double) -> InputGradients {
     let (b0, b1, l, e, s) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3], k.shape[2])
     let dS = Tensor(uninitializedShape: [b0, b1, l, s], dtype: q.dtype)
     let dQ = Tensor(uninitializedShape: [b0, b1, l, e], dtype: q.dtype)
