@@ -3,9 +3,10 @@
 // products and the softmax gradient) of one head run back to back on one
 // thread, so its L x S probabilities and score gradients stay in L2 between
 // steps instead of making full passes over [B, H, L, S] tensors in memory.
-// The products are ct_gemm (single-threaded inside a chunk) and the softmax
-// is the kernel softmax.c runs, so the values are those of the unfused path up
-// to the order of the row sums of dO ⊙ O.
+// The products are ct_gemm (single-threaded inside a chunk), the softmax is
+// softmax.c's row kernel and the elementwise steps the table's kernels, in the
+// unfused path's order, so the values are that path's bit for bit (checked
+// against the masked path with a zero mask in AttentionTests).
 #include "internal.h"
 
 typedef struct {
