@@ -201,6 +201,9 @@ private final class BackwardPass {
                 runChecked(node, rule: rule, grad: grad)
             } else {
                 var inputGrads = rule(grad, node.saved)
+                // Drop the incoming gradient too: a rule's view of it (TBackward0's grad.t())
+                // can then be taken by a leaf as its base, without a copy.
+                _ = consume grad
                 for i in 0..<node.inputCount {
                     guard let edge = node.edge(i), i < inputGrads.count, let g = inputGrads[i] else { continue }
                     // Drop the array's reference, so a gradient held nowhere else can be
