@@ -144,6 +144,10 @@ typedef struct {
                         const uint16_t *b, int64_t ib, uint16_t *out);
 } ct_kernel_table;
 
+/// Softmax of one contiguous float32/float64 row of n elements, in place (softmax.c's
+/// row kernel: every pass reads an element before writing it), for attention.c.
+void ct_softmax_row_inplace(ct_dtype dtype, const ct_kernel_table *K, int64_t n, void *row);
+
 /// The size of the last-level cache in bytes (from the OS; 8 MiB if unknown).
 int64_t ct_llc_bytes(void);
 /// Whether a kernel that reads `in_bytes` and writes `out_bytes` should write

@@ -57,6 +57,12 @@ typedef struct {
 CT_DEFINE_SOFTMAX_ROW(float, f32, expf, logf)
 CT_DEFINE_SOFTMAX_ROW(double, f64, exp, log)
 
+// Softmax (not log-softmax, whose last pass rereads x) is safe in place.
+void ct_softmax_row_inplace(ct_dtype dtype, const ct_kernel_table *K, int64_t n, void *row) {
+    if (dtype == CT_F32) ct_softmax_row_f32(K, false, n, (const float *)row, (float *)row);
+    else ct_softmax_row_f64(K, false, n, (const double *)row, (double *)row);
+}
+
 static void ct_softmax_rows(void *arg, int64_t begin, int64_t end, int32_t chunk) {
     (void)chunk;
     const ct_softmax_ctx *c = (const ct_softmax_ctx *)arg;

@@ -104,6 +104,25 @@ private func weightedSum(_ outputs: [Tensor]) -> Tensor {
         }
     }
 
+    @Test("Without a mask the C kernel gives the masked path's values and gradients (a zero mask), bit for bit",
+          arguments: [DType.float32, .float64], [(2, 3, 17), (1, 1, 4100)])
+    func unmaskedKernelMatchesTheMaskedPath(_ dtype: DType, _ sizes: (Int, Int, Int)) {
+        // One head: fewer heads than threads, so its products and row passes use the pool.
+        let (b, h, l) = sizes
+        let q = input([b, h, l, 8], 0, dtype: dtype).requiringGrad(), k = input([h, b, 19, 8], 1, dtype: dtype).requiringGrad()
+        let v = input([b, h, 19, 8], 2, dtype: dtype).requiringGrad()
+        // Non-contiguous operands too: the key's batch and head dims swapped.
+        let kt = k.transposed(0, 1)
+        let g = attentionUpstream([b, h, l, 8], dtype: dtype)
+        let out = scaledDotProductAttention(query: q, key: kt, value: v)
+        let ref = scaledDotProductAttention(query: q, key: kt, value: v, attnMask: Tensor.zeros([l, 19], dtype: dtype))
+        #expect(out.gradFn?.name == "ScaledDotProductFlashAttentionForCpuBackward0")
+        #expect(out.equal(ref))
+        for (a, b) in zip(grad(of: out, wrt: [q, k, v], gradient: g), grad(of: ref, wrt: [q, k, v], gradient: g)) {
+            #expect(a.equal(b))
+        }
+    }
+
     @Test("A fully masked row is zero, its gradient zero")
     func fullyMaskedRow() throws {
         let g = try #require(AttentionGoldens.sdpa.first { $0.name == "bool mask with a fully masked row" })

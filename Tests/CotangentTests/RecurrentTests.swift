@@ -114,6 +114,42 @@ extension LearningTests {
             expectGradientsMatch({ t in gru(t[0].transposed(0, 1), hidden: nil).output.tanh().sum() }, inputs: [x] + [w[1]])
         }
 
+        @Test("LSTMCell's fused step gives PyTorch's op-by-op values and gradients, bit for bit, and its second derivatives", arguments: [DType.float32, .float64])
+        func fusedLSTMStepMatchesTheComposedOps(_ dtype: DType) {
+            Tensor.manualSeed(2)
+            let cell = LSTMCell(8, 12, dtype: dtype)
+            let x = Tensor.randn([5, 8], dtype: dtype), h0 = Tensor.randn([5, 12], dtype: dtype)
+            let c0 = Tensor.randn([5, 12], dtype: dtype), w = Tensor.randn([5, 12], dtype: dtype)
+            for t in [x, h0, c0] { t.requiresGrad = true }
+            let leaves = [x, h0, c0, cell.weightIH, cell.weightHH, cell.biasIH!, cell.biasHH!]
+            /// lstm_cell as PyTorch composes it.
+            func composed() -> (Tensor, Tensor) {
+                let gates = (Tensor.addmm(cell.biasHH!, h0, cell.weightHH.t()) + linear(x, weight: cell.weightIH, bias: cell.biasIH))
+                    .chunked(4, dim: 1)
+                let i = gates[0].sigmoid(), f = gates[1].sigmoid(), g = gates[2].tanh(), o = gates[3].sigmoid()
+                let c = f * c0 + i * g
+                return (o * c.tanh(), c)
+            }
+            let (h, c) = cell(x, state: (h0, c0))
+            let (hRef, cRef) = composed()
+            #expect(h.gradFn?.name == "MulBackward0" && c.gradFn?.name == "AddBackward0")
+            #expect(h.equal(hRef) && c.equal(cRef))
+            let loss = (h * w).sum() + c.sum(), lossRef = (hRef * w).sum() + cRef.sum()
+            for (a, b) in zip(grad(of: loss, wrt: leaves, retainGraph: true), grad(of: lossRef, wrt: leaves, retainGraph: true)) {
+                #expect(a.equal(b))
+            }
+            // Under createGraph the rules run in recorded ops: close, and differentiable again.
+            let (rtol, atol) = dtype == .float64 ? (1e-10, 1e-12) : (1e-4, 1e-5)
+            let fused = grad(of: loss, wrt: leaves, createGraph: true)
+            let reference = grad(of: lossRef, wrt: leaves, createGraph: true)
+            for (a, b) in zip(fused, reference) { expectClose(a, b, rtol: rtol, atol: atol) }
+            let second = grad(of: fused.map { ($0 * $0).sum() }.reduce(Tensor.zeros([], dtype: dtype), +), wrt: [x, h0, c0])
+            let secondRef = grad(of: reference.map { ($0 * $0).sum() }.reduce(Tensor.zeros([], dtype: dtype), +), wrt: [x, h0, c0])
+            for (a, b) in zip(second, secondRef) {
+                expectClose(a, b, rtol: rtol, atol: atol)
+            }
+        }
+
         @Test func printsAsPyTorch() {
             let layers: [any Module] = [
                 LSTM(10, 20, numLayers: 2),

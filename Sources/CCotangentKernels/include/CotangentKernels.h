@@ -290,6 +290,43 @@ void ct_gemm_batched(ct_dtype dtype, int64_t b0, int64_t b1, int64_t M, int64_t 
                      const void *B, int64_t sb0, int64_t sb1, int64_t rsb, int64_t csb, double beta,
                      void *C, int64_t sc0, int64_t sc1, int64_t rsc, int64_t csc);
 
+/// Unmasked attention forward for a b0 x b1 grid of heads (attention.c): per head,
+/// P = softmax(scale · Q Kᵀ) ([L, S]) and O = P V ([L, E]). q, k, v are read
+/// through their four strides (batch, head, row, column; in elements); p and o
+/// are contiguous [b0, b1, L, S] and [b0, b1, L, E]. float32 and float64.
+void ct_attention_forward(ct_dtype dtype, int64_t b0, int64_t b1, int64_t L, int64_t S, int64_t E, double scale,
+                          const void *q, const int64_t *qs, const void *k, const int64_t *ks,
+                          const void *v, const int64_t *vs, void *p, void *o);
+
+/// The backward of ct_attention_forward for the output gradient go (strides gs):
+/// dV = Pᵀ dO, dS = P ⊙ (dO Vᵀ − rowsum(dO ⊙ O)) (written into ds, contiguous
+/// [b0, b1, L, S]), dQ = scale · dS K, dK = scale · dSᵀ Q; dq [b0, b1, L, E],
+/// dk and dv [b0, b1, S, E], contiguous. Each head runs on one thread.
+void ct_attention_backward(ct_dtype dtype, int64_t b0, int64_t b1, int64_t L, int64_t S, int64_t E, double scale,
+                           const void *q, const int64_t *qs, const void *k, const int64_t *ks,
+                           const void *v, const int64_t *vs, const void *p, const void *o,
+                           const void *go, const int64_t *gs, void *ds, void *dq, void *dk, void *dv);
+
+// MARK: recurrent
+
+/// The elementwise part of an LSTM step (lstm.c), float32/float64: from the
+/// summed gates ([B, 4H] contiguous, stacked i, f, g, o) and the cell state c0
+/// (row and column strides), writes the activations act = [σ(i), σ(f), tanh(g),
+/// σ(o)] ([B, 4H]), c1 = f·c0 + i·g, tanh(c1) and h1 = o·tanh(c1) ([B, H] each,
+/// contiguous), with the kernels (and so the values) of those ops one by one.
+void ct_lstm_cell_forward(ct_dtype dtype, int64_t B, int64_t H, const void *gates, const void *c0,
+                          int64_t c0_rs, int64_t c0_cs, void *act, void *c1, void *tanh_c1, void *h1);
+
+/// The backward of c1 = f·c0 + i·g for the gradient dc1 (strides g_rs, g_cs):
+/// dgates ([B, 4H], zero in the o columns) and, unless NULL, dc0 = dc1·f ([B, H]).
+void ct_lstm_cell_backward_c(ct_dtype dtype, int64_t B, int64_t H, const void *dc1, int64_t g_rs, int64_t g_cs,
+                             const void *act, const void *c0, int64_t c0_rs, int64_t c0_cs, void *dgates, void *dc0);
+
+/// The backward of h1 = o·tanh(c1) for the gradient dh1 (strides g_rs, g_cs):
+/// dgates ([B, 4H], zero outside the o columns) and, unless NULL, dc1 ([B, H]).
+void ct_lstm_cell_backward_h(ct_dtype dtype, int64_t B, int64_t H, const void *dh1, int64_t g_rs, int64_t g_cs,
+                             const void *act, const void *tanh_c1, void *dgates, void *dc1);
+
 #ifdef __cplusplus
 }
 #endif

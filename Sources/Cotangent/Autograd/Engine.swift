@@ -207,6 +207,9 @@ private final class BackwardPass {
                 runChecked(node, rule: rule, grad: grad)
             } else {
                 var inputGrads = rule(grad, node.saved)
+                // Drop the incoming gradient too: a rule's view of it (TBackward0's grad.t())
+                // can then be taken by a leaf as its base, without a copy.
+                _ = consume grad
                 for i in 0..<node.inputCount {
                     // Taken out, so a gradient held nowhere else can become a leaf's .grad without a copy.
                     guard let edge = node.edge(i), i < inputGrads.count, let g = inputGrads.take(i) else { continue }
@@ -320,6 +323,16 @@ private final class BackwardPass {
     private func give(_ grad: consuming Tensor, to leaf: Tensor) {
         if leaf.gradStorage == nil, !createGraph, grad.isOwnedGradient, isKnownUniquelyReferenced(&grad) {
             leaf.gradStorage = grad
+        } else if leaf.gradStorage == nil, !createGraph, grad.isWholeViewOfOwnedBase, isKnownUniquelyReferenced(&grad) {
+            // A view with its base's own geometry (`(Xᵀ)ᵀ`: a weight used as `w.t()` gets its
+            // gradient as `mm(...).t().t()`): once the view is gone, keep the base if nothing else holds it.
+            var base = grad.viewBase
+            _ = consume grad
+            if isKnownUniquelyReferenced(&base) {
+                leaf.gradStorage = base
+            } else {
+                Engine.accumulate(base!, into: &leaf.gradStorage, createGraph: createGraph)
+            }
         } else {
             Engine.accumulate(grad, into: &leaf.gradStorage, createGraph: createGraph)
         }
@@ -333,5 +346,11 @@ private extension Tensor {
     var isOwnedGradient: Bool {
         viewBase == nil && isContiguous && gradNode == nil && !isWrappedNumber && storageOffset == 0
             && storage.byteCount == count * dtype.byteSize
+    }
+
+    /// Whether this is a view that covers its (owned, history-free) base exactly, element for element.
+    var isWholeViewOfOwnedBase: Bool {
+        guard let base = viewBase else { return false }
+        return shape == base.shape && strides == base.strides && storageOffset == base.storageOffset && base.isOwnedGradient
     }
 }

@@ -2,6 +2,8 @@
 // `F.scaled_dot_product_attention`) and the safe softmax its math path uses.
 // `MultiheadAttention` and the Transformer layers are in `Transformer.swift`.
 
+import CCotangentKernels
+
 extension Tensor {
     /// Softmax along `dim` whose rows of only `-inf` give zeros rather than NaN
     /// (PyTorch's `torch._safe_softmax`, which its attention math path uses so a
@@ -163,7 +165,9 @@ private func fusedProbabilities(_ q: Tensor, _ k: Tensor, mask: Tensor?, scale: 
 /// Forward and first-order backward run as batched products over the (batch, head)
 /// grid; under `createGraph` the rule is the same computation in recorded tensor ops.
 private func fusedAttention(_ query: Tensor, _ key: Tensor, _ value: Tensor, mask: Tensor?, scale: Double) -> Tensor {
-    let (probabilities, output): (Tensor, Tensor) = withNoGrad {
+    // Without a mask, float32/float64 run each head's whole forward (and backward) in C, in L2.
+    let inC = mask == nil && (query.dtype == .float32 || query.dtype == .float64)
+    let (probabilities, output): (Tensor, Tensor) = inC ? attentionForwardInC(query, key, value, scale: scale) : withNoGrad {
         let p = fusedProbabilities(query, key, mask: mask, scale: scale)
         return (p, batchedProduct(p, value))
     }
@@ -178,6 +182,7 @@ private func fusedAttention(_ query: Tensor, _ key: Tensor, _ value: Tensor, mas
             return [dS.matmul(k) * scale, dS.transposed(-2, -1).matmul(q) * scale, p.transposed(-2, -1).matmul(grad)]
         }
         let p = saved[3]
+        if inC { return attentionBackwardInC(q, k, v, p, saved.result.contiguous(), grad, scale: scale) }
         let dV = batchedProduct(p, grad, transposeA: true)
         // dS = P ⊙ (dO Vᵀ − rowsum(dO ⊙ O)), in place in the dO Vᵀ buffer.
         let dS = batchedProduct(grad, v, transposeB: true)
@@ -185,4 +190,37 @@ private func fusedAttention(_ query: Tensor, _ key: Tensor, _ value: Tensor, mas
         dS *= p
         return [batchedProduct(dS, k, alpha: scale), batchedProduct(dS, q, transposeA: true, alpha: scale), dV]
     }
+}
+
+/// A 4-d tensor's strides as the C attention kernels read them.
+private func strides64(_ t: Tensor) -> [Int64] { t.strides.map(Int64.init) }
+
+/// `(P, O)` of unmasked attention through `ct_attention_forward`: one head per thread, in L2.
+private func attentionForwardInC(_ q: Tensor, _ k: Tensor, _ v: Tensor, scale: Double) -> (Tensor, Tensor) {
+    let (b0, b1, l, e, s) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3], k.shape[2])
+    let p = Tensor(uninitializedShape: [b0, b1, l, s], dtype: q.dtype)
+    let o = Tensor(uninitializedShape: [b0, b1, l, e], dtype: q.dtype)
+    withExtendedLifetime((q, k, v, p, o)) {
+        ct_attention_forward(q.dtype.kernelCode, Int64(b0), Int64(b1), Int64(l), Int64(s), Int64(e), scale,
+                             q.baseAddress, strides64(q), k.baseAddress, strides64(k), v.baseAddress, strides64(v),
+                             p.baseAddress, o.baseAddress)
+    }
+    return (p, o)
+}
+
+/// `[dQ, dK, dV]` of unmasked attention through `ct_attention_backward`, from the saved `P` and `O`.
+private func attentionBackwardInC(_ q: Tensor, _ k: Tensor, _ v: Tensor, _ p: Tensor, _ o: Tensor, _ grad: Tensor,
+                                  scale: Double) -> InputGradients {
+    let (b0, b1, l, e, s) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3], k.shape[2])
+    let dS = Tensor(uninitializedShape: [b0, b1, l, s], dtype: q.dtype)
+    let dQ = Tensor(uninitializedShape: [b0, b1, l, e], dtype: q.dtype)
+    let dK = Tensor(uninitializedShape: [b0, b1, s, e], dtype: q.dtype)
+    let dV = Tensor(uninitializedShape: [b0, b1, s, e], dtype: q.dtype)
+    withExtendedLifetime((q, k, v, p, o, grad, dS, dQ, dK, dV)) {
+        ct_attention_backward(q.dtype.kernelCode, Int64(b0), Int64(b1), Int64(l), Int64(s), Int64(e), scale,
+                              q.baseAddress, strides64(q), k.baseAddress, strides64(k), v.baseAddress, strides64(v),
+                              p.baseAddress, o.baseAddress, grad.baseAddress, strides64(grad),
+                              dS.baseAddress, dQ.baseAddress, dK.baseAddress, dV.baseAddress)
+    }
+    return [dQ, dK, dV]
 }

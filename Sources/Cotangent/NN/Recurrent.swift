@@ -7,6 +7,8 @@
 // `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`, then `..._reverse`, layer by
 // layer) and drawn in that order, so a seeded layer equals PyTorch's.
 
+import CCotangentKernels
+
 /// The state an ``LSTM`` or ``LSTMCell`` carries between steps: the hidden
 /// state `h` and the cell state `c` (PyTorch's `(h, c)` tuple).
 public typealias LSTMState = (h: Tensor, c: Tensor)
@@ -47,7 +49,9 @@ enum RecurrentMode: Sendable {
         case .rnnReLU:
             return [(hGates + xGates).relu()]
         case .lstm:
-            let gates = (hGates + xGates).chunked(4, dim: 1)
+            let sum = hGates + xGates
+            if let next = lstmPointwise(sum, state[1]) { return next }
+            let gates = sum.chunked(4, dim: 1)
             let i = gates[0].sigmoid(), f = gates[1].sigmoid(), g = gates[2].tanh(), o = gates[3].sigmoid()
             let c = f * state[1] + i * g
             return [o * c.tanh(), c]
@@ -59,6 +63,64 @@ enum RecurrentMode: Sendable {
             return [(h - n) * z + n]
         }
     }
+}
+
+/// The elementwise part of an LSTM step, `[o·tanh(c'), c']` with `c' = f·c + i·g`, in one C pass
+/// (float32/float64; nil for the other dtypes, which run the composed ops).
+///
+/// The values are the composed ops' (the same kernels, operand by operand). `c'` is recorded
+/// as an `AddBackward0` of `(gates, c)` and `h'` as a `MulBackward0` of `(gates, c')`, the names
+/// PyTorch's `lstm_cell` leaves on them, each with a fused rule; this skips the four gate views,
+/// whose backward would embed each gate's gradient in a zero `[batch, 4·hidden]` tensor and sum them.
+private func lstmPointwise(_ gates: Tensor, _ c0: Tensor) -> [Tensor]? {
+    let dt = gates.dtype
+    guard dt == .float32 || dt == .float64, c0.dtype == dt, gates.rank == 2, c0.rank == 2, gates.isContiguous,
+          gates.shape[1] % 4 == 0, c0.shape == [gates.shape[0], gates.shape[1] / 4] else { return nil }
+    let (b, h) = (gates.shape[0], gates.shape[1] / 4)
+    let act = Tensor(uninitializedShape: [b, 4 * h], dtype: dt)
+    let c1 = Tensor(uninitializedShape: [b, h], dtype: dt), tanhC = Tensor(uninitializedShape: [b, h], dtype: dt)
+    let h1 = Tensor(uninitializedShape: [b, h], dtype: dt)
+    withExtendedLifetime((gates, c0, act, c1, tanhC, h1)) {
+        ct_lstm_cell_forward(dt.kernelCode, Int64(b), Int64(h), gates.baseAddress, c0.baseAddress,
+                             Int64(c0.strides[0]), Int64(c0.strides[1]), act.baseAddress, c1.baseAddress,
+                             tanhC.baseAddress, h1.baseAddress)
+    }
+    let c = Tensor.record("AddBackward0", inputs: [gates, c0], result: c1, saving: [gates, c0, act]) { grad, saved in
+        let (g, cPrev) = (saved[0], saved[1])
+        guard !GradMode.isEnabled else {
+            // createGraph: the composed ops' rules in recorded ops, so this rule can be differentiated.
+            let p = g.chunked(4, dim: 1)
+            let i = p[0].sigmoid(), f = p[1].sigmoid(), gg = p[2].tanh()
+            let di = grad * gg * i * (1 - i), df = grad * cPrev * f * (1 - f), dg = grad * i * (1 - gg * gg)
+            return [Tensor.cat([di, df, dg, Tensor.zeros([b, h], dtype: dt)], dim: 1), grad * f]
+        }
+        let a = saved[2]
+        let dGates = Tensor(uninitializedShape: [b, 4 * h], dtype: dt)
+        let dc0: Tensor? = saved.needsGrad(1) ? Tensor(uninitializedShape: [b, h], dtype: dt) : nil
+        withExtendedLifetime((grad, a, cPrev, dGates, dc0)) {
+            ct_lstm_cell_backward_c(dt.kernelCode, Int64(b), Int64(h), grad.baseAddress, Int64(grad.strides[0]),
+                                    Int64(grad.strides[1]), a.baseAddress, cPrev.baseAddress, Int64(cPrev.strides[0]),
+                                    Int64(cPrev.strides[1]), dGates.baseAddress, dc0?.baseAddress)
+        }
+        return [dGates, dc0]
+    }
+    let hNext = Tensor.record("MulBackward0", inputs: [gates, c], result: h1, saving: [gates, c, act, tanhC]) { grad, saved in
+        guard !GradMode.isEnabled else {
+            let o = saved[0].chunked(4, dim: 1)[3].sigmoid(), t = saved[1].tanh()
+            let dOut = grad * t * o * (1 - o)
+            return [Tensor.cat([Tensor.zeros([b, 3 * h], dtype: dt), dOut], dim: 1), grad * o * (1 - t * t)]
+        }
+        let (a, th) = (saved[2], saved[3])
+        let dGates = Tensor(uninitializedShape: [b, 4 * h], dtype: dt)
+        let dc1: Tensor? = saved.needsGrad(1) ? Tensor(uninitializedShape: [b, h], dtype: dt) : nil
+        withExtendedLifetime((grad, a, th, dGates, dc1)) {
+            ct_lstm_cell_backward_h(dt.kernelCode, Int64(b), Int64(h), grad.baseAddress, Int64(grad.strides[0]),
+                                    Int64(grad.strides[1]), a.baseAddress, th.baseAddress, dGates.baseAddress,
+                                    dc1?.baseAddress)
+        }
+        return [dGates, dc1]
+    }
+    return [hNext, c]
 }
 
 // MARK: - Cells
