@@ -27,15 +27,17 @@
 static pthread_key_t ct_conv_scratch_key;
 static pthread_once_t ct_conv_scratch_once = PTHREAD_ONCE_INIT;
 
-typedef struct { void *ptr; size_t cap; } ct_conv_scratch_buf;
+// Slot 0 holds columns, slot 1 the weight gradient's vector accumulators.
+typedef struct { void *ptr[2]; size_t cap[2]; } ct_conv_scratch_buf;
 
 static void ct_conv_scratch_free(void *p) {
-    free(((ct_conv_scratch_buf *)p)->ptr);
+    free(((ct_conv_scratch_buf *)p)->ptr[0]);
+    free(((ct_conv_scratch_buf *)p)->ptr[1]);
     free(p);
 }
 static void ct_conv_scratch_init(void) { pthread_key_create(&ct_conv_scratch_key, ct_conv_scratch_free); }
 
-static void *ct_conv_scratch(size_t bytes) {
+static void *ct_conv_scratch_slot(int slot, size_t bytes) {
     pthread_once(&ct_conv_scratch_once, ct_conv_scratch_init);
     ct_conv_scratch_buf *s = (ct_conv_scratch_buf *)pthread_getspecific(ct_conv_scratch_key);
     if (!s) {
@@ -43,14 +45,15 @@ static void *ct_conv_scratch(size_t bytes) {
         if (!s) return NULL;
         pthread_setspecific(ct_conv_scratch_key, s);
     }
-    if (s->cap < bytes) {
-        free(s->ptr);
+    if (s->cap[slot] < bytes) {
+        free(s->ptr[slot]);
         size_t cap = (bytes + 4095) & ~(size_t)4095;
-        s->ptr = aligned_alloc(64, cap);
-        s->cap = s->ptr ? cap : 0;
+        s->ptr[slot] = aligned_alloc(64, cap);
+        s->cap[slot] = s->ptr[slot] ? cap : 0;
     }
-    return s->ptr;
+    return s->ptr[slot];
 }
+static void *ct_conv_scratch(size_t bytes) { return ct_conv_scratch_slot(0, bytes); }
 
 // MARK: im2col / col2im
 
@@ -245,7 +248,90 @@ CT_DEFINE_IM2COL(double, f64_avx512_rows, CT_AVX512, ct_row_copy_f64, ct_row_add
     }
 CT_DEFINE_COL2IM_AVX512(float, f32, 16, __mmask16, __m512, _mm512_maskz_loadu_ps, _mm512_mask_storeu_ps, _mm512_mask_add_ps)
 CT_DEFINE_COL2IM_AVX512(double, f64, 8, __mmask8, __m512d, _mm512_maskz_loadu_pd, _mm512_mask_storeu_pd, _mm512_mask_add_pd)
+
+// MARK: Weight gradient as dot products (float32, small weights)
+
+// gw[o, k] = sum over pixels l of gy[o, l] * cols[k, l]: both operands have l
+// contiguous, so as a GEMM both need transposing packs, which for LeNet's
+// weights (6 x 25, 16 x 150) cost as much as the products. Here each (o, k)
+// keeps a vector of 16 partial sums (accv[(o * K + k) * 16], in L2): a
+// block's sums over one image tile start from zero in registers and are then
+// added to it (so each lane adds a few dozen products, then one term per
+// tile, no longer chains than the GEMM's), and the lanes are summed once at the
+// end of the chunk. Blocks of 6 rows of gy by 4 of cols: 24 accumulators,
+// 10 loads per 24 fused multiply-adds.
+#define CT_WDOT_R 6
+#define CT_WDOT_Q 4
+CT_AVX512 static inline __attribute__((always_inline)) void
+ct_wdot_block_f32(const int R, const int Q, int64_t n, const float *gy, int64_t gys, const float *cols, int64_t cs,
+                  float *accv, int64_t K) {
+    __m512 acc[CT_WDOT_R][CT_WDOT_Q];
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)
+        _Pragma("clang loop unroll(full)") for (int q = 0; q < Q; q++) acc[r][q] = _mm512_setzero_ps();
+    int64_t l = 0;
+    for (; l + 16 <= n; l += 16) {
+        __m512 gv[CT_WDOT_R];
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) gv[r] = _mm512_loadu_ps(gy + r * gys + l);
+        _Pragma("clang loop unroll(full)") for (int q = 0; q < Q; q++) {
+            const __m512 cv = _mm512_loadu_ps(cols + q * cs + l);
+            _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) acc[r][q] = _mm512_fmadd_ps(gv[r], cv, acc[r][q]);
+        }
+    }
+    if (l < n) {
+        const __mmask16 m = (__mmask16)((1u << (n - l)) - 1);
+        __m512 gv[CT_WDOT_R];
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) gv[r] = _mm512_maskz_loadu_ps(m, gy + r * gys + l);
+        _Pragma("clang loop unroll(full)") for (int q = 0; q < Q; q++) {
+            const __m512 cv = _mm512_maskz_loadu_ps(m, cols + q * cs + l);
+            _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) acc[r][q] = _mm512_fmadd_ps(gv[r], cv, acc[r][q]);
+        }
+    }
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)
+        _Pragma("clang loop unroll(full)") for (int q = 0; q < Q; q++) {
+            float *p = accv + (r * K + q) * 16;
+            _mm512_store_ps(p, _mm512_add_ps(_mm512_load_ps(p), acc[r][q]));
+        }
+}
+
+// Adds gy (O rows of n, row stride gys) times colsᵀ (K rows of n, stride cs) into accv.
+CT_AVX512 static void ct_wdot_f32_avx512(int64_t O, int64_t K, int64_t n, const float *gy, int64_t gys,
+                                         const float *cols, int64_t cs, float *accv) {
+    for (int64_t o0 = 0; o0 < O; o0 += CT_WDOT_R) {
+        const int R = (int)(O - o0 < CT_WDOT_R ? O - o0 : CT_WDOT_R);
+        for (int64_t k0 = 0; k0 < K; k0 += CT_WDOT_Q) {
+            const int Q = (int)(K - k0 < CT_WDOT_Q ? K - k0 : CT_WDOT_Q);
+            const float *g = gy + o0 * gys, *c = cols + k0 * cs;
+            float *a = accv + (o0 * K + k0) * 16;
+#define CT_WDOT_CASE(r, q) case r * 8 + q: ct_wdot_block_f32(r, q, n, g, gys, c, cs, a, K); break;
+#define CT_WDOT_ROW(r) CT_WDOT_CASE(r, 1) CT_WDOT_CASE(r, 2) CT_WDOT_CASE(r, 3) CT_WDOT_CASE(r, 4)
+            switch (R * 8 + Q) {
+                CT_WDOT_ROW(1) CT_WDOT_ROW(2) CT_WDOT_ROW(3) CT_WDOT_ROW(4) CT_WDOT_ROW(5) CT_WDOT_ROW(6)
+            default: break;
+            }
+#undef CT_WDOT_ROW
+#undef CT_WDOT_CASE
+        }
+    }
+}
+
+// gw[i] = the sum of accv[i]'s 16 lanes.
+CT_AVX512 static void ct_wdot_reduce_f32_avx512(int64_t count, const float *accv, float *gw) {
+    for (int64_t i = 0; i < count; i++) gw[i] = _mm512_reduce_add_ps(_mm512_load_ps(accv + i * 16));
+}
 #endif
+
+// Whether the weight gradient runs as dot products (ct_wdot_f32_avx512): float32
+// on AVX-512, the accumulators (64 bytes per weight) within 256 KiB, and images
+// of at least 64 output pixels (fewer would reload the accumulators per vector).
+static bool ct_conv_wdot(const ct_conv_geometry *g, ct_dtype dtype) {
+#if defined(__x86_64__)
+    const int64_t weights = g->out_channels * (g->in_channels / g->groups) * g->kernel[0] * g->kernel[1];
+    return dtype == CT_F32 && ct_simd_level() >= 2 && weights <= 4096 && g->out_size[0] * g->out_size[1] >= 64;
+#else
+    (void)g; (void)dtype;
+    return false;
+#endif
+}
 
 // The variant for the kernel table in effect (a pool worker runs its caller's).
 #define CT_DEFINE_IM2COL_DISPATCH(T, SFX)                                                \
@@ -484,6 +570,25 @@ typedef struct {
         if (!pointwise && !cols) { job->failed = true; return; }                         \
         const T *x = (const T *)job->a, *gy = (const T *)job->b;                         \
         T *gw = job->partials ? (T *)job->partials + (int64_t)chunk * O * K : (T *)job->out; \
+        CT_IF_AVX512(if (DT == CT_F32 && ct_conv_wdot(g, DT)) {                          \
+            float *accv = (float *)ct_conv_scratch_slot(1, (size_t)(O * K * 16) * sizeof(float)); \
+            if (!accv) { job->failed = true; return; }                                   \
+            memset(accv, 0, (size_t)(O * K * 16) * sizeof(float));                       \
+            for (int64_t n = b; n < e; n++) {                                            \
+                const T *xn = x + n * C * HW;                                            \
+                const T *gyn = gy + n * O * L;                                           \
+                for (int64_t oh0 = 0; oh0 < OH; oh0 += rows) {                           \
+                    const int64_t oh1 = oh0 + rows < OH ? oh0 + rows : OH, Lt = (oh1 - oh0) * OW; \
+                    const T *src = xn;                                                   \
+                    if (!pointwise) { ct_im2col_##SFX(g, C, xn, cols, oh0, oh1); src = cols; } \
+                    for (int64_t gi = 0; gi < G; gi++)                                   \
+                        ct_wdot_f32_avx512(Og, K, Lt, (const float *)(gyn + gi * Og * L + oh0 * OW), L, \
+                                           (const float *)(src + gi * K * Lt), Lt, accv + gi * Og * K * 16); \
+                }                                                                        \
+            }                                                                            \
+            ct_wdot_reduce_f32_avx512(O * K, accv, (float *)gw);                         \
+            return;                                                                      \
+        })                                                                               \
         for (int64_t n = b; n < e; n++) {                                                \
             const T *xn = x + n * C * HW;                                                \
             const T *gyn = gy + n * O * L;                                               \
