@@ -377,6 +377,10 @@ static bool ct_conv_is_pointwise(const ct_conv_geometry *g) {
 #endif
 // Bytes of columns and outputs a GEMM shared by several samples may take, in the
 // forward and the input gradient (outputs of fewer than 64 pixels per sample).
+// The largest K for which the forward reads its column tiles in place.
+#ifndef CT_CONV_DIRECT_KMAX
+#define CT_CONV_DIRECT_KMAX 1024
+#endif
 #ifndef CT_CONV_MULTI_BYTES
 #define CT_CONV_MULTI_BYTES (1 << 21)
 #endif
@@ -469,6 +473,9 @@ typedef struct {
                             bias ? 1 : 0, yn + gi * Og * L, L, 1);                       \
                 continue;                                                                \
             }                                                                            \
+            /* The column tile was just written into L2: reading it in place beats   \
+               packing it for K up to 1024 too (ResNet's 576: forward 10% faster). */  \
+            const int64_t kmax = ct_gemm_set_direct_kmax(CT_CONV_DIRECT_KMAX);           \
             for (int64_t oh0 = 0; oh0 < OH; oh0 += rows) {                               \
                 const int64_t oh1 = oh0 + rows < OH ? oh0 + rows : OH, Lt = (oh1 - oh0) * OW; \
                 ct_im2col_##SFX(g, C, xn, cols, oh0, oh1);                               \
@@ -476,6 +483,7 @@ typedef struct {
                     ct_gemm(DT, Og, Lt, K, 1, w + gi * Og * K, K, 1, cols + gi * K * Lt, Lt, 1, \
                             bias ? 1 : 0, yn + gi * Og * L + oh0 * OW, L, 1);            \
             }                                                                            \
+            ct_gemm_set_direct_kmax(kmax);                                               \
         }                                                                                \
     }                                                                                    \
                                                                                          \
