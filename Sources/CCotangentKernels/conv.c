@@ -27,12 +27,12 @@
 static pthread_key_t ct_conv_scratch_key;
 static pthread_once_t ct_conv_scratch_once = PTHREAD_ONCE_INIT;
 
-// Slot 0 holds columns, slot 1 the weight gradient's vector accumulators.
-typedef struct { void *ptr[2]; size_t cap[2]; } ct_conv_scratch_buf;
+// Slot 0 holds columns (or a padded image), slot 1 the weight gradient's
+// vector accumulators (or a padded output), slot 2 a padded output gradient.
+typedef struct { void *ptr[3]; size_t cap[3]; } ct_conv_scratch_buf;
 
 static void ct_conv_scratch_free(void *p) {
-    free(((ct_conv_scratch_buf *)p)->ptr[0]);
-    free(((ct_conv_scratch_buf *)p)->ptr[1]);
+    for (int i = 0; i < 3; i++) free(((ct_conv_scratch_buf *)p)->ptr[i]);
     free(p);
 }
 static void ct_conv_scratch_init(void) { pthread_key_create(&ct_conv_scratch_key, ct_conv_scratch_free); }
@@ -411,6 +411,233 @@ typedef struct {
     bool failed;
 } ct_conv_job;
 
+// MARK: Direct stride-1 convolutions (float32, AVX-512, small channel counts)
+
+// With unit strides, padding the image to Wp = OW + (KW-1)·dw columns (and
+// Hp = OH + (KH-1)·dh rows) makes every row of im2col's matrix a contiguous
+// slice of the padded image: row (c, i, j), over output pixels laid out
+// oh·Wp + ow, starts at c·Hp·Wp + i·dh·Wp + j·dw. So the forward and the weight
+// gradient read the small padded image (L1-resident for LeNet) at those
+// offsets instead of writing and re-reading a column matrix K times its size,
+// which for LeNet's small rows (28 and 10 floats) cost more than the products.
+// The Wp - OW extra columns per row are computed and dropped (forward) or
+// masked off (weight gradient). The forward's sums run in the GEMM's order
+// (over k, from zero, then + bias), so it gives the same bits.
+typedef struct {
+    int64_t Hp, Wp, Lp, Lpad;  // padded rows and width; Lp = OH·Wp pixels, Lpad rounded up to 16
+    int64_t xp_len;            // floats of a padded image (Cg planes, then zeros)
+} ct_direct_geom;
+
+#define CT_DIRECT_KMAX 256      // Cg·KH·KW at most (the offsets live on the stack)
+#define CT_DIRECT_LMAX 4096     // OH·Wp at most (so are the weight gradient's masks)
+
+static bool ct_conv_direct(const ct_conv_geometry *g, ct_dtype dtype, ct_direct_geom *d) {
+#if defined(__x86_64__)
+    if (dtype != CT_F32 || ct_simd_level() < 2 || g->stride[0] != 1 || g->stride[1] != 1) return false;
+    const int64_t Cg = g->in_channels / g->groups, Og = g->out_channels / g->groups;
+    const int64_t K = Cg * g->kernel[0] * g->kernel[1], OH = g->out_size[0], OW = g->out_size[1];
+    if (K > CT_DIRECT_KMAX || Og * K > 4096 || OH * OW == 0) return false;
+    d->Hp = OH + (g->kernel[0] - 1) * g->dilation[0];
+    d->Wp = OW + (g->kernel[1] - 1) * g->dilation[1];
+    d->Lp = OH * d->Wp;
+    d->Lpad = (d->Lp + 15) & ~(int64_t)15;
+    // Padding may waste at most half again the products; the image stays small.
+    if (d->Lp > CT_DIRECT_LMAX || 2 * d->Wp > 3 * OW || Cg * d->Hp * d->Wp > (1 << 16)) return false;
+    // Reads run up to Lpad past the last row's start, plus the kernel's width.
+    d->xp_len = Cg * d->Hp * d->Wp + (d->Lpad - d->Lp) + (g->kernel[1] - 1) * g->dilation[1] + 16;
+    return true;
+#else
+    (void)g; (void)dtype; (void)d;
+    return false;
+#endif
+}
+
+#if defined(__x86_64__)
+// xp = the Cg planes of x padded as above (row r is x's row r - ph, column q
+// its column q - pw, zero outside), then zeros to xp_len.
+CT_AVX512 static void ct_direct_pad_f32(const ct_conv_geometry *g, const ct_direct_geom *d, int64_t Cg,
+                                        const float *x, float *xp) {
+    const int64_t H = g->in_size[0], W = g->in_size[1], ph = g->padding[0], pw = g->padding[1];
+    const int64_t Hp = d->Hp, Wp = d->Wp;
+    const int64_t lo = pw < Wp ? pw : Wp, hi = W + pw < Wp ? W + pw : Wp;
+    for (int64_t c = 0; c < Cg; c++)
+        for (int64_t r = 0; r < Hp; r++) {
+            float *row = xp + (c * Hp + r) * Wp;
+            const int64_t ih = r - ph;
+            if (ih < 0 || ih >= H) memset(row, 0, (size_t)Wp * sizeof(float));
+            else ct_row_copy_f32(row, x + (c * H + ih) * W - pw, Wp, lo, hi);
+        }
+    memset(xp + Cg * Hp * Wp, 0, (size_t)(d->xp_len - Cg * Hp * Wp) * sizeof(float));
+}
+
+// yp[r, 16v..] = sum over k of w[r, k] · xp[koff[k] + 16v ..] for R rows, V vectors.
+CT_AVX512 static inline __attribute__((always_inline)) void
+ct_dfwd_block_f32(const int R, const int V, int64_t K, const float *w, const float *xp, const int64_t *koff,
+                  float *yp, int64_t Lpad) {
+    __m512 acc[4][6];
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) acc[r][v] = _mm512_setzero_ps();
+    for (int64_t k = 0; k < K; k++) {
+        const float *xr = xp + koff[k];
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) {
+            const __m512 xv = _mm512_loadu_ps(xr + 16 * v);
+            _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)
+                acc[r][v] = _mm512_fmadd_ps(_mm512_set1_ps(w[r * K + k]), xv, acc[r][v]);
+        }
+    }
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) _mm512_storeu_ps(yp + r * Lpad + 16 * v, acc[r][v]);
+}
+
+CT_AVX512 static void ct_dfwd_f32_avx512(int64_t Og, int64_t K, const float *w, const float *xp, const int64_t *koff,
+                                         float *yp, int64_t Lpad) {
+    const int64_t nvec = Lpad / 16;
+    for (int64_t o0 = 0; o0 < Og; o0 += 4) {
+        const int R = (int)(Og - o0 < 4 ? Og - o0 : 4);
+        for (int64_t v0 = 0; v0 < nvec; v0 += 6) {
+            const int V = (int)(nvec - v0 < 6 ? nvec - v0 : 6);
+            const float *wr = w + o0 * K, *xv = xp + 16 * v0;
+            float *yv = yp + o0 * Lpad + 16 * v0;
+#define CT_DFWD_CASE(r, v) case r * 8 + v: ct_dfwd_block_f32(r, v, K, wr, xv, koff, yv, Lpad); break;
+#define CT_DFWD_ROW(r) CT_DFWD_CASE(r, 1) CT_DFWD_CASE(r, 2) CT_DFWD_CASE(r, 3) CT_DFWD_CASE(r, 4) CT_DFWD_CASE(r, 5) CT_DFWD_CASE(r, 6)
+            switch (R * 8 + V) {
+                CT_DFWD_ROW(1) CT_DFWD_ROW(2) CT_DFWD_ROW(3) CT_DFWD_ROW(4)
+            default: break;
+            }
+#undef CT_DFWD_ROW
+#undef CT_DFWD_CASE
+        }
+    }
+}
+
+// accv[(r·K + q)·16] += the masked lanes of gyp[r, ·] · xp[koff[q] + ·] for R rows, Q taps.
+CT_AVX512 static inline __attribute__((always_inline)) void
+ct_dwgt_block_f32(const int R, const int Q, int64_t nvec, const float *gyp, int64_t Lpad, const float *xp,
+                  const int64_t *koff, const __mmask16 *mk, float *accv, int64_t K) {
+    __m512 acc[CT_WDOT_R][CT_WDOT_Q];
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)
+        _Pragma("clang loop unroll(full)") for (int q = 0; q < Q; q++) acc[r][q] = _mm512_setzero_ps();
+    for (int64_t v = 0; v < nvec; v++) {
+        __m512 gv[CT_WDOT_R];
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) gv[r] = _mm512_loadu_ps(gyp + r * Lpad + 16 * v);
+        const __mmask16 m = mk[v];
+        _Pragma("clang loop unroll(full)") for (int q = 0; q < Q; q++) {
+            const __m512 xv = _mm512_loadu_ps(xp + koff[q] + 16 * v);
+            _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)
+                acc[r][q] = _mm512_mask3_fmadd_ps(gv[r], xv, acc[r][q], m);
+        }
+    }
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)
+        _Pragma("clang loop unroll(full)") for (int q = 0; q < Q; q++) {
+            float *p = accv + (r * K + q) * 16;
+            _mm512_store_ps(p, _mm512_add_ps(_mm512_load_ps(p), acc[r][q]));
+        }
+}
+
+CT_AVX512 static void ct_dwgt_f32_avx512(int64_t Og, int64_t K, int64_t nvec, const float *gyp, int64_t Lpad,
+                                         const float *xp, const int64_t *koff, const __mmask16 *mk, float *accv) {
+    for (int64_t o0 = 0; o0 < Og; o0 += CT_WDOT_R) {
+        const int R = (int)(Og - o0 < CT_WDOT_R ? Og - o0 : CT_WDOT_R);
+        for (int64_t k0 = 0; k0 < K; k0 += CT_WDOT_Q) {
+            const int Q = (int)(K - k0 < CT_WDOT_Q ? K - k0 : CT_WDOT_Q);
+            const float *gr = gyp + o0 * Lpad;
+            float *a = accv + (o0 * K + k0) * 16;
+#define CT_DWGT_CASE(r, q) case r * 8 + q: ct_dwgt_block_f32(r, q, nvec, gr, Lpad, xp, koff + k0, mk, a, K); break;
+#define CT_DWGT_ROW(r) CT_DWGT_CASE(r, 1) CT_DWGT_CASE(r, 2) CT_DWGT_CASE(r, 3) CT_DWGT_CASE(r, 4)
+            switch (R * 8 + Q) {
+                CT_DWGT_ROW(1) CT_DWGT_ROW(2) CT_DWGT_ROW(3) CT_DWGT_ROW(4) CT_DWGT_ROW(5) CT_DWGT_ROW(6)
+            default: break;
+            }
+#undef CT_DWGT_ROW
+#undef CT_DWGT_CASE
+        }
+    }
+}
+
+// Row (c, i, j)'s offset in a padded image.
+static void ct_direct_offsets(const ct_conv_geometry *g, const ct_direct_geom *d, int64_t Cg, int64_t *koff) {
+    const int64_t KH = g->kernel[0], KW = g->kernel[1];
+    for (int64_t c = 0; c < Cg; c++)
+        for (int64_t i = 0; i < KH; i++)
+            for (int64_t j = 0; j < KW; j++)
+                koff[(c * KH + i) * KW + j] = c * d->Hp * d->Wp + i * g->dilation[0] * d->Wp + j * g->dilation[1];
+}
+
+// The forward for samples [b, e): pad, products into yp, then y = yp's OW
+// columns per row (+ bias, one rounding as the GEMM's beta = 1).
+CT_AVX512 static bool ct_conv_fwd_direct_f32(const ct_conv_job *job, const ct_direct_geom *d, int64_t b, int64_t e) {
+    const ct_conv_geometry *g = job->g;
+    const int64_t G = g->groups, C = g->in_channels, O = g->out_channels, Cg = C / G, Og = O / G;
+    const int64_t K = Cg * g->kernel[0] * g->kernel[1], HW = g->in_size[0] * g->in_size[1];
+    const int64_t OH = g->out_size[0], OW = g->out_size[1], L = OH * OW, Wp = d->Wp, Lpad = d->Lpad;
+    float *xp = (float *)ct_conv_scratch_slot(0, (size_t)d->xp_len * sizeof(float));
+    float *yp = (float *)ct_conv_scratch_slot(1, (size_t)(Og * Lpad) * sizeof(float));
+    if (!xp || !yp) return false;
+    int64_t koff[CT_DIRECT_KMAX];
+    ct_direct_offsets(g, d, Cg, koff);
+    const float *x = (const float *)job->a, *w = (const float *)job->b, *bias = (const float *)job->bias;
+    float *y = (float *)job->out;
+    for (int64_t n = b; n < e; n++)
+        for (int64_t gi = 0; gi < G; gi++) {
+            ct_direct_pad_f32(g, d, Cg, x + (n * C + gi * Cg) * HW, xp);
+            ct_dfwd_f32_avx512(Og, K, w + gi * Og * K, xp, koff, yp, Lpad);
+            for (int64_t o = 0; o < Og; o++) {
+                float *yr = y + (n * O + gi * Og + o) * L;
+                const float *src = yp + o * Lpad;
+                const __m512 bv = _mm512_set1_ps(bias ? bias[gi * Og + o] : 0.0f);
+                for (int64_t oh = 0; oh < OH; oh++)
+                    for (int64_t ow = 0; ow < OW; ow += 16) {
+                        const __mmask16 m = (__mmask16)ct_lanes(0, OW - ow, 16);
+                        __m512 v = _mm512_maskz_loadu_ps(m, src + oh * Wp + ow);
+                        if (bias) v = _mm512_add_ps(bv, v);
+                        _mm512_mask_storeu_ps(yr + oh * OW + ow, m, v);
+                    }
+            }
+        }
+    return true;
+}
+
+// The weight gradient for samples [b, e) into gw (this chunk's partial).
+CT_AVX512 static bool ct_conv_wgt_direct_f32(const ct_conv_job *job, const ct_direct_geom *d, int64_t b, int64_t e,
+                                             float *gw) {
+    const ct_conv_geometry *g = job->g;
+    const int64_t G = g->groups, C = g->in_channels, O = g->out_channels, Cg = C / G, Og = O / G;
+    const int64_t K = Cg * g->kernel[0] * g->kernel[1], HW = g->in_size[0] * g->in_size[1];
+    const int64_t OH = g->out_size[0], OW = g->out_size[1], L = OH * OW, Wp = d->Wp, Lpad = d->Lpad;
+    const int64_t nvec = Lpad / 16;
+    float *xp = (float *)ct_conv_scratch_slot(0, (size_t)d->xp_len * sizeof(float));
+    float *accv = (float *)ct_conv_scratch_slot(1, (size_t)(O * K * 16) * sizeof(float));
+    float *gyp = (float *)ct_conv_scratch_slot(2, (size_t)(Og * Lpad) * sizeof(float));
+    if (!xp || !accv || !gyp) return false;
+    int64_t koff[CT_DIRECT_KMAX];
+    ct_direct_offsets(g, d, Cg, koff);
+    __mmask16 mk[CT_DIRECT_LMAX / 16];
+    for (int64_t v = 0; v < nvec; v++) {
+        uint32_t m = 0;
+        for (int t = 0; t < 16; t++) {
+            const int64_t l = 16 * v + t;
+            if (l < d->Lp && l % Wp < OW) m |= 1u << t;
+        }
+        mk[v] = (__mmask16)m;
+    }
+    memset(accv, 0, (size_t)(O * K * 16) * sizeof(float));
+    const float *x = (const float *)job->a, *gy = (const float *)job->b;
+    for (int64_t n = b; n < e; n++)
+        for (int64_t gi = 0; gi < G; gi++) {
+            ct_direct_pad_f32(g, d, Cg, x + (n * C + gi * Cg) * HW, xp);
+            for (int64_t o = 0; o < Og; o++) {
+                const float *src = gy + (n * O + gi * Og + o) * L;
+                float *dst = gyp + o * Lpad;
+                for (int64_t oh = 0; oh < OH; oh++) ct_row_copy_f32(dst + oh * Wp, src + oh * OW, Wp, 0, OW);
+                memset(dst + d->Lp, 0, (size_t)(Lpad - d->Lp) * sizeof(float));
+            }
+            ct_dwgt_f32_avx512(Og, K, nvec, gyp, Lpad, xp, koff, mk, accv + gi * Og * K * 16);
+        }
+    ct_wdot_reduce_f32_avx512(O * K, accv, gw);
+    return true;
+}
+#endif
+
 #define CT_DEFINE_CONV(T, SFX, DT)                                                       \
     /* y[n] = w · im2col(x[n]) (+ bias) for samples [b, e), a tile of output rows at a time. */ \
     static void ct_conv_fwd_chunk_##SFX(void *ctx, int64_t b, int64_t e, int32_t chunk) { \
@@ -422,6 +649,13 @@ typedef struct {
         const int64_t HW = g->in_size[0] * g->in_size[1], L = g->out_size[0] * g->out_size[1]; \
         const int64_t OH = g->out_size[0], OW = g->out_size[1];                          \
         const bool pointwise = ct_conv_is_pointwise(g);                                  \
+        CT_IF_AVX512(if (DT == CT_F32 && !pointwise) {                                   \
+            ct_direct_geom d;                                                            \
+            if (ct_conv_direct(g, DT, &d)) {                                             \
+                if (!ct_conv_fwd_direct_f32(job, &d, b, e)) job->failed = true;          \
+                return;                                                                  \
+            }                                                                            \
+        })                                                                               \
         const int64_t rows = ct_conv_tile_rows(g, sizeof(T));                            \
         T *cols = pointwise ? NULL : (T *)ct_conv_scratch((size_t)(C * g->kernel[0] * g->kernel[1] * rows * OW) * sizeof(T)); \
         if (!pointwise && !cols) { job->failed = true; return; }                         \
@@ -573,6 +807,14 @@ typedef struct {
         const int64_t HW = g->in_size[0] * g->in_size[1], L = g->out_size[0] * g->out_size[1]; \
         const int64_t OH = g->out_size[0], OW = g->out_size[1];                          \
         const bool pointwise = ct_conv_is_pointwise(g);                                  \
+        CT_IF_AVX512(if (DT == CT_F32 && !pointwise) {                                   \
+            ct_direct_geom d;                                                            \
+            if (ct_conv_direct(g, DT, &d)) {                                             \
+                T *gwd = job->partials ? (T *)job->partials + (int64_t)chunk * O * K : (T *)job->out; \
+                if (!ct_conv_wgt_direct_f32(job, &d, b, e, (float *)gwd)) job->failed = true; \
+                return;                                                                  \
+            }                                                                            \
+        })                                                                               \
         const int64_t rows = pointwise ? OH : ct_conv_tile_rows(g, sizeof(T));           \
         T *cols = pointwise ? NULL : (T *)ct_conv_scratch((size_t)(C * g->kernel[0] * g->kernel[1] * rows * OW) * sizeof(T)); \
         if (!pointwise && !cols) { job->failed = true; return; }                         \
