@@ -428,26 +428,29 @@ typedef struct {
     int64_t xp_len;            // floats of a padded image (Cg planes, then zeros)
 } ct_direct_geom;
 
-#define CT_DIRECT_KMAX 256      // Cg·KH·KW at most (the offsets live on the stack)
+#define CT_DIRECT_KMAX 1024     // Cg·KH·KW at most (the offsets live on the stack)
 #define CT_DIRECT_LMAX 4096     // OH·Wp at most (so are the weight gradient's masks)
+#define CT_DIRECT_WMAX 65536    // weights at most in the weight gradient (64 bytes of accumulators each)
 
-static bool ct_conv_direct(const ct_conv_geometry *g, ct_dtype dtype, ct_direct_geom *d) {
+// Whether the direct forward (wgt false) or weight gradient (wgt true) applies.
+static bool ct_conv_direct(const ct_conv_geometry *g, ct_dtype dtype, ct_direct_geom *d, bool wgt) {
 #if defined(__x86_64__)
     if (dtype != CT_F32 || ct_simd_level() < 2 || g->stride[0] != 1 || g->stride[1] != 1) return false;
-    const int64_t Cg = g->in_channels / g->groups, Og = g->out_channels / g->groups;
+    const int64_t Cg = g->in_channels / g->groups, O = g->out_channels;
     const int64_t K = Cg * g->kernel[0] * g->kernel[1], OH = g->out_size[0], OW = g->out_size[1];
-    if (K > CT_DIRECT_KMAX || Og * K > 4096 || OH * OW == 0) return false;
+    if (K > CT_DIRECT_KMAX || (wgt && O * K > CT_DIRECT_WMAX) || OH * OW == 0) return false;
     d->Hp = OH + (g->kernel[0] - 1) * g->dilation[0];
     d->Wp = OW + (g->kernel[1] - 1) * g->dilation[1];
     d->Lp = OH * d->Wp;
     d->Lpad = (d->Lp + 15) & ~(int64_t)15;
-    // Padding may waste at most half again the products; the image stays small.
-    if (d->Lp > CT_DIRECT_LMAX || 2 * d->Wp > 3 * OW || Cg * d->Hp * d->Wp > (1 << 16)) return false;
+    // Padding may waste at most half again the products; the padded image stays
+    // within L2 (ResNet's 64 x 58 x 58 is 861 KB).
+    if (d->Lp > CT_DIRECT_LMAX || 2 * d->Wp > 3 * OW || Cg * d->Hp * d->Wp > (1 << 18)) return false;
     // Reads run up to Lpad past the last row's start, plus the kernel's width.
     d->xp_len = Cg * d->Hp * d->Wp + (d->Lpad - d->Lp) + (g->kernel[1] - 1) * g->dilation[1] + 16;
     return true;
 #else
-    (void)g; (void)dtype; (void)d;
+    (void)g; (void)dtype; (void)d; (void)wgt;
     return false;
 #endif
 }
@@ -491,11 +494,13 @@ ct_dfwd_block_f32(const int R, const int V, int64_t K, const float *w, const flo
 
 CT_AVX512 static void ct_dfwd_f32_avx512(int64_t Og, int64_t K, const float *w, const float *xp, const int64_t *koff,
                                          float *yp, int64_t Lpad) {
+    // Pixels outer: a block of 96 pixels reads K slices of 96 floats, which
+    // stay in L1/L2 while every block of output channels uses them.
     const int64_t nvec = Lpad / 16;
-    for (int64_t o0 = 0; o0 < Og; o0 += 4) {
-        const int R = (int)(Og - o0 < 4 ? Og - o0 : 4);
-        for (int64_t v0 = 0; v0 < nvec; v0 += 6) {
-            const int V = (int)(nvec - v0 < 6 ? nvec - v0 : 6);
+    for (int64_t v0 = 0; v0 < nvec; v0 += 6) {
+        const int V = (int)(nvec - v0 < 6 ? nvec - v0 : 6);
+        for (int64_t o0 = 0; o0 < Og; o0 += 4) {
+            const int R = (int)(Og - o0 < 4 ? Og - o0 : 4);
             const float *wr = w + o0 * K, *xv = xp + 16 * v0;
             float *yv = yp + o0 * Lpad + 16 * v0;
 #define CT_DFWD_CASE(r, v) case r * 8 + v: ct_dfwd_block_f32(r, v, K, wr, xv, koff, yv, Lpad); break;
@@ -651,7 +656,7 @@ CT_AVX512 static bool ct_conv_wgt_direct_f32(const ct_conv_job *job, const ct_di
         const bool pointwise = ct_conv_is_pointwise(g);                                  \
         CT_IF_AVX512(if (DT == CT_F32 && !pointwise) {                                   \
             ct_direct_geom d;                                                            \
-            if (ct_conv_direct(g, DT, &d)) {                                             \
+            if (ct_conv_direct(g, DT, &d, false)) {                                      \
                 if (!ct_conv_fwd_direct_f32(job, &d, b, e)) job->failed = true;          \
                 return;                                                                  \
             }                                                                            \
@@ -809,7 +814,7 @@ CT_AVX512 static bool ct_conv_wgt_direct_f32(const ct_conv_job *job, const ct_di
         const bool pointwise = ct_conv_is_pointwise(g);                                  \
         CT_IF_AVX512(if (DT == CT_F32 && !pointwise) {                                   \
             ct_direct_geom d;                                                            \
-            if (ct_conv_direct(g, DT, &d)) {                                             \
+            if (ct_conv_direct(g, DT, &d, true)) {                                       \
                 T *gwd = job->partials ? (T *)job->partials + (int64_t)chunk * O * K : (T *)job->out; \
                 if (!ct_conv_wgt_direct_f32(job, &d, b, e, (float *)gwd)) job->failed = true; \
                 return;                                                                  \
@@ -898,6 +903,41 @@ bool ct_conv_backward_input(ct_dtype dtype, const ct_conv_geometry *g, const voi
                 }
             }
         return true;
+    }
+    // With unit strides and about "same" padding (ResNet's 3x3, padding 1) the
+    // input gradient is the forward convolution of gy with the kernel flipped
+    // and its channel dims swapped, padded by (KH-1)·dh - ph: the direct forward
+    // then computes it without col2im (for large paddings, such as LeNet's
+    // unpadded 5x5, the padded gy would be mostly zeros and im2col's way wins).
+    if (dtype == CT_F32 && !ct_conv_is_pointwise(g) && g->stride[0] == 1 && g->stride[1] == 1 &&
+        (g->kernel[0] - 1) * g->dilation[0] <= 2 * g->padding[0] &&
+        (g->kernel[1] - 1) * g->dilation[1] <= 2 * g->padding[1]) {
+        ct_conv_geometry t = *g;
+        t.in_channels = g->out_channels;
+        t.out_channels = g->in_channels;
+        for (int d = 0; d < 2; d++) {
+            t.in_size[d] = g->out_size[d];
+            t.out_size[d] = g->in_size[d];
+            t.padding[d] = (g->kernel[d] - 1) * g->dilation[d] - g->padding[d];
+        }
+        ct_direct_geom dg;
+        if (ct_conv_direct(&t, dtype, &dg, false)) {
+            // wt[g][c][o][i][j] = w[g·Og + o][c][KH-1-i][KW-1-j] (per group: Cg x Og·KH·KW).
+            const int64_t G = g->groups, Cg = g->in_channels / G, Og = g->out_channels / G;
+            const int64_t KH = g->kernel[0], KW = g->kernel[1], taps = KH * KW;
+            float *wt = (float *)malloc((size_t)(g->out_channels * Cg * taps) * sizeof(float));
+            if (!wt) return false;
+            const float *wf = (const float *)w;
+            for (int64_t gi = 0; gi < G; gi++)
+                for (int64_t c = 0; c < Cg; c++)
+                    for (int64_t o = 0; o < Og; o++)
+                        for (int64_t k = 0; k < taps; k++)
+                            wt[((gi * Cg + c) * Og + o) * taps + k] = wf[((gi * Og + o) * Cg + c) * taps + (taps - 1 - k)];
+            ct_conv_job tj = {&t, dtype, gy, wt, bias, gx, NULL, ct_conv_chunks(&t), false};
+            const bool ok = ct_conv_run(&tj, ct_conv_fwd_chunk_f32, ct_conv_fwd_chunk_f64);
+            free(wt);
+            return ok;
+        }
     }
     ct_conv_job job = {g, dtype, gy, w, bias, gx, NULL, ct_conv_chunks(g), false};
     return ct_conv_run(&job, ct_conv_bwd_input_chunk_f32, ct_conv_bwd_input_chunk_f64);
