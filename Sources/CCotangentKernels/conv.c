@@ -7,6 +7,14 @@
 // by col2im; the weight gradient is the sum over samples of gy_g · cols_gᵀ.
 // Every GEMM is the packed ct_gemm. 1-D convolutions are 2-D ones with H = 1.
 //
+// float32 on AVX-512 has faster paths where those copies dominate: im2col and
+// col2im of unit-stride rows use masked vectors; with unit strides the forward
+// and the weight gradient read im2col's rows straight from a padded copy of
+// the image ("Direct stride-1 convolutions" below; the forward gives the
+// GEMM's bits), the input gradient of "same"-padded ones is such a forward of
+// gy, and other weight gradients of up to 64K weights are dot products over
+// the column tiles (LeNet's: no transposing packs).
+//
 // Threads: with at least as many samples as threads, each chunk of samples
 // runs its own im2col and (nested, so single-threaded) GEMMs with a private
 // column buffer; the weight gradient sums per-chunk partials in chunk order,

@@ -21,7 +21,7 @@
 // (ct_gemm_direct): for them packing costs as much as it saves. Callers whose
 // B was just written and sits in L2 may raise it (ct_gemm_set_direct_kmax).
 #define CT_GEMM_DIRECT_KMAX 512
-static _Thread_local int64_t ct_gemm_direct_kmax = CT_GEMM_DIRECT_KMAX;
+static CT_TLS int64_t ct_gemm_direct_kmax = CT_GEMM_DIRECT_KMAX;
 
 int64_t ct_gemm_set_direct_kmax(int64_t k) {
     const int64_t previous = ct_gemm_direct_kmax;
