@@ -19,8 +19,16 @@
 // Products with fewer multiply-adds than this stay on one thread.
 #define CT_GEMM_PARALLEL_MIN (1LL << 21)
 // Single-threaded products with K up to this read row-major B in place
-// (ct_gemm_direct): for them packing costs as much as it saves.
+// (ct_gemm_direct): for them packing costs as much as it saves. Callers whose
+// B was just written and sits in L2 may raise it (ct_gemm_set_direct_kmax).
 #define CT_GEMM_DIRECT_KMAX 512
+static CT_TLS int64_t ct_gemm_direct_kmax = CT_GEMM_DIRECT_KMAX;
+
+int64_t ct_gemm_set_direct_kmax(int64_t k) {
+    const int64_t previous = ct_gemm_direct_kmax;
+    ct_gemm_direct_kmax = k < 0 ? CT_GEMM_DIRECT_KMAX : k;
+    return previous;
+}
 
 // Chunks per thread in each parallel step: threads claim them as they free up,
 // so one thread delayed by the OS (a busy machine) does not stall the other.
@@ -285,7 +293,7 @@ static ct_blocking ct_blocking_for(int64_t K, size_t size, int32_t mr, int32_t n
         const int32_t threads = M * N * K >= CT_GEMM_PARALLEL_MIN ? ct_get_num_threads() : 1; \
         /* In place on several threads too, when there are row tiles enough to share. */ \
         const int64_t row_tiles = (M + g.mr - 1) / g.mr;                             \
-        if (csb == 1 && K <= CT_GEMM_DIRECT_KMAX && (threads == 1 || row_tiles >= 4 * threads) && \
+        if (csb == 1 && K <= ct_gemm_direct_kmax && (threads == 1 || row_tiles >= 4 * threads) && \
             ct_gemm_direct_##SFX(M, N, K, alpha, A, rsa, csa, B, rsb, beta, C, rsc, csc, \
                                  threads == 1 ? 1 : threads * CT_GEMM_CHUNKS_PER_THREAD)) \
             return;                                                                  \

@@ -23,6 +23,13 @@ static inline size_t ct_dtype_byte_size(ct_dtype t) {
 typedef _Float16 ct_f16;
 typedef __bf16 ct_bf16;
 
+/// Sets the largest K for which the calling thread's single-threaded
+/// products read a row-major B in place instead of packing it (-1: the
+/// default, 512); returns the previous value. For callers whose B was just
+/// written into L2 (conv.c's column tiles). The sums run in the same order
+/// unless the packed path would have split K into slices.
+int64_t ct_gemm_set_direct_kmax(int64_t k);
+
 // MARK: Threads
 
 /// Work of one chunk: elements [begin, end) of the range, `chunk` its index.

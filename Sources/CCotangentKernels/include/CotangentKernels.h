@@ -215,16 +215,20 @@ void ct_im2col(ct_dtype dtype, const ct_conv_geometry *g, int64_t channels, cons
 void ct_col2im(ct_dtype dtype, const ct_conv_geometry *g, int64_t channels, const void *cols, void *image);
 
 /// y = conv(x, w) + bias (bias [out_channels] or NULL): im2col plus ct_gemm per
-/// sample and group, threaded over samples. float32/float64. Returns false if
-/// a buffer could not be allocated.
+/// sample and group (float32 with unit strides on AVX-512: a direct kernel over
+/// the padded image, same bits), threaded over samples. float32/float64.
+/// Returns false if a buffer could not be allocated.
 bool ct_conv_forward(ct_dtype dtype, const ct_conv_geometry *g, const void *x, const void *w, const void *bias,
                      void *y);
 /// gx = the input gradient of conv for gy (= the transposed convolution of gy
-/// with w), plus bias [in_channels] if not NULL: wᵀ·gy per group, then col2im.
+/// with w), plus bias [in_channels] if not NULL: wᵀ·gy per group, then col2im
+/// (float32, unit strides, about "same" padding, AVX-512: the direct forward of
+/// gy with the flipped kernel).
 bool ct_conv_backward_input(ct_dtype dtype, const ct_conv_geometry *g, const void *gy, const void *w,
                             const void *bias, void *gx);
 /// gw = the weight gradient of conv for x and gy: the sum over samples of
-/// gy·im2col(x)ᵀ per group (per-thread partials added in a fixed order).
+/// gy·im2col(x)ᵀ per group (per-thread partials added in a fixed order; float32
+/// on AVX-512 with up to 64K weights: per-weight vector accumulators).
 bool ct_conv_backward_weight(ct_dtype dtype, const ct_conv_geometry *g, const void *x, const void *gy, void *gw);
 
 // MARK: Threads
