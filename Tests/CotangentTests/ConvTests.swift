@@ -182,6 +182,42 @@ struct ConvTests {
         }
     }
 
+    /// Float32 convolutions of the shapes the direct AVX-512 kernels take
+    /// (unit stride; LeNet's small channel counts, a ResNet-like 3x3 over 64
+    /// channels; padding none, "same" and uneven) against the same
+    /// convolution in float64, which runs im2col and the GEMM: values and the
+    /// three gradients, on every instruction set.
+    @Test func directFloat32KernelsMatchTheFloat64Path() {
+        let shapes: [(n: Int, c: Int, o: Int, h: Int, w: Int, k: Int, pad: [Int])] = [
+            (3, 1, 6, 28, 28, 5, [2, 2]), (3, 6, 16, 14, 14, 5, [0, 0]), (2, 3, 8, 11, 9, 3, [1, 1]),
+            (2, 64, 16, 12, 12, 3, [1, 1]), (2, 4, 5, 10, 13, 3, [1, 0]), (1, 2, 3, 7, 7, 5, [2, 1]),
+        ]
+        forEachBackend(threads: [2]) { backend in
+            for (i, s) in shapes.enumerated() {
+                Tensor.manualSeed(UInt64(i))
+                let x = Tensor.randn(s.n, s.c, s.h, s.w), w = Tensor.randn(s.o, s.c, s.k, s.k), b = Tensor.randn(s.o)
+                func run(_ dtype: DType) -> [Tensor] {
+                    let (xl, wl, bl) = (x.to(dtype).detached(), w.to(dtype).detached(), b.to(dtype).detached())
+                    for t in [xl, wl, bl] { t.requiresGrad = true }
+                    let y = conv2d(xl, weight: wl, bias: bl, padding: .explicit(ConvSize(s.pad)))
+                    let u = Tensor.randn(y.shape).to(dtype)
+                    (y * u).sum().backward()
+                    return [y, xl.grad!, wl.grad!, bl.grad!].map { $0.to(.float64) }
+                }
+                Tensor.manualSeed(100 + UInt64(i))
+                let f32 = run(.float32)
+                Tensor.manualSeed(100 + UInt64(i))
+                let f64 = run(.float64)
+                for (name, (a, r)) in zip(["y", "dx", "dw", "db"], zip(f32, f64)) {
+                    let scale = r.abs().max().item()
+                    let err = (a - r).abs().max().item()
+                    #expect(err <= 2e-5 * Swift.max(scale, 1) * Double(s.c * s.k * s.k).squareRoot(),
+                            "\(backend) shape \(i) \(name): max error \(err), scale \(scale)")
+                }
+            }
+        }
+    }
+
     @Test func largeImagesTiledOverOutputRowsMatchTheDefinition() {
         // 64 channels x 3x3 x 40 columns is 92 KB of columns per output row, so
         // im2col runs in tiles of rows; compare with the convolution written as
