@@ -820,11 +820,11 @@ CT_AVX512 static bool ct_conv_wgt_direct_f32(const ct_conv_job *job, const ct_di
         const int64_t HW = g->in_size[0] * g->in_size[1], L = g->out_size[0] * g->out_size[1]; \
         const int64_t OH = g->out_size[0], OW = g->out_size[1];                          \
         const bool pointwise = ct_conv_is_pointwise(g);                                  \
+        T *gw = job->partials ? (T *)job->partials + (int64_t)chunk * O * K : (T *)job->out; \
         CT_IF_AVX512(if (DT == CT_F32 && !pointwise) {                                   \
             ct_direct_geom d;                                                            \
             if (ct_conv_direct(g, DT, &d, true)) {                                       \
-                T *gwd = job->partials ? (T *)job->partials + (int64_t)chunk * O * K : (T *)job->out; \
-                if (!ct_conv_wgt_direct_f32(job, &d, b, e, (float *)gwd)) job->failed = true; \
+                if (!ct_conv_wgt_direct_f32(job, &d, b, e, (float *)gw)) job->failed = true; \
                 return;                                                                  \
             }                                                                            \
         })                                                                               \
@@ -832,25 +832,13 @@ CT_AVX512 static bool ct_conv_wgt_direct_f32(const ct_conv_job *job, const ct_di
         T *cols = pointwise ? NULL : (T *)ct_conv_scratch((size_t)(C * g->kernel[0] * g->kernel[1] * rows * OW) * sizeof(T)); \
         if (!pointwise && !cols) { job->failed = true; return; }                         \
         const T *x = (const T *)job->a, *gy = (const T *)job->b;                         \
-        T *gw = job->partials ? (T *)job->partials + (int64_t)chunk * O * K : (T *)job->out; \
+        /* Small float32 weights on AVX-512: per-weight vector accumulators (dot         \
+           products over the tiles) instead of the GEMM; reduced into gw at the end. */  \
+        float *accv = NULL;                                                              \
         CT_IF_AVX512(if (DT == CT_F32 && ct_conv_wdot(g, DT)) {                          \
-            float *accv = (float *)ct_conv_scratch_slot(1, (size_t)(O * K * 16) * sizeof(float)); \
+            accv = (float *)ct_conv_scratch_slot(1, (size_t)(O * K * 16) * sizeof(float)); \
             if (!accv) { job->failed = true; return; }                                   \
             memset(accv, 0, (size_t)(O * K * 16) * sizeof(float));                       \
-            for (int64_t n = b; n < e; n++) {                                            \
-                const T *xn = x + n * C * HW;                                            \
-                const T *gyn = gy + n * O * L;                                           \
-                for (int64_t oh0 = 0; oh0 < OH; oh0 += rows) {                           \
-                    const int64_t oh1 = oh0 + rows < OH ? oh0 + rows : OH, Lt = (oh1 - oh0) * OW; \
-                    const T *src = xn;                                                   \
-                    if (!pointwise) { ct_im2col_##SFX(g, C, xn, cols, oh0, oh1); src = cols; } \
-                    for (int64_t gi = 0; gi < G; gi++)                                   \
-                        ct_wdot_f32_avx512(Og, K, Lt, (const float *)(gyn + gi * Og * L + oh0 * OW), L, \
-                                           (const float *)(src + gi * K * Lt), Lt, accv + gi * Og * K * 16); \
-                }                                                                        \
-            }                                                                            \
-            ct_wdot_reduce_f32_avx512(O * K, accv, (float *)gw);                         \
-            return;                                                                      \
         })                                                                               \
         for (int64_t n = b; n < e; n++) {                                                \
             const T *xn = x + n * C * HW;                                                \
@@ -859,11 +847,19 @@ CT_AVX512 static bool ct_conv_wgt_direct_f32(const ct_conv_job *job, const ct_di
                 const int64_t oh1 = oh0 + rows < OH ? oh0 + rows : OH, Lt = (oh1 - oh0) * OW; \
                 const T *src = xn;                                                       \
                 if (!pointwise) { ct_im2col_##SFX(g, C, xn, cols, oh0, oh1); src = cols; } \
-                for (int64_t gi = 0; gi < G; gi++)                                       \
+                for (int64_t gi = 0; gi < G; gi++) {                                     \
+                    CT_IF_AVX512(if (accv) {                                             \
+                        ct_wdot_f32_avx512(Og, K, Lt, (const float *)(gyn + gi * Og * L + oh0 * OW), L, \
+                                           (const float *)(src + gi * K * Lt), Lt, accv + gi * Og * K * 16); \
+                        continue;                                                        \
+                    })                                                                   \
                     ct_gemm(DT, Og, K, Lt, 1, gyn + gi * Og * L + oh0 * OW, L, 1, src + gi * K * Lt, 1, Lt, \
                             n == b && oh0 == 0 ? 0 : 1, gw + gi * Og * K, K, 1);         \
+                }                                                                        \
             }                                                                            \
         }                                                                                \
+        CT_IF_AVX512(if (accv) ct_wdot_reduce_f32_avx512(O * K, accv, (float *)gw);)     \
+        (void)accv;                                                                      \
     }
 
 CT_DEFINE_CONV(float, f32, CT_F32)
