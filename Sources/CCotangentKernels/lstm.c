@@ -116,7 +116,7 @@ typedef struct {
         const ct_kernel_table *K = ct_kernels();                                            \
         const int64_t H = c->H;                                                             \
         void *tmp = malloc(3 * (size_t)H * ct_dtype_byte_size(c->dtype));                   \
-        if (!tmp) return;                                                                   \
+        if (!tmp) abort();  /* as interpolate.c and sort.c: never a silently unwritten result */ \
         if (c->dtype == CT_F32) MACRO(float, f32);                                          \
         else MACRO(double, f64);                                                            \
         free(tmp);                                                                          \
