@@ -233,7 +233,8 @@ private final class BackwardPass {
     private func runChecked(_ node: Node, rule: BackwardRule, grad: Tensor) {
         func body() {
             let raw = rule(grad, node.saved)
-            var inputGrads: [Tensor?] = node.inputs.enumerated().map { i, input in
+            let inputs = node.inputs
+            var inputGrads: [Tensor?] = inputs.enumerated().map { i, input in
                 guard input.edge != nil, i < raw.count, let g = raw[i] else { return nil }
                 return g.reduced(toShape: input.shape, dtype: input.dtype)
             }
@@ -247,7 +248,7 @@ private final class BackwardPass {
                     check(!hasNaN, "backward", "Function '\(node.name)' returned nan values in its \(i)th output.")
                 }
             }
-            for (input, g) in zip(node.inputs, inputGrads) {
+            for (input, g) in zip(inputs, inputGrads) {
                 if let edge = input.edge, let g { self.deliver(g, to: edge) }
             }
         }

@@ -352,19 +352,12 @@ struct InputGradients: ExpressibleByArrayLiteral {
     init(_ elements: [Tensor]) { self.init(elements.map { Optional($0) }) }
 
     subscript(_ i: Int) -> Tensor? {
-        @inline(__always) get { i == 0 ? first : (i == 1 ? second : rest[i - 2]) }
-        @inline(__always) set {
-            switch i {
-            case 0: first = newValue
-            case 1: second = newValue
-            default: rest[i - 2] = newValue
-            }
-        }
+        i == 0 ? first : (i == 1 ? second : rest[i - 2])
     }
 
     /// Removes gradient `i` and returns it, so nothing else holds a reference.
-    /// (Not through the subscript's setter: its code would make the spill
-    /// array unique, allocating, even for the inline slots.)
+    /// (Branch by branch: a subscript setter's code made the spill array
+    /// unique, allocating, even for the inline slots.)
     @inline(__always)
     mutating func take(_ i: Int) -> Tensor? {
         if i == 0 {
@@ -382,6 +375,4 @@ struct InputGradients: ExpressibleByArrayLiteral {
         return g
     }
 
-    /// The gradients as an array (for hooks).
-    var array: [Tensor?] { (0..<count).map { self[$0] } }
 }

@@ -104,7 +104,7 @@ extension Tensor {
         guard other.dtype == .float32 || other.dtype == .float64, !other.isWrappedNumber else {
             return Tensor(wrapping: value, matching: other)
         }
-        return WrappedNumbers.tensor(value, dtype: other.dtype)
+        return WrappedNumbers.tensor(value, matching: other)
     }
 
     /// A Swift integer wrapped for an op with `other`, shared as ``wrapped(_:matching:)-(Double,_)``.
@@ -135,19 +135,14 @@ private enum WrappedNumbers {
     private static let slots = 32
     private static let table = Mutex<[Entry?]>(Array(repeating: nil, count: slots))
 
-    static func tensor(_ value: Double, dtype: DType) -> Tensor {
-        let bits = value.bitPattern
+    /// `Tensor(wrapping: value, matching: other)`, from the table when it holds one.
+    static func tensor(_ value: Double, matching other: Tensor) -> Tensor {
+        let bits = value.bitPattern, dtype = other.dtype
         // Fibonacci hashing of the bits: neighbouring values land in different slots.
         let slot = Int(truncatingIfNeeded: (bits &* 0x9E37_79B9_7F4A_7C15) >> 59) ^ (dtype == .float32 ? 1 : 0)
         let hit = table.withLock { t -> Entry? in t[slot] }
         if let hit, hit.bits == bits, hit.dtype == dtype { return hit.tensor }
-        let t = Tensor(uninitializedShape: [], dtype: dtype)
-        t.isWrappedNumber = true
-        if dtype == .float32 {
-            t.baseAddress.storeBytes(of: Float(value), as: Float.self)
-        } else {
-            t.baseAddress.storeBytes(of: value, as: Double.self)
-        }
+        let t = Tensor(wrapping: value, matching: other)
         let entry = Entry(bits: bits, dtype: dtype, tensor: t)
         // The evicted entry is released outside the lock.
         let evicted = table.withLock { t -> Entry? in
