@@ -404,6 +404,130 @@ void ct_binary(ct_binary_op op, ct_dtype dtype, int32_t ndim, const int64_t *sha
     ct_nd_run(&it, ct_binary_grain(op));
 }
 
+// MARK: Fused programs
+
+int ct_fusion_pending_flag = 0;
+
+// Elements per block: 2048 float32 (8 KB) or float64 (16 KB) per live value,
+// so a block's working set stays in L1/L2 however long the program is.
+#define CT_FUSED_BLOCK 2048
+
+// Copies with non-temporal stores (the destination's lines are not read first).
+static void ct_stream_copy(char *dst, const char *src, int64_t bytes) {
+    typedef float v4 __attribute__((vector_size(16)));
+    int64_t head = (int64_t)((16 - ((uintptr_t)dst & 15)) & 15);
+    if (head > bytes) head = bytes;
+    memcpy(dst, src, (size_t)head);
+    int64_t i = head;
+    for (; i + 16 <= bytes; i += 16) {
+        v4 v;
+        memcpy(&v, src + i, 16);
+        __builtin_nontemporal_store(v, (v4 *)(dst + i));
+    }
+    memcpy(dst + i, src + i, (size_t)(bytes - i));
+}
+
+typedef struct {
+    ct_dtype dtype;
+    int64_t es;
+    bool stream;  // results go through scratch and out with non-temporal stores
+    int32_t count, nslots;
+    const ct_fused_instr *prog;
+    const int32_t *slot;  // scratch slot of each instruction without an output
+} ct_fused_ctx;
+
+static void ct_fused_range(void *arg, int64_t begin, int64_t end, int32_t chunk) {
+    (void)chunk;
+    const ct_fused_ctx *c = (const ct_fused_ctx *)arg;
+    const int64_t es = c->es, block = CT_FUSED_BLOCK;
+    char *scratch = NULL;
+    if (c->nslots > 0) {
+        scratch = aligned_alloc(64, (size_t)(c->nslots * block * es));
+        if (!scratch) abort();
+    }
+    char *where[c->count];
+    for (int64_t b = begin; b < end; b += block) {
+        const int64_t len = end - b < block ? end - b : block;
+        for (int32_t i = 0; i < c->count; i++) {
+            const ct_fused_instr *in = &c->prog[i];
+            where[i] = in->out && !c->stream ? (char *)in->out + b * es : scratch + (int64_t)c->slot[i] * block * es;
+            char *p[3];
+            int64_t inner[3];
+            const int32_t nin = in->binary ? 2 : 1;
+            for (int32_t k = 0; k < nin; k++) {
+                if (in->src[k] >= 0) {
+                    p[k] = where[in->src[k]];
+                    inner[k] = 1;
+                } else {
+                    p[k] = (char *)in->ext[k] + b * in->ext_stride[k] * es;
+                    inner[k] = in->ext_stride[k];
+                }
+            }
+            p[nin] = where[i];
+            inner[nin] = 1;
+            if (in->binary) {
+                ct_binary_ctx ctx = {(ct_binary_op)in->op, c->dtype, {in->params[0], in->params[1], in->params[2]}};
+                ct_binary_span(&ctx, len, p, inner);
+            } else {
+                ct_unary_ctx ctx = {(ct_unary_op)in->op, c->dtype, {in->params[0], in->params[1], in->params[2]}, false};
+                ct_unary_span(&ctx, len, p, inner);
+            }
+            if (in->out && c->stream) ct_stream_copy((char *)in->out + b * es, where[i], len * es);
+        }
+    }
+    if (c->stream) {
+#if defined(__x86_64__)
+        __builtin_ia32_sfence();
+#else
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+#endif
+    }
+    free(scratch);
+}
+
+bool ct_fused_takes(int32_t binary, int32_t op) {
+    // Only ops whose result has the operands' dtype (not the comparisons' bool).
+    return binary ? ct_binary_out_size((ct_binary_op)op, 8) == 8 : ct_unary_out_size((ct_unary_op)op, 8) == 8;
+}
+
+void ct_fused_run(ct_dtype dtype, int64_t n, int32_t count, const ct_fused_instr *prog) {
+    if (n <= 0 || count <= 0) return;
+    for (int32_t i = 0; i < count; i++)
+        if (!ct_fused_takes(prog[i].binary, prog[i].op)) abort();
+    // Scratch slots for the instructions kept only in cache, reused once their
+    // last reader has run (a slot is freed after the reader's own slot is
+    // taken, so no instruction writes over an operand it reads).
+    int32_t last[count], slot[count], free_slots[count];
+    int32_t nfree = 0, nslots = 0;
+    int64_t grain = CT_GRAIN_CHEAP;
+    for (int32_t i = 0; i < count; i++) last[i] = -1;
+    for (int32_t i = 0; i < count; i++) {
+        const ct_fused_instr *in = &prog[i];
+        for (int32_t k = 0; k < (in->binary ? 2 : 1); k++)
+            if (in->src[k] >= 0) last[in->src[k]] = i;
+        const int64_t g = in->binary ? ct_binary_grain((ct_binary_op)in->op) : ct_unary_grain((ct_unary_op)in->op);
+        if (g < grain) grain = g;
+    }
+    // Outputs that will not stay in the last-level cache are written around it.
+    const int64_t es = (int64_t)ct_dtype_size(dtype);
+    const bool stream = ct_should_stream(n * es, n * es);
+    for (int32_t i = 0; i < count; i++) {
+        const ct_fused_instr *in = &prog[i];
+        slot[i] = -1;
+        if (!in->out || stream) slot[i] = nfree > 0 ? free_slots[--nfree] : nslots++;
+        for (int32_t k = 0; k < (in->binary ? 2 : 1); k++) {
+            const int32_t s = in->src[k];
+            if (s >= 0 && last[s] == i && slot[s] >= 0 && (k == 0 || in->src[0] != s)) free_slots[nfree++] = slot[s];
+        }
+    }
+    ct_fused_ctx ctx = {dtype, es, stream, count, nslots, prog, slot};
+    // Chunks of whole blocks (for aligned vector loads; the bits do not depend on where blocks start).
+    if (grain < CT_FUSED_BLOCK) grain = CT_FUSED_BLOCK;
+    grain = (grain + CT_FUSED_BLOCK - 1) / CT_FUSED_BLOCK * CT_FUSED_BLOCK;
+    if (n < 2 * grain) ct_fused_range(&ctx, 0, n, 0);
+    else ct_parallel_disjoint(n, grain, ct_fused_range, &ctx);
+}
+
 // MARK: Where, cast, fill, clamp
 
 // Contiguous operands use a branch-free select on the bit patterns (cond is 0

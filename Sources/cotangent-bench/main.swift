@@ -41,7 +41,9 @@ struct Options {
 struct Workload {
     let name: String
     var flops: Double? = nil
-    let prepare: () -> () -> Void
+    /// Builds the inputs and returns the timed closure, which returns its results
+    /// so they are alive when the harness runs any pending work.
+    let prepare: () -> () -> Any
 }
 
 /// COTANGENT_BENCH_CPU_TIME=1 times with the process's CPU time (all threads) instead of the
@@ -77,7 +79,7 @@ func measure(_ body: () -> Void, minTime: Double) -> (median: Double, runs: Int)
 }
 
 /// The MLP step on raw tensors: Linear-ReLU-Linear, cross-entropy, backward, SGD.
-func mlpStep(inputs: Int, hidden: Int, batch: Int) -> () -> Void {
+func mlpStep(inputs: Int, hidden: Int, batch: Int) -> () -> Any {
     Tensor.manualSeed(0)
     let w1 = (Tensor.randn(hidden, inputs) * (1 / Double(inputs).squareRoot())).detached()
     let b1 = Tensor.zeros(hidden)
@@ -88,7 +90,7 @@ func mlpStep(inputs: Int, hidden: Int, batch: Int) -> () -> Void {
     let x = Tensor.randn(batch, inputs)
     let labels = Tensor.randint(0, 10, shape: [batch])
     let oneHot = (Tensor.arange(10).unsqueezed(0) .== labels.unsqueezed(1)).to(.float32)
-    return {
+    return steps {
         let h = (x.matmul(w1.t()) + b1).relu()
         let logits = h.matmul(w2.t()) + b2
         let loss = -(logits.logSoftmax(dim: 1) * oneHot).sum() / Double(batch)
@@ -107,7 +109,7 @@ func mlpStep(inputs: Int, hidden: Int, batch: Int) -> () -> Void {
 /// batches of 64 over the 1,437 training digits, the loss and the number right
 /// read out per batch, then the 360 test digits evaluated without recording.
 /// Benchmarks/compare.py runs the same loop in PyTorch.
-func mlpDigitsEpoch() -> () -> Void {
+func mlpDigitsEpoch() -> () -> Any {
     guard let train = try? Digits.load(.train), let test = try? Digits.load(.test) else {
         fatalError("cotangent-bench: the bundled digits could not be read")
     }
@@ -122,7 +124,7 @@ func mlpDigitsEpoch() -> () -> Void {
     let loader = DataLoader(TensorDataset([train.tensors[0], train.tensors[1]]), batchSize: 64, shuffle: true)
     let lossFunction = CrossEntropyLoss()
     let (testImages, testLabels) = (test.tensors[0], test.tensors[1])
-    return {
+    return steps {
         var lossSum = 0.0, right = 0
         model.train()
         for batch in loader {
@@ -145,7 +147,7 @@ let workloads: [Workload] = [
     Workload(name: "seed_step") {
         let x = Tensor.arange(4.0)
         x.requiresGrad = true
-        return {
+        return steps {
             let y = 2 * x.dot(x)
             y.backward()
             x.grad!.zero()
@@ -154,59 +156,60 @@ let workloads: [Workload] = [
     Workload(name: "chain100_small") {
         let v = Tensor.randn(1000)
         v.requiresGrad = true
-        return {
+        return steps {
             var y = v
             for _ in 0..<50 { y = (y * 1.01 + 0.1).tanh() }
             y.sum().backward()
+            Tensor.realizeAll()  // the gradients, before they are dropped
             v.grad = nil
         }
     },
     Workload(name: "fma_16M") {
         let (a, b, c) = (Tensor.randn(1 << 24), Tensor.randn(1 << 24), Tensor.randn(1 << 24))
-        return { _ = a * b + c }
+        return { a * b + c }
     },
     Workload(name: "sum_16M") {
         let a = Tensor.randn(1 << 24)
-        return { _ = a.sum() }
+        return { a.sum() }
     },
     Workload(name: "exp_16M") {
         let a = Tensor.randn(1 << 24)
-        return { _ = a.exp() }
+        return { a.exp() }
     },
     // Elementwise math with vector variants (issue 8), 1M float32 elements each.
-    Workload(name: "sinh_1M") { let a = Tensor.randn(1 << 20); return { _ = a.sinh() } },
-    Workload(name: "cosh_1M") { let a = Tensor.randn(1 << 20); return { _ = a.cosh() } },
-    Workload(name: "exp2_1M") { let a = Tensor.randn(1 << 20); return { _ = a.exp2() } },
-    Workload(name: "log2_1M") { let a = Tensor.rand(1 << 20) + 0.5; return { _ = a.log2() } },
-    Workload(name: "log10_1M") { let a = Tensor.rand(1 << 20) + 0.5; return { _ = a.log10() } },
-    Workload(name: "gelu_tanh_1M") { let a = Tensor.randn(1 << 20); return { _ = gelu(a, approximate: .tanh) } },
-    Workload(name: "mish_1M") { let a = Tensor.randn(1 << 20); return { _ = mish(a) } },
-    Workload(name: "elu_1M") { let a = Tensor.randn(1 << 20); return { _ = elu(a) } },
-    Workload(name: "softplus_1M") { let a = Tensor.randn(1 << 20); return { _ = softplus(a) } },
+    Workload(name: "sinh_1M") { let a = Tensor.randn(1 << 20); return { a.sinh() } },
+    Workload(name: "cosh_1M") { let a = Tensor.randn(1 << 20); return { a.cosh() } },
+    Workload(name: "exp2_1M") { let a = Tensor.randn(1 << 20); return { a.exp2() } },
+    Workload(name: "log2_1M") { let a = Tensor.rand(1 << 20) + 0.5; return { a.log2() } },
+    Workload(name: "log10_1M") { let a = Tensor.rand(1 << 20) + 0.5; return { a.log10() } },
+    Workload(name: "gelu_tanh_1M") { let a = Tensor.randn(1 << 20); return { gelu(a, approximate: .tanh) } },
+    Workload(name: "mish_1M") { let a = Tensor.randn(1 << 20); return { mish(a) } },
+    Workload(name: "elu_1M") { let a = Tensor.randn(1 << 20); return { elu(a) } },
+    Workload(name: "softplus_1M") { let a = Tensor.randn(1 << 20); return { softplus(a) } },
     // The 16-bit floats: converted to float32 in blocks for the vector kernels.
     Workload(name: "add_f16_4M") {
         let (a, b) = (Tensor.randn(1 << 22).to(.float16), Tensor.randn(1 << 22).to(.float16))
-        return { _ = a + b }
+        return { a + b }
     },
     Workload(name: "mul_bf16_4M") {
         let (a, b) = (Tensor.randn(1 << 22).to(.bfloat16), Tensor.randn(1 << 22).to(.bfloat16))
-        return { _ = a * b }
+        return { a * b }
     },
-    Workload(name: "relu_f16_4M") { let a = Tensor.randn(1 << 22).to(.float16); return { _ = a.relu() } },
-    Workload(name: "exp_bf16_1M") { let a = Tensor.randn(1 << 20).to(.bfloat16); return { _ = a.exp() } },
+    Workload(name: "relu_f16_4M") { let a = Tensor.randn(1 << 22).to(.float16); return { a.relu() } },
+    Workload(name: "exp_bf16_1M") { let a = Tensor.randn(1 << 20).to(.bfloat16); return { a.exp() } },
     Workload(name: "softmax_4096x1024") {
         let a = Tensor.randn(4096, 1024)
-        return { _ = a.softmax(dim: 1) }
+        return { a.softmax(dim: 1) }
     },
     // Attention scores through einsum: the route (permute, reshape, bmm) and the GEMM.
     Workload(name: "einsum_bmm", flops: 2 * 8 * 8 * 128 * 128 * 64) {
         let (q, k) = (Tensor.randn(8, 8, 128, 64), Tensor.randn(8, 8, 128, 64))
-        return { _ = Tensor.einsum("bhqd,bhkd->bhqk", [q, k]) }
+        return { Tensor.einsum("bhqd,bhkd->bhqk", [q, k]) }
     },
 ] + [64, 256, 1024, 2048].map { n in
     Workload(name: "gemm_\(n)", flops: 2 * pow(Double(n), 3)) {
         let (a, b) = (Tensor.randn(n, n), Tensor.randn(n, n))
-        return { _ = a.mm(b) }
+        return { a.mm(b) }
     }
 } + [
     Workload(name: "mlp784_step") { mlpStep(inputs: 784, hidden: 256, batch: 256) },
@@ -216,28 +219,28 @@ let workloads: [Workload] = [
     // along rows of a 2048 x 2048 matrix, 4096 picked rows of 1024, a 1M sort.
     Workload(name: "gather_4M") {
         let (x, index) = (Tensor.randn(2048, 2048), Tensor.randint(0, 2048, shape: [2048, 2048]))
-        return { _ = x.gather(dim: 1, index: index) }
+        return { x.gather(dim: 1, index: index) }
     },
     Workload(name: "scatter_add_4M") {
         let (x, src) = (Tensor.zeros(2048, 2048), Tensor.randn(2048, 2048))
         let index = Tensor.randint(0, 2048, shape: [2048, 2048])
-        return { _ = x.scatterAdd(dim: 1, index: index, src: src) }
+        return { x.scatterAdd(dim: 1, index: index, src: src) }
     },
     Workload(name: "index_select_4M") {
         let (x, index) = (Tensor.randn(4096, 1024), Tensor.randint(0, 4096, shape: [4096]))
-        return { _ = x.indexSelect(dim: 0, index) }
+        return { x.indexSelect(dim: 0, index) }
     },
     Workload(name: "sort_1M") {
         let x = Tensor.randn(1 << 20)
-        return { _ = x.sorted() }
+        return { x.sorted() }
     },
     Workload(name: "interpolate_bilinear_64x3x224x224") {
         let x = Tensor.randn(64, 3, 112, 112)
-        return { _ = interpolate(x, size: [224, 224], mode: .bilinear) }
+        return { interpolate(x, size: [224, 224], mode: .bilinear) }
     },
     Workload(name: "topk_1M_k100") {
         let x = Tensor.randn(1 << 20)
-        return { _ = x.topk(100) }
+        return { x.topk(100) }
     },
     // MARK: convolution
     // LeNet's two convolutions (batch 256): 1x28x28 -> 6, 5x5, padding 2 (the
@@ -246,9 +249,10 @@ let workloads: [Workload] = [
         let x = Tensor.randn(256, 1, 28, 28), x2 = Tensor.randn(256, 6, 14, 14, requiresGrad: true)
         let (w1, b1) = (Tensor.randn(6, 1, 5, 5, requiresGrad: true), Tensor.randn(6, requiresGrad: true))
         let (w2, b2) = (Tensor.randn(16, 6, 5, 5, requiresGrad: true), Tensor.randn(16, requiresGrad: true))
-        return {
+        return steps {
             let loss = conv2d(x, weight: w1, bias: b1, padding: 2).sum() + conv2d(x2, weight: w2, bias: b2).sum()
             loss.backward()
+            Tensor.realizeAll()  // the gradients, before they are dropped
             for p in [x2, w1, b1, w2, b2] { p.grad = nil }
         }
     },
@@ -256,8 +260,9 @@ let workloads: [Workload] = [
     Workload(name: "conv2d_resnet", flops: 3 * 2 * 32 * 64 * 3136 * 576) {
         let x = Tensor.randn(32, 64, 56, 56, requiresGrad: true)
         let (w, b) = (Tensor.randn(64, 64, 3, 3, requiresGrad: true), Tensor.randn(64, requiresGrad: true))
-        return {
+        return steps {
             conv2d(x, weight: w, bias: b, padding: 1).sum().backward()
+            Tensor.realizeAll()  // the gradients, before they are dropped
             for p in [x, w, b] { p.grad = nil }
         }
     },
@@ -272,9 +277,10 @@ let workloads: [Workload] = [
         x.requiresGrad = true
         let (h0, c0) = (Tensor.randn(64, 256), Tensor.randn(64, 256))
         let parameters = cell.parameters()
-        return {
+        return steps {
             let (h, c) = cell(x, state: (h0, c0))
             (h.sum() + c.sum()).backward()
+            Tensor.realizeAll()  // the gradients, before they are dropped
             x.grad = nil
             for p in parameters { p.grad = nil }
         }
@@ -286,8 +292,9 @@ let workloads: [Workload] = [
         let (q, k, v) = (Tensor.randn(8, 8, 256, 64), Tensor.randn(8, 8, 256, 64), Tensor.randn(8, 8, 256, 64))
         for t in [q, k, v] { t.requiresGrad = true }
         let upstream = Tensor.randn(8, 8, 256, 64)
-        return {
+        return steps {
             scaledDotProductAttention(query: q, key: k, value: v).backward(gradient: upstream)
+            Tensor.realizeAll()  // the gradients, before they are dropped
             for t in [q, k, v] { t.grad = nil }
         }
     },
@@ -296,8 +303,9 @@ let workloads: [Workload] = [
         let x = Tensor.randn(32, 64, 112, 112)
         x.requiresGrad = true
         let g = Tensor.randn(32, 64, 56, 56)
-        return {
+        return steps {
             maxPool2d(x, kernelSize: 3, stride: 2, padding: 1).backward(gradient: g)
+            Tensor.realizeAll()  // the gradients, before they are dropped
             x.grad = nil
         }
     },
@@ -306,8 +314,9 @@ let workloads: [Workload] = [
         let x = Tensor.randn(32, 64, 56, 56)
         x.requiresGrad = true
         let g = Tensor.randn(32, 64, 56, 56)
-        return {
+        return steps {
             bn(x).backward(gradient: g)
+            Tensor.realizeAll()  // the gradients, before they are dropped
             x.grad = nil
             bn.weight!.grad = nil
             bn.bias!.grad = nil
@@ -317,9 +326,12 @@ let workloads: [Workload] = [
     // Float64 GEMM (PyTorch: MKL's dgemm).
     Workload(name: "dgemm_\(n)", flops: 2 * pow(Double(n), 3)) {
         let (a, b) = (Tensor.randn(n, n, dtype: .float64), Tensor.randn(n, n, dtype: .float64))
-        return { _ = a.mm(b) }
+        return { a.mm(b) }
     }
 }
+
+/// A workload whose closure runs statements and returns nothing to keep.
+func steps(_ body: @escaping () -> Void) -> () -> Any { { body(); return () } }
 
 /// Writes a line unbuffered, so a long run shows progress.
 func emit(_ line: String) {
@@ -386,7 +398,14 @@ if CommandLine.arguments.contains("--checkpoint-memory") {
 
 let options = Options(CommandLine.arguments)
 for workload in workloads where options.filter.map({ workload.name.contains($0) }) ?? true {
-    let body = workload.prepare()
+    let work = workload.prepare()
+    // Every call pays for its work: elementwise results wait until a value is
+    // needed, and a result nobody holds is never computed at all.
+    let body = {
+        let results = work()
+        Tensor.realizeAll()
+        withExtendedLifetime(results) {}
+    }
     for _ in 0..<3 { body() }  // warm-up
     let (median, runs) = measure(body, minTime: options.minTime)
     if options.json {

@@ -47,6 +47,35 @@ void ct_binary(ct_binary_op op, ct_dtype dtype, int32_t ndim, const int64_t *sha
                const void *a, const int64_t *sa, const void *b, const int64_t *sb,
                void *out, const int64_t *so, const double *params);
 
+/// Nonzero while Swift holds elementwise work not yet run (Core/Fusion.swift).
+/// Every access to a buffer's memory reads it first, so it must be cheap: one load.
+extern int ct_fusion_pending_flag;
+static inline int ct_fusion_has_pending(void) { return __atomic_load_n(&ct_fusion_pending_flag, __ATOMIC_ACQUIRE); }
+static inline void ct_fusion_set_pending(int pending) { __atomic_store_n(&ct_fusion_pending_flag, pending, __ATOMIC_RELEASE); }
+
+/// One operation of a fused elementwise program (see ct_fused_run).
+typedef struct {
+    int32_t binary;          // 0: a ct_unary_op, 1: a ct_binary_op
+    int32_t op;
+    int32_t src[2];          // >= 0: the result of that earlier instruction; -1: ext[k]
+    const void *ext[2];      // an operand read from memory (src[k] == -1)
+    int64_t ext_stride[2];   // its stride: 1 (n elements) or 0 (one element, broadcast)
+    void *out;               // where the result is stored (n elements), or NULL to keep it in scratch only
+    double params[3];
+} ct_fused_instr;
+
+/// Runs `count` unary and binary operations of CotangentOps.h over `n` elements
+/// of `dtype` in one pass over memory: the elements are taken in blocks that
+/// stay in cache, and each block goes through every instruction, in order,
+/// before the next block is read. Each instruction calls the same span
+/// function as ct_unary/ct_binary on a contiguous block, so every element gets
+/// the bits the unfused ops give it (those functions' results do not depend on
+/// where a block starts: tails go through padded vectors).
+/// Operations whose output dtype differs from `dtype` (comparisons) are not allowed.
+void ct_fused_run(ct_dtype dtype, int64_t n, int32_t count, const ct_fused_instr *prog);
+/// Whether ct_fused_run takes this op (its result has its operands' dtype).
+bool ct_fused_takes(int32_t binary, int32_t op);
+
 /// out = cond ? a : b, with `cond` bool and a, b, out of `dtype`.
 void ct_where(ct_dtype dtype, int32_t ndim, const int64_t *shape,
               const uint8_t *cond, const int64_t *sc, const void *a, const int64_t *sa,

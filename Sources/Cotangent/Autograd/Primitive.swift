@@ -102,8 +102,14 @@ extension Tensor {
             (computeType, outType) = (dtype, dtype)
         case .predicate: (computeType, outType) = (dtype, .bool)
         }
-        let out = Tensor(uninitializedShape: shape, dtype: outType)
-        Kernels.unary(p.kernel, ensuring(computeType), into: out, params: params)
+        let input = ensuring(computeType)
+        let out: Tensor
+        if outType == computeType, let deferred = Fusion.unary(p.kernel, input, shape: shape, dtype: outType, params: params) {
+            out = deferred
+        } else {
+            out = Tensor(uninitializedShape: shape, dtype: outType)
+            Kernels.unary(p.kernel, input, into: out, params: params)
+        }
         guard let node = p.node, Tensor.isRecording(out, self) else { return out }
         switch p.vjp {
         case .none:

@@ -12,16 +12,43 @@ import CCotangentKernels
 /// autograd can tell when a value it saved for backward has changed
 /// (PyTorch's `_version`).
 final class Storage: @unchecked Sendable {
-    let data: UnsafeMutableRawPointer
+    /// The memory; nil only while the elements wait for pending elementwise
+    /// work (`Fusion`), which allocates it when it runs. Guarded by Fusion's lock
+    /// until then.
+    var buffer: UnsafeMutableRawPointer?
     let byteCount: Int
     var version: Int = 0
+    /// The elementwise op that will compute the elements, while it has not run
+    /// (guarded by Fusion's lock).
+    var pending: PendingOp?
+    /// Whether this storage was made for a pending op, so its end must tell `Fusion`.
+    let madePending: Bool
 
     init(byteCount: Int) {
         self.byteCount = byteCount
-        data = BufferCache.allocate(byteCount)
+        buffer = BufferCache.allocate(byteCount)
+        madePending = false
     }
 
-    deinit { BufferCache.release(data, byteCount: byteCount) }
+    /// A storage whose elements `Fusion` computes later.
+    init(pendingByteCount byteCount: Int) {
+        self.byteCount = byteCount
+        buffer = nil
+        madePending = true
+    }
+
+    /// The memory, once every pending elementwise op has run: nothing reads or
+    /// writes any buffer while work that may read it is still waiting, which is
+    /// what keeps deferred ops' semantics those of eager ones.
+    var data: UnsafeMutableRawPointer {
+        if ct_fusion_has_pending() != 0 { Fusion.runPending() }
+        return buffer.unsafelyUnwrapped
+    }
+
+    deinit {
+        if madePending { Fusion.storageWillEnd(self) }
+        if let buffer { BufferCache.release(buffer, byteCount: byteCount) }
+    }
 }
 
 /// Keeps recently freed buffers for reuse.

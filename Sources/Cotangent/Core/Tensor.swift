@@ -91,6 +91,19 @@ public final class Tensor {
         self.isContiguous = true
     }
 
+    /// A new contiguous tensor over all of `storage` (a pending op's result).
+    init(wholeStorage storage: Storage, shape: [Int], count: Int, dtype: DType) {
+        self.storage = storage
+        self.shape = shape
+        self.strides = Shape.contiguousStrides(shape)
+        self.storageOffset = 0
+        self.dtype = dtype
+        self.viewBase = nil
+        self.viewMadeWithoutGrad = false
+        self.count = count
+        self.isContiguous = true
+    }
+
     // MARK: Geometry
 
     /// The number of dimensions.

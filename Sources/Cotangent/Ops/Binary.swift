@@ -9,8 +9,13 @@ extension Tensor {
     static func binaryKernel(_ kernel: ct_binary_op, _ a: Tensor, _ b: Tensor, op: String,
                              computeDType: DType, outDType: DType? = nil, params: KernelParameters = .none) -> Tensor {
         let shape = Shape.broadcast(a.shape, b.shape, op: op)
+        let (ca, cb) = (a.ensuring(computeDType), b.ensuring(computeDType))
+        if outDType == nil || outDType == computeDType,
+           let deferred = Fusion.binary(kernel, ca, cb, shape: shape, dtype: computeDType, params: params) {
+            return deferred
+        }
         let out = Tensor(uninitializedShape: shape, dtype: outDType ?? computeDType)
-        Kernels.binary(kernel, a.ensuring(computeDType), b.ensuring(computeDType), into: out, params: params)
+        Kernels.binary(kernel, ca, cb, into: out, params: params)
         return out
     }
 
