@@ -89,8 +89,8 @@ enum Fusion {
     /// dtype, a layout the fused loop does not take, or the queue is full).
     static func unary(_ op: ct_unary_op, _ x: Tensor, shape: [Int], dtype: DType, params: KernelParameters) -> Tensor? {
         let count = x.count
-        guard count * dtype.byteSize >= minimumBytes, dtype == .float32 || dtype == .float64,
-              x.dtype == dtype, isEnabled, ct_fused_takes(0, Int32(op.rawValue)) else { return nil }
+        guard worthDeferring(count: count, dtype: dtype, binary: false, op: Int32(op.rawValue)), x.dtype == dtype
+        else { return nil }
         return enqueue(binary: false, op: Int32(op.rawValue), x, nil, shape: shape, count: count, dtype: dtype, params: params)
     }
 
@@ -98,9 +98,15 @@ enum Fusion {
     static func binary(_ op: ct_binary_op, _ a: Tensor, _ b: Tensor, shape: [Int], dtype: DType,
                        params: KernelParameters) -> Tensor? {
         let count = Shape.count(shape)
-        guard count * dtype.byteSize >= minimumBytes, dtype == .float32 || dtype == .float64,
-              a.dtype == dtype, b.dtype == dtype, isEnabled, ct_fused_takes(1, Int32(op.rawValue)) else { return nil }
+        guard worthDeferring(count: count, dtype: dtype, binary: true, op: Int32(op.rawValue)),
+              a.dtype == dtype, b.dtype == dtype else { return nil }
         return enqueue(binary: true, op: Int32(op.rawValue), a, b, shape: shape, count: count, dtype: dtype, params: params)
+    }
+
+    /// Whether an op with a result of `count` elements of `dtype` may wait (the size first: it rules out most calls).
+    private static func worthDeferring(count: Int, dtype: DType, binary: Bool, op: Int32) -> Bool {
+        count * dtype.byteSize >= minimumBytes && (dtype == .float32 || dtype == .float64) && isEnabled
+            && ct_fused_takes(binary ? 1 : 0, op)
     }
 
     private static func enqueue(binary: Bool, op: Int32, _ a: Tensor, _ b: Tensor?, shape: [Int], count: Int,
@@ -157,13 +163,8 @@ enum Fusion {
 
     /// A pending op's storage is ending: its value is no longer needed for its own sake.
     static func storageWillEnd(_ storage: Storage) {
-        let op = queue.withLock { _ -> PendingOp? in
-            let op = storage.pending
-            op?.output = nil
-            storage.pending = nil
-            return op
-        }
-        withExtendedLifetime(op) {}
+        // The deinit drops `storage.pending` afterwards, outside the lock.
+        queue.withLock { _ in storage.pending?.output = nil }
     }
 
     /// Runs `ops` (in the order they were queued), as one program per count and dtype.
@@ -177,9 +178,9 @@ enum Fusion {
         }
         var remaining = ops.filter(\.needed)
         while let first = remaining.first {
-            let group = remaining.filter { $0.count == first.count && $0.dtype == first.dtype }
-            remaining.removeAll { $0.count == first.count && $0.dtype == first.dtype }
-            runProgram(group)
+            let sameProgram = { (p: PendingOp) in p.count == first.count && p.dtype == first.dtype }
+            runProgram(remaining.filter(sameProgram))
+            remaining.removeAll(where: sameProgram)
         }
     }
 

@@ -78,20 +78,13 @@ public final class Tensor {
     }
 
     /// A new contiguous tensor whose elements are not initialised.
-    init(uninitializedShape shape: [Int], dtype: DType) {
+    convenience init(uninitializedShape shape: [Int], dtype: DType) {
         let count = Shape.count(shape)
-        self.storage = Storage(byteCount: count * dtype.byteSize)
-        self.shape = shape
-        self.strides = Shape.contiguousStrides(shape)
-        self.storageOffset = 0
-        self.dtype = dtype
-        self.viewBase = nil
-        self.viewMadeWithoutGrad = false
-        self.count = count
-        self.isContiguous = true
+        self.init(wholeStorage: Storage(byteCount: count * dtype.byteSize), shape: shape, count: count, dtype: dtype)
     }
 
-    /// A new contiguous tensor over all of `storage` (a pending op's result).
+    /// A new contiguous tensor over all of `storage`, of `count` elements of `dtype`
+    /// (a fresh buffer, or a pending op's result).
     init(wholeStorage storage: Storage, shape: [Int], count: Int, dtype: DType) {
         self.storage = storage
         self.shape = shape
