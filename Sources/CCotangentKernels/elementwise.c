@@ -50,8 +50,14 @@ static int64_t ct_sysfs_llc_bytes(void) {
     return best;
 }
 
+static _Atomic int64_t ct_llc_override = 0;
+
+void ct_override_llc_bytes(int64_t bytes) { atomic_store_explicit(&ct_llc_override, bytes, memory_order_relaxed); }
+
 int64_t ct_llc_bytes(void) {
     static _Atomic int64_t cached = 0;
+    const int64_t forced = atomic_load_explicit(&ct_llc_override, memory_order_relaxed);
+    if (forced > 0) return forced;
     int64_t v = atomic_load_explicit(&cached, memory_order_relaxed);
     if (v > 0) return v;
     v = ct_sysfs_llc_bytes();
@@ -216,8 +222,12 @@ static inline int64_t ct_irem(int64_t a, int64_t b) {
     return r;
 }
 
-// `stream`: write with non-temporal stores (ct_should_stream).
-typedef struct { ct_unary_op op; ct_dtype dtype; double params[3]; bool stream; } ct_unary_ctx;
+// How a span stores its results: through the caches, or with non-temporal
+// stores (ct_should_stream) followed by a fence, or without the fence when the
+// caller fences once after many spans (ct_fused_range).
+typedef enum { CT_STORE_CACHED, CT_STORE_STREAM, CT_STORE_STREAM_UNFENCED } ct_store_mode;
+
+typedef struct { ct_unary_op op; ct_dtype dtype; double params[3]; ct_store_mode store; } ct_unary_ctx;
 
 #define CT_UCASE_FLOAT(NAME, FLOAT, INT, OUT, VEC, COST) \
     case CT_##NAME: CT_UNARY_SEG_AS(S, T, CT_OUT_##OUT, FLOAT); break;
@@ -251,17 +261,23 @@ static void ct_unary_span(const void *vctx, int64_t n, char *const *p, const int
     switch (ctx->dtype) {
     case CT_F32: {
         const ct_kernel_table *K = ct_kernels();
-        bool (*f)(ct_unary_op, int64_t, const float *, float *, const double *) =
-            ctx->stream && K->unary_nt_f32 ? K->unary_nt_f32 : K->unary_f32;
-        if (contiguous && f && f(ctx->op, n, (const float *)p[0], (float *)p[1], ctx->params)) return;
+        const bool nt = ctx->store != CT_STORE_CACHED && K->unary_nt_f32;
+        bool (*f)(ct_unary_op, int64_t, const float *, float *, const double *) = nt ? K->unary_nt_f32 : K->unary_f32;
+        if (contiguous && f && f(ctx->op, n, (const float *)p[0], (float *)p[1], ctx->params)) {
+            if (nt && ctx->store == CT_STORE_STREAM) ct_store_fence();
+            return;
+        }
         ct_unary_loop_f32(ctx, n, p, inner);
         break;
     }
     case CT_F64: {
         const ct_kernel_table *K = ct_kernels();
-        bool (*f)(ct_unary_op, int64_t, const double *, double *, const double *) =
-            ctx->stream && K->unary_nt_f64 ? K->unary_nt_f64 : K->unary_f64;
-        if (contiguous && f && f(ctx->op, n, (const double *)p[0], (double *)p[1], ctx->params)) return;
+        const bool nt = ctx->store != CT_STORE_CACHED && K->unary_nt_f64;
+        bool (*f)(ct_unary_op, int64_t, const double *, double *, const double *) = nt ? K->unary_nt_f64 : K->unary_f64;
+        if (contiguous && f && f(ctx->op, n, (const double *)p[0], (double *)p[1], ctx->params)) {
+            if (nt && ctx->store == CT_STORE_STREAM) ct_store_fence();
+            return;
+        }
         ct_unary_loop_f64(ctx, n, p, inner);
         break;
     }
@@ -294,12 +310,12 @@ static int64_t ct_unary_out_size(ct_unary_op op, int64_t es) {
 
 void ct_unary(ct_unary_op op, ct_dtype dtype, int32_t ndim, const int64_t *shape,
               const void *x, const int64_t *sx, void *out, const int64_t *so, const double *params) {
-    ct_unary_ctx ctx = {op, dtype, {0, 0, 0}, false};
+    ct_unary_ctx ctx = {op, dtype, {0, 0, 0}, CT_STORE_CACHED};
     if (params) memcpy(ctx.params, params, sizeof ctx.params);
     const int64_t es = (int64_t)ct_dtype_size(dtype);
     int64_t count = 1;
     for (int32_t d = 0; d < ndim; d++) count *= shape[d];
-    ctx.stream = ct_should_stream(count * es, count * es);
+    if (ct_should_stream(count * es, count * es)) ctx.store = CT_STORE_STREAM;
     ct_nd it = {
         .ndim = ndim, .shape = shape, .nops = 2,
         .base = {(char *)x, (char *)out}, .strides = {sx, so},
@@ -309,7 +325,7 @@ void ct_unary(ct_unary_op op, ct_dtype dtype, int32_t ndim, const int64_t *shape
     ct_nd_run(&it, ct_unary_grain(op));
 }
 
-typedef struct { ct_binary_op op; ct_dtype dtype; double params[3]; } ct_binary_ctx;
+typedef struct { ct_binary_op op; ct_dtype dtype; double params[3]; ct_store_mode store; } ct_binary_ctx;
 
 #define CT_BCASE_FLOAT(NAME, FLOAT, INT, BOOL, OUT, VEC, COST) \
     case CT_##NAME: CT_BINARY_SEG(S, CT_OUT_##OUT, FLOAT); break;
@@ -346,17 +362,25 @@ static void ct_binary_span(const void *vctx, int64_t n, char *const *p, const in
     switch (ctx->dtype) {
     case CT_F32: {
         const ct_kernel_table *K = ct_kernels();
-        if (vec && K->binary_f32 &&
-            K->binary_f32(op, n, (const float *)p[0], inner[0], (const float *)p[1], inner[1], (float *)p[2]))
+        const bool nt = ctx->store != CT_STORE_CACHED && K->binary_nt_f32;
+        bool (*f)(ct_binary_op, int64_t, const float *, int64_t, const float *, int64_t, float *) =
+            nt ? K->binary_nt_f32 : K->binary_f32;
+        if (vec && f && f(op, n, (const float *)p[0], inner[0], (const float *)p[1], inner[1], (float *)p[2])) {
+            if (nt && ctx->store == CT_STORE_STREAM) ct_store_fence();
             return;
+        }
         ct_binary_loop_f32(ctx, n, p, inner);
         break;
     }
     case CT_F64: {
         const ct_kernel_table *K = ct_kernels();
-        if (vec && K->binary_f64 &&
-            K->binary_f64(op, n, (const double *)p[0], inner[0], (const double *)p[1], inner[1], (double *)p[2]))
+        const bool nt = ctx->store != CT_STORE_CACHED && K->binary_nt_f64;
+        bool (*f)(ct_binary_op, int64_t, const double *, int64_t, const double *, int64_t, double *) =
+            nt ? K->binary_nt_f64 : K->binary_f64;
+        if (vec && f && f(op, n, (const double *)p[0], inner[0], (const double *)p[1], inner[1], (double *)p[2])) {
+            if (nt && ctx->store == CT_STORE_STREAM) ct_store_fence();
             return;
+        }
         ct_binary_loop_f64(ctx, n, p, inner);
         break;
     }
@@ -392,9 +416,12 @@ static int64_t ct_binary_out_size(ct_binary_op op, int64_t es) {
 void ct_binary(ct_binary_op op, ct_dtype dtype, int32_t ndim, const int64_t *shape,
                const void *a, const int64_t *sa, const void *b, const int64_t *sb,
                void *out, const int64_t *so, const double *params) {
-    ct_binary_ctx ctx = {op, dtype, {0, 0, 0}};
+    ct_binary_ctx ctx = {op, dtype, {0, 0, 0}, CT_STORE_CACHED};
     if (params) memcpy(ctx.params, params, sizeof ctx.params);
     const int64_t es = (int64_t)ct_dtype_size(dtype);
+    int64_t count = 1;
+    for (int32_t d = 0; d < ndim; d++) count *= shape[d];
+    if (ct_should_stream(2 * count * es, count * ct_binary_out_size(op, es))) ctx.store = CT_STORE_STREAM;
     ct_nd it = {
         .ndim = ndim, .shape = shape, .nops = 3,
         .base = {(char *)a, (char *)b, (char *)out}, .strides = {sa, sb, so},
@@ -408,9 +435,14 @@ void ct_binary(ct_binary_op op, ct_dtype dtype, int32_t ndim, const int64_t *sha
 
 int ct_fusion_pending_flag = 0;
 
-// Elements per block: 2048 float32 (8 KB) or float64 (16 KB) per live value,
-// so a block's working set stays in L1/L2 however long the program is.
-#define CT_FUSED_BLOCK 2048
+// Bytes per block of each value. A short program is bound by memory: small
+// blocks keep all its streams moving together (reading two inputs for 8 KB,
+// then the third, then writing, measured a third below the bandwidth). A
+// longer one is bound by the calls per block: 2 KB blocks amortise them and
+// keep a block's values in L1.
+#define CT_FUSED_SHORT_PROGRAM 4
+#define CT_FUSED_SHORT_BLOCK_BYTES 1024
+#define CT_FUSED_BLOCK_BYTES 2048
 
 // Copies with non-temporal stores (the destination's lines are not read first).
 static void ct_stream_copy(char *dst, const char *src, int64_t bytes) {
@@ -429,8 +461,8 @@ static void ct_stream_copy(char *dst, const char *src, int64_t bytes) {
 
 typedef struct {
     ct_dtype dtype;
-    int64_t es;
-    bool stream;  // results go through scratch and out with non-temporal stores
+    int64_t es, block;  // element size, elements per block
+    bool stream;  // outputs are written with non-temporal stores (through scratch if read again)
     int32_t count, nslots;
     const ct_fused_instr *prog;
     const int32_t *slot;  // scratch slot of each instruction without an output
@@ -439,7 +471,7 @@ typedef struct {
 static void ct_fused_range(void *arg, int64_t begin, int64_t end, int32_t chunk) {
     (void)chunk;
     const ct_fused_ctx *c = (const ct_fused_ctx *)arg;
-    const int64_t es = c->es, block = CT_FUSED_BLOCK;
+    const int64_t es = c->es, block = c->block;
     char *scratch = NULL;
     if (c->nslots > 0) {
         scratch = aligned_alloc(64, (size_t)(c->nslots * block * es));
@@ -450,7 +482,10 @@ static void ct_fused_range(void *arg, int64_t begin, int64_t end, int32_t chunk)
         const int64_t len = end - b < block ? end - b : block;
         for (int32_t i = 0; i < c->count; i++) {
             const ct_fused_instr *in = &c->prog[i];
-            where[i] = in->out && !c->stream ? (char *)in->out + b * es : scratch + (int64_t)c->slot[i] * block * es;
+            // Without a slot the instruction writes its output directly (streaming it, if c->stream).
+            const bool direct = c->slot[i] < 0;
+            where[i] = direct ? (char *)in->out + b * es : scratch + (int64_t)c->slot[i] * block * es;
+            const ct_store_mode store = direct && c->stream ? CT_STORE_STREAM_UNFENCED : CT_STORE_CACHED;
             char *p[3];
             int64_t inner[3];
             const int32_t nin = in->binary ? 2 : 1;
@@ -466,22 +501,18 @@ static void ct_fused_range(void *arg, int64_t begin, int64_t end, int32_t chunk)
             p[nin] = where[i];
             inner[nin] = 1;
             if (in->binary) {
-                ct_binary_ctx ctx = {(ct_binary_op)in->op, c->dtype, {in->params[0], in->params[1], in->params[2]}};
+                ct_binary_ctx ctx = {(ct_binary_op)in->op, c->dtype, {in->params[0], in->params[1], in->params[2]},
+                                     store};
                 ct_binary_span(&ctx, len, p, inner);
             } else {
-                ct_unary_ctx ctx = {(ct_unary_op)in->op, c->dtype, {in->params[0], in->params[1], in->params[2]}, false};
+                ct_unary_ctx ctx = {(ct_unary_op)in->op, c->dtype, {in->params[0], in->params[1], in->params[2]},
+                                    store};
                 ct_unary_span(&ctx, len, p, inner);
             }
-            if (in->out && c->stream) ct_stream_copy((char *)in->out + b * es, where[i], len * es);
+            if (in->out && !direct) ct_stream_copy((char *)in->out + b * es, where[i], len * es);
         }
     }
-    if (c->stream) {
-#if defined(__x86_64__)
-        __builtin_ia32_sfence();
-#else
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-#endif
-    }
+    if (c->stream) ct_store_fence();
     free(scratch);
 }
 
@@ -514,16 +545,19 @@ void ct_fused_run(ct_dtype dtype, int64_t n, int32_t count, const ct_fused_instr
     for (int32_t i = 0; i < count; i++) {
         const ct_fused_instr *in = &prog[i];
         slot[i] = -1;
-        if (!in->out || stream) slot[i] = nfree > 0 ? free_slots[--nfree] : nslots++;
+        // A result that a later instruction reads is kept in scratch too (a
+        // non-temporal store would send it to memory before that read).
+        if (!in->out || (stream && last[i] >= 0)) slot[i] = nfree > 0 ? free_slots[--nfree] : nslots++;
         for (int32_t k = 0; k < (in->binary ? 2 : 1); k++) {
             const int32_t s = in->src[k];
             if (s >= 0 && last[s] == i && slot[s] >= 0 && (k == 0 || in->src[0] != s)) free_slots[nfree++] = slot[s];
         }
     }
-    ct_fused_ctx ctx = {dtype, es, stream, count, nslots, prog, slot};
+    const int64_t block = (count <= CT_FUSED_SHORT_PROGRAM ? CT_FUSED_SHORT_BLOCK_BYTES : CT_FUSED_BLOCK_BYTES) / es;
+    ct_fused_ctx ctx = {dtype, es, block, stream, count, nslots, prog, slot};
     // Chunks of whole blocks (for aligned vector loads; the bits do not depend on where blocks start).
-    if (grain < CT_FUSED_BLOCK) grain = CT_FUSED_BLOCK;
-    grain = (grain + CT_FUSED_BLOCK - 1) / CT_FUSED_BLOCK * CT_FUSED_BLOCK;
+    if (grain < block) grain = block;
+    grain = (grain + block - 1) / block * block;
     if (n < 2 * grain) ct_fused_range(&ctx, 0, n, 0);
     else ct_parallel_disjoint(n, grain, ct_fused_range, &ctx);
 }

@@ -133,11 +133,13 @@ typedef struct {
     // GEMM: register tile MR x NR, panel packing and the micro-kernel (see gemm.c).
     ct_gemm_kernels gemm;
 
-    // unary_f32/unary_f64 with non-temporal stores, for outputs larger than the
+    // unary and binary f32/f64 with non-temporal stores, for outputs larger than the
     // last-level cache (they would be evicted before use anyway, and ordinary
-    // stores read every line first). Same values.
+    // stores read every line first). Same values. The caller fences (ct_store_fence).
     bool (*unary_nt_f32)(ct_unary_op op, int64_t n, const float *x, float *out, const double *params);
     bool (*unary_nt_f64)(ct_unary_op op, int64_t n, const double *x, double *out, const double *params);
+    bool (*binary_nt_f32)(ct_binary_op op, int64_t n, const float *a, int64_t ia, const float *b, int64_t ib, float *out);
+    bool (*binary_nt_f64)(ct_binary_op op, int64_t n, const double *a, int64_t ia, const double *b, int64_t ib, double *out);
 
     // unary and binary for float16 and bfloat16 (bit patterns; same layouts as
     // the float32 entries), through the float32 kernels on converted blocks,
@@ -154,6 +156,16 @@ typedef struct {
 /// Softmax of one contiguous float32/float64 row of n elements, in place (softmax.c's
 /// row kernel: every pass reads an element before writing it), for attention.c.
 void ct_softmax_row_inplace(ct_dtype dtype, const ct_kernel_table *K, int64_t n, void *row);
+
+/// Orders this thread's non-temporal stores before its later stores (and
+/// so before it reports its work done).
+static inline void ct_store_fence(void) {
+#if defined(__x86_64__)
+    __builtin_ia32_sfence();
+#else
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+#endif
+}
 
 /// The size of the last-level cache in bytes (from the OS; 8 MiB if unknown).
 int64_t ct_llc_bytes(void);

@@ -16,17 +16,19 @@
 
 // Runs VEXPR (over vectors x, y) on full vectors and the tail through a
 // zero-padded buffer, for each combination of contiguous / broadcast operands.
-#define CT_BIN_KERNEL(T, V, W, LD, ST, SPLAT, VEXPR)                              \
+#define CT_BIN_KERNEL(T, V, W, LD, ST, SPLAT, VEXPR) CT_BIN_KERNEL_ST(T, V, W, LD, ST, ST, SPLAT, VEXPR)
+// STMAIN stores the full vectors (a non-temporal store in the streaming kernels).
+#define CT_BIN_KERNEL_ST(T, V, W, LD, ST, STMAIN, SPLAT, VEXPR)                   \
     do {                                                                          \
         int64_t i = 0;                                                            \
         if (ia && ib) {                                                           \
-            for (; i + W <= n; i += W) { V x = LD(a + i), y = LD(b + i); ST(out + i, (VEXPR)); } \
+            for (; i + W <= n; i += W) { V x = LD(a + i), y = LD(b + i); STMAIN(out + i, (VEXPR)); } \
         } else if (ia) {                                                          \
             const V y = SPLAT(b[0]);                                              \
-            for (; i + W <= n; i += W) { V x = LD(a + i); ST(out + i, (VEXPR)); } \
+            for (; i + W <= n; i += W) { V x = LD(a + i); STMAIN(out + i, (VEXPR)); } \
         } else if (ib) {                                                          \
             const V x = SPLAT(a[0]);                                              \
-            for (; i + W <= n; i += W) { V y = LD(b + i); ST(out + i, (VEXPR)); } \
+            for (; i + W <= n; i += W) { V y = LD(b + i); STMAIN(out + i, (VEXPR)); } \
         }                                                                         \
         if (i < n) {                                                              \
             T ta[W], tb[W], to[W];                                                \
@@ -219,6 +221,8 @@
     case CT_##NAME: if (!CT_HAS_V_##VEC) return false; CT_UN_KERNEL_(CT_V_##VEC(x)); return true;
 #define CT_VBCASE(NAME, FLOAT, INT, BOOL, OUT, VEC, COST) \
     case CT_##NAME: if (!CT_HAS_V_##VEC) return false; CT_BIN_KERNEL_(CT_VB_##VEC(x, y)); return true;
+#define CT_VBCASE_NT(NAME, FLOAT, INT, BOOL, OUT, VEC, COST) \
+    case CT_##NAME: if (!CT_HAS_V_##VEC) return false; CT_BIN_KERNEL_NT_(CT_VB_##VEC(x, y)); return true;
 #define CT_VB_none(x, y) (x)
 #define CT_VB_add CT_V_add
 #define CT_VB_sub CT_V_sub
@@ -248,13 +252,10 @@
 
 // The unary kernel with non-temporal stores: the elements up to out's first
 // vector-aligned address go through the ordinary kernel, the rest stream
-// (aligned stores that bypass the caches), then a fence orders them before
-// whatever the caller does next. The ops without a vector variant return false.
-#if defined(__x86_64__)
-#define CT_STORE_FENCE() __builtin_ia32_sfence()
-#else
-#define CT_STORE_FENCE() __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#endif
+// (aligned stores that bypass the caches). The caller orders them with
+// ct_store_fence() before anything reads them: once per span or per chunk,
+// since a fence drains the write-combining buffers, and a fence per small
+// call stalls the stream. The ops without a vector variant return false.
 #define CT_DEFINE_UNARY_NT(NTNAME, UNAME, T, V)                                   \
     CT_INLINE void NTNAME##_st(T *p, V v) { __builtin_nontemporal_store(v, (V *)p); } \
     static bool NTNAME##_body(ct_unary_op op, int64_t n, const T *xs, T *out, const double *params) { \
@@ -269,12 +270,29 @@
         if (mis % sizeof(T) != 0 || head > n) head = n;                           \
         if (!UNAME(op, head, xs, out, params)) return false;                      \
         if (head == n) return true;                                               \
-        const bool ok = NTNAME##_body(op, n - head, xs + head, out + head, params); \
-        CT_STORE_FENCE();                                                         \
-        return ok;                                                                \
+        return NTNAME##_body(op, n - head, xs + head, out + head, params);        \
     }
 #define CT_VUCASE_NT(NAME, FLOAT, INT, OUT, VEC, COST) \
     case CT_##NAME: if (!CT_HAS_V_##VEC) return false; CT_UN_KERNEL_NT_(CT_V_##VEC(x)); return true;
+
+// The binary kernel with non-temporal stores, in the same way (an operand
+// of stride 0 stays where it is).
+#define CT_DEFINE_BINARY_NT(NTNAME, BNAME, T, V)                                  \
+    CT_INLINE void NTNAME##_st(T *p, V v) { __builtin_nontemporal_store(v, (V *)p); } \
+    static bool NTNAME##_body(ct_binary_op op, int64_t n, const T *a, int64_t ia, \
+                              const T *b, int64_t ib, T *out) {                   \
+        switch (op) { CT_BINARY_OPS(CT_VBCASE_NT) default: return false; }        \
+    }                                                                             \
+    static bool NTNAME(ct_binary_op op, int64_t n, const T *a, int64_t ia,        \
+                       const T *b, int64_t ib, T *out) {                          \
+        if (!ia && !ib) return false;                                             \
+        const uintptr_t mis = (uintptr_t)out % CT_VBYTES;                         \
+        int64_t head = mis == 0 ? 0 : (int64_t)((CT_VBYTES - mis) / sizeof(T));   \
+        if (mis % sizeof(T) != 0 || head > n) head = n;                           \
+        if (!BNAME(op, head, a, ia, b, ib, out)) return false;                    \
+        if (head == n) return true;                                               \
+        return NTNAME##_body(op, n - head, a + head * ia, ia, b + head * ib, ib, out + head); \
+    }
 
 #define CT_VSPLAT splatf
 #define CT_VSEL self
@@ -283,8 +301,10 @@
 #define CT_UN_KERNEL_(E) CT_UN_KERNEL(float, vf, WF, ldf, stf, E)
 #define CT_UN_KERNEL_NT_(E) CT_UN_KERNEL_ST(float, vf, WF, ldf, stf, unary_nt_f32_st, E)
 #define CT_BIN_KERNEL_(E) CT_BIN_KERNEL(float, vf, WF, ldf, stf, splatf, E)
+#define CT_BIN_KERNEL_NT_(E) CT_BIN_KERNEL_ST(float, vf, WF, ldf, stf, binary_nt_f32_st, splatf, E)
 CT_DEFINE_ELEMENTWISE(unary_f32, binary_f32, float)
 CT_DEFINE_UNARY_NT(unary_nt_f32, unary_f32, float, vf)
+CT_DEFINE_BINARY_NT(binary_nt_f32, binary_f32, float, vf)
 #undef CT_VSPLAT
 #undef CT_VSEL
 #undef CT_VABS
@@ -292,6 +312,7 @@ CT_DEFINE_UNARY_NT(unary_nt_f32, unary_f32, float, vf)
 #undef CT_UN_KERNEL_
 #undef CT_UN_KERNEL_NT_
 #undef CT_BIN_KERNEL_
+#undef CT_BIN_KERNEL_NT_
 #define CT_VSPLAT splatd
 #define CT_VSEL seld
 #define CT_VABS absd_
@@ -299,8 +320,10 @@ CT_DEFINE_UNARY_NT(unary_nt_f32, unary_f32, float, vf)
 #define CT_UN_KERNEL_(E) CT_UN_KERNEL(double, vd, WD, ldd, std_, E)
 #define CT_UN_KERNEL_NT_(E) CT_UN_KERNEL_ST(double, vd, WD, ldd, std_, unary_nt_f64_st, E)
 #define CT_BIN_KERNEL_(E) CT_BIN_KERNEL(double, vd, WD, ldd, std_, splatd, E)
+#define CT_BIN_KERNEL_NT_(E) CT_BIN_KERNEL_ST(double, vd, WD, ldd, std_, binary_nt_f64_st, splatd, E)
 CT_DEFINE_ELEMENTWISE(unary_f64, binary_f64, double)
 CT_DEFINE_UNARY_NT(unary_nt_f64, unary_f64, double, vd)
+CT_DEFINE_BINARY_NT(binary_nt_f64, binary_f64, double, vd)
 #undef CT_VSPLAT
 #undef CT_VSEL
 #undef CT_VABS
@@ -308,6 +331,7 @@ CT_DEFINE_UNARY_NT(unary_nt_f64, unary_f64, double, vd)
 #undef CT_UN_KERNEL_
 #undef CT_UN_KERNEL_NT_
 #undef CT_BIN_KERNEL_
+#undef CT_BIN_KERNEL_NT_
 
 // MARK: float16 and bfloat16
 
@@ -844,6 +868,7 @@ const ct_kernel_table CT_TABLE = {
     .binary_f32 = binary_f32, .binary_f64 = binary_f64,
     .unary_f32 = unary_f32, .unary_f64 = unary_f64,
     .unary_nt_f32 = unary_nt_f32, .unary_nt_f64 = unary_nt_f64,
+    .binary_nt_f32 = binary_nt_f32, .binary_nt_f64 = binary_nt_f64,
 #if CT_MATH
     .unary_bf16 = unary_bf16, .binary_bf16 = binary_bf16,
 #endif

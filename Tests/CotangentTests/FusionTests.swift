@@ -35,8 +35,12 @@ private let large = 200_003
     // MARK: The C program against the eager kernels, op by op
 
     /// Every op the fused loop takes, in float32 and float64, alone and as the
-    /// middle of a chain kept in scratch, over three blocks and a tail.
-    @Test func everyOpGivesTheEagerBitsInAFusedProgram() {
+    /// middle of a chain kept in scratch, over many blocks and a tail. With
+    /// `streaming`, the kernels take the cache to be 1 KiB, so eager and fused
+    /// outputs alike are written with non-temporal stores (directly, or from
+    /// scratch when a later instruction reads them); they must still give the
+    /// bits of ordinary stores.
+    @Test(arguments: [false, true]) func everyOpGivesTheEagerBitsInAFusedProgram(streaming: Bool) {
         let n = 5003
         var rng = SystemRandomNumberGenerator()
         for dtype in [CT_F32, CT_F64] {
@@ -46,7 +50,11 @@ private let large = 200_003
             let eager = UnsafeMutableRawPointer.allocate(byteCount: n * es, alignment: 64)
             let fused = UnsafeMutableRawPointer.allocate(byteCount: n * es, alignment: 64)
             let tmp = UnsafeMutableRawPointer.allocate(byteCount: n * es, alignment: 64)
-            defer { for p in [x, y, eager, fused, tmp] { p.deallocate() } }
+            let fusedTmp = UnsafeMutableRawPointer.allocate(byteCount: n * es, alignment: 64)
+            // One element past an aligned address: the streaming kernels' unaligned head.
+            let shiftedBuffer = UnsafeMutableRawPointer.allocate(byteCount: (n + 1) * es, alignment: 64)
+            let shifted = shiftedBuffer + es
+            defer { for p in [x, y, eager, fused, tmp, fusedTmp, shiftedBuffer] { p.deallocate() } }
             for i in 0..<n {
                 let (u, v) = (Double.random(in: -3...3, using: &rng), Double.random(in: 0.1...3, using: &rng))
                 if dtype == CT_F32 {
@@ -59,12 +67,25 @@ private let large = 200_003
             }
             let params = [0.5, 1.5, 0.25]
             var shape = Int64(n), one: Int64 = 1, zero: Int64 = 0
-            func same(_ what: String) {
-                #expect(memcmp(eager, fused, n * es) == 0, "\(what) differs fused (\(dtype == CT_F32 ? "float32" : "float64"))")
+            let name = dtype == CT_F32 ? "float32" : "float64"
+            func same(_ what: String, _ result: UnsafeMutableRawPointer = fused) {
+                #expect(memcmp(eager, result, n * es) == 0, "\(what) differs (\(name), streaming: \(streaming))")
             }
+            /// Runs an eager kernel with ordinary stores into `eager`, and with
+            /// `streaming` also with non-temporal ones into a shifted output.
+            func eagerReference(_ kernel: (UnsafeMutableRawPointer) -> Void, _ what: String) {
+                ct_override_llc_bytes(0)
+                kernel(eager)
+                if streaming {
+                    ct_override_llc_bytes(1024)
+                    kernel(shifted)
+                    same("\(what), eager with non-temporal stores,", shifted)
+                }
+            }
+            defer { ct_override_llc_bytes(0) }
             for raw in 0..<Int32(CT_UNARY_OP_COUNT.rawValue) where ct_fused_takes(0, raw) {
                 let op = ct_unary_op(rawValue: UInt32(raw))
-                ct_unary(op, dtype, 1, &shape, x, &one, eager, &one, params)
+                eagerReference({ ct_unary(op, dtype, 1, &shape, x, &one, $0, &one, params) }, "unary op \(raw)")
                 var instruction = ct_fused_instr()
                 instruction.binary = 0
                 instruction.op = raw
@@ -73,14 +94,16 @@ private let large = 200_003
                 instruction.ext_stride = (1, 0)
                 instruction.out = fused
                 instruction.params = (0.5, 1.5, 0.25)
+                if streaming { ct_override_llc_bytes(1024) }
                 ct_fused_run(dtype, Int64(n), 1, [instruction])
                 same("unary op \(raw)")
             }
             for raw in 0..<Int32(CT_BINARY_OP_COUNT.rawValue) where ct_fused_takes(1, raw) {
                 let op = ct_binary_op(rawValue: UInt32(raw))
                 // Eager: t = x + y, then op(t, y) and op(y[0], t) (a broadcast first operand).
+                ct_override_llc_bytes(0)
                 ct_binary(CT_ADD, dtype, 1, &shape, x, &one, y, &one, tmp, &one, nil)
-                ct_binary(op, dtype, 1, &shape, tmp, &one, y, &one, eager, &one, params)
+                eagerReference({ ct_binary(op, dtype, 1, &shape, tmp, &one, y, &one, $0, &one, params) }, "binary op \(raw)")
                 var add = ct_fused_instr()
                 add.binary = 1
                 add.op = Int32(CT_ADD.rawValue)
@@ -97,7 +120,13 @@ private let large = 200_003
                 instruction.params = (0.5, 1.5, 0.25)
                 ct_fused_run(dtype, Int64(n), 2, [add, instruction])
                 same("binary op \(raw) on a value in scratch")
-                ct_binary(op, dtype, 1, &shape, y, &zero, tmp, &one, eager, &one, params)
+                // The first value also written out while the second reads it.
+                add.out = fusedTmp
+                ct_fused_run(dtype, Int64(n), 2, [add, instruction])
+                same("binary op \(raw) on a value written out")
+                #expect(memcmp(tmp, fusedTmp, n * es) == 0, "x + y written out differs (\(name), streaming: \(streaming))")
+                add.out = nil
+                eagerReference({ ct_binary(op, dtype, 1, &shape, y, &zero, tmp, &one, $0, &one, params) }, "binary op \(raw), broadcast")
                 instruction.src = (-1, 0)
                 instruction.ext = (UnsafeRawPointer(y), nil)
                 instruction.ext_stride = (0, 1)

@@ -75,6 +75,9 @@ typedef struct {
 void ct_fused_run(ct_dtype dtype, int64_t n, int32_t count, const ct_fused_instr *prog);
 /// Whether ct_fused_run takes this op (its result has its operands' dtype).
 bool ct_fused_takes(int32_t binary, int32_t op);
+/// For tests: makes the kernels take the last-level cache to be `bytes` big, so
+/// that outputs above it are written with non-temporal stores (0: the real size).
+void ct_override_llc_bytes(int64_t bytes);
 
 /// out = cond ? a : b, with `cond` bool and a, b, out of `dtype`.
 void ct_where(ct_dtype dtype, int32_t ndim, const int64_t *shape,
